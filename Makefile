@@ -1,0 +1,61 @@
+# mlops: PGXS build. See README.md for the targets.
+EXTENSION   = mlops
+EXTVERSION  = 0.1.0
+MODULE_big  = mlops
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PGFILEDESC  = "mlops - MLOps platform in PostgreSQL"
+
+# The install script is concatenated from sql/mlops/*.sql (sorted by name).
+SQL_SOURCES = $(sort $(wildcard sql/mlops/*.sql))
+DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+PG_CPPFLAGS = -Isrc -DMLOPS_VERSION=\"$(EXTVERSION)\"
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              -Wno-sign-compare -Wmissing-prototypes $(if $(WERROR),-Werror)
+SHLIB_LINK  = -lcurl -ljansson
+
+# pg_regress: sql/<name>.sql + expected/<name>.out (install scripts excluded)
+REGRESS     = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))
+# isolation: test/specs/<name>.spec + test/expected/<name>.out
+ISOLATION   = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test
+# TAP: test/t/*.pl through PostgreSQL::Test::Cluster
+TAP_TESTS   = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
+EXTRA_CLEAN = $(DATA_built) results output_iso regression.diffs regression.out \
+              tmp_check .pgtmp
+
+all: $(DATA_built)
+
+$(DATA_built): $(SQL_SOURCES) Makefile
+	@{ printf '%s\n' "-- mlops $(EXTVERSION): generated from sql/mlops/*.sql; do not edit"; \
+	   printf '%s\n' '\echo Use "CREATE EXTENSION mlops" to load this file. \quit'; \
+	   for f in $(SQL_SOURCES); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Layers run by scripts/test.sh against a private install (PG_CONFIG points there).
+# TEMP_INSTANCE makes pg_regress / pg_isolation_regress start their own cluster.
+TEST_CONF = test/mlops.conf
+regress-temp:
+	$(pg_regress_installcheck) --temp-instance=$(TEMP_INSTANCE)/regress \
+	  --temp-config=$(TEST_CONF) $(REGRESS_OPTS) $(REGRESS)
+isolation-temp:
+	$(pg_isolation_regress_installcheck) --temp-instance=$(TEMP_INSTANCE)/iso \
+	  --temp-config=$(TEST_CONF) $(ISOLATION_OPTS) $(ISOLATION)
+tap:
+	$(prove_installcheck)
+
+# The user-facing entry points.
+test:
+	@scripts/test.sh
+demo:
+	@scripts/demo.sh
+bench:
+	@scripts/bench.sh
+
+.PHONY: test demo bench tap regress-temp isolation-temp

@@ -1,0 +1,76 @@
+/*
+ * guc.c: the mlops.* server settings (API.md: "Server settings").
+ *
+ * Worker-only settings are defined in every backend so that SHOW and
+ * ALTER SYSTEM work everywhere; their descriptions say that they take
+ * effect only when mlops is in shared_preload_libraries, and the view
+ * mlops.settings flags them when it is not.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "utils/guc.h"
+
+#include "mlops.h"
+
+char	   *mlops_database = NULL;
+int			mlops_naptime_ms = 1000;
+bool		mlops_worker_enabled = true;
+int			mlops_webhook_timeout_ms = 5000;
+int			mlops_webhook_max_attempts = 8;
+char	   *mlops_webhook_allowed_hosts = NULL;
+
+/*
+ * Settings read by the background worker. mlops.database is PGC_POSTMASTER,
+ * which PostgreSQL only accepts during shared_preload_libraries; when the
+ * library is loaded later there is no worker, so it is defined as SIGHUP.
+ */
+static void
+define_worker_gucs(void)
+{
+	DefineCustomStringVariable("mlops.database",
+							   "Database the mlops scheduler connects to (worker only; needs shared_preload_libraries).",
+							   NULL, &mlops_database, "postgres",
+							   mlops_preloaded ? PGC_POSTMASTER : PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("mlops.naptime",
+							"Time the mlops scheduler sleeps between ticks (worker only; needs shared_preload_libraries).",
+							NULL, &mlops_naptime_ms, 1000, 10, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("mlops.worker_enabled",
+							 "Whether the mlops scheduler evaluates monitors and delivers webhooks (worker only; needs shared_preload_libraries).",
+							 NULL, &mlops_worker_enabled, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+}
+
+/* Settings for webhook delivery. */
+static void
+define_webhook_gucs(void)
+{
+	DefineCustomIntVariable("mlops.webhook_timeout",
+							"Total timeout of one webhook HTTP request (worker only; needs shared_preload_libraries).",
+							NULL, &mlops_webhook_timeout_ms, 5000, 100, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("mlops.webhook_max_attempts",
+							"Attempts before a webhook delivery is marked dead (worker only; needs shared_preload_libraries).",
+							NULL, &mlops_webhook_max_attempts, 8, 1, 100,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("mlops.webhook_allowed_hosts",
+							   "Comma-separated host names webhooks may target; empty allows any (worker only; needs shared_preload_libraries).",
+							   NULL, &mlops_webhook_allowed_hosts, "",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+}
+
+/* Define every mlops.* setting and reserve the prefix. */
+void
+mlops_guc_init(void)
+{
+	define_worker_gucs();
+	define_webhook_gucs();
+	MarkGUCPrefixReserved("mlops");
+}
