@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make demo: build, start a throwaway cluster with mlops preloaded, run
+# examples/ in order (*.sql through psql, *.py through Debian's python3),
+# print a walk-through, stop the cluster (KEEP=1 keeps it running).
+SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC_DIR/scripts/lib.sh"
+
+if [ "$(id -u)" -eq 0 ]; then
+    ensure_packages
+    rerun_unprivileged scripts/demo.sh
+    exit $?
+fi
+ensure_packages
+cd "$SRC_DIR"
+PGTMP=$SRC_DIR/.pgtmp
+CLUSTER=$PGTMP/demo
+mkdir -p "$PGTMP"
+stop_cluster "$CLUSTER"
+
+say "building mlops and installing it into a private PostgreSQL copy"
+private_install || die "build failed"
+say "starting a throwaway cluster with shared_preload_libraries = 'mlops'"
+start_cluster "$CLUSTER" "mlops.database = 'mlops_demo'" || die "cluster did not start"
+[ -z "${KEEP:-}" ] && trap 'stop_cluster "$CLUSTER"' EXIT
+createdb mlops_demo
+export PGDATABASE=mlops_demo
+
+rc=0
+for f in examples/*; do
+    case "$f" in
+        *.sql) say "example: $f"
+               psql -X -v ON_ERROR_STOP=1 --echo-queries -P pager=off -f "$f" || { rc=1; break; } ;;
+        *.py)  say "example: $f"
+               /usr/bin/python3 "$f" || { rc=1; break; } ;;
+    esac
+done
+[ $rc -ne 0 ] && { tail -n 20 "$CLUSTER/server.log"; die "example $f failed"; }
+
+if [ -n "${KEEP:-}" ]; then
+    say "the cluster keeps running; connect with:"
+    echo "    psql -h $PGHOST -p $PGPORT -U postgres $PGDATABASE"
+    echo "stop it with:"
+    echo "    pg_ctl -D $CLUSTER/data stop    (pg_ctl from $PGBIN)"
+else
+    say "demo finished; the cluster is stopped and removed"
+    stop_cluster "$CLUSTER"; rm -rf "$CLUSTER"
+fi
