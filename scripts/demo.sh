@@ -37,10 +37,11 @@ done
 [ $rc -ne 0 ] && { tail -n 20 "$CLUSTER/server.log"; die "example $f failed"; }
 
 if [ -n "${KEEP:-}" ]; then
+    as=""; [ -n "${MLOPS_VIA_ROOT:-}" ] && as="runuser -u postgres -- "
     say "the cluster keeps running; connect with:"
-    echo "    psql -h $PGHOST -p $PGPORT -U postgres $PGDATABASE"
+    echo "    ${as}$PGBIN/psql -h $PGHOST -p $PGPORT -U postgres $PGDATABASE"
     echo "stop it with:"
-    echo "    pg_ctl -D $CLUSTER/data stop    (pg_ctl from $PGBIN)"
+    echo "    ${as}$PGBIN/pg_ctl -D $CLUSTER/data stop"
 else
     say "demo finished; the cluster is stopped and removed"
     stop_cluster "$CLUSTER"; rm -rf "$CLUSTER"

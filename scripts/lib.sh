@@ -44,7 +44,7 @@ rerun_unprivileged() {
           --exclude output_iso "$SRC_DIR"/ "$work"/src/
     chown -R postgres:postgres "$work"
     local rc=0
-    runuser -u postgres -- env KEEP="${KEEP:-}" MLOPS_KEEP_WORKDIR="${MLOPS_KEEP_WORKDIR:-}" \
+    runuser -u postgres -- env MLOPS_VIA_ROOT=1 KEEP="${KEEP:-}" BENCH="${BENCH:-}" MLOPS_KEEP_WORKDIR="${MLOPS_KEEP_WORKDIR:-}" \
         PATH="/usr/local/bin:/usr/bin:/bin" bash -c "cd '$work/src' && $script $*" || rc=$?
     if [ -n "${KEEP:-}" ] || [ -n "${MLOPS_KEEP_WORKDIR:-}" ]; then
         echo "(work tree kept in $work/src)"
