@@ -1,0 +1,479 @@
+/*
+ * drift_samples.c: the transition state of the exact drift aggregates.
+ *
+ * ks_test, psi, wasserstein, jensen_shannon and hellinger all need every
+ * value of both samples (quantile edges and ECDFs are not mergeable), so the
+ * state is two growable float8 arrays in the aggregate context, appended to
+ * without a palloc per row; combine concatenates, serialize is a flat image.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "drift.h"
+
+/* "MDS1": first word of a serialized state. */
+#define DRIFT_SAMPLES_MAGIC 0x3153444D
+#define DRIFT_SAMPLES_HDR (2 * sizeof(int32) + 2 * sizeof(int64))
+#define DRIFT_SAMPLES_INIT 1024
+
+/* A new empty state in the current memory context. */
+static DriftSamples *
+drift_samples_new(void)
+{
+	DriftSamples *s = palloc0(sizeof(DriftSamples));
+
+	s->param = -1;
+	return s;
+}
+
+/* Make room for extra more values on one side. */
+static void
+drift_samples_reserve(DriftSamples *s, int side, int64 extra)
+{
+	int64		need = s->n[side] + extra;
+	int64		cap = s->cap[side];
+
+	if (need <= cap)
+		return;
+	cap = Max(cap, DRIFT_SAMPLES_INIT);
+	while (cap < need)
+		cap *= 2;
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many values for a drift statistic"),
+				 errhint("Compare samples of at most %lld values per side.",
+						 (long long) (MaxAllocHugeSize / sizeof(double) / 2))));
+	if (s->v[side] == NULL)
+		s->v[side] = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(double));
+	else
+		s->v[side] = repalloc_huge(s->v[side], cap * sizeof(double));
+	s->cap[side] = cap;
+}
+
+/* Append one value to one side. */
+static inline void
+drift_samples_add(DriftSamples *s, int side, double x)
+{
+	if (s->n[side] >= s->cap[side])
+		drift_samples_reserve(s, side, 1);
+	s->v[side][s->n[side]++] = x;
+}
+
+/* The aggregate context, or an error when called outside an aggregate. */
+static MemoryContext
+drift_aggcontext(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext ctx;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return ctx;
+}
+
+/* Shared body of the transition functions: the state, created on first use. */
+static DriftSamples *
+drift_samples_state(FunctionCallInfo fcinfo, MemoryContext ctx)
+{
+	DriftSamples *s;
+	MemoryContext old;
+
+	if (!PG_ARGISNULL(0))
+		return (DriftSamples *) PG_GETARG_POINTER(0);
+	old = MemoryContextSwitchTo(ctx);
+	s = drift_samples_new();
+	MemoryContextSwitchTo(old);
+	return s;
+}
+
+/* Add the row's (value, is_reference) when both are non-NULL. */
+static void
+drift_samples_row(FunctionCallInfo fcinfo, DriftSamples *s, MemoryContext ctx)
+{
+	MemoryContext old;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return;
+	old = MemoryContextSwitchTo(ctx);
+	drift_samples_add(s, PG_GETARG_BOOL(2) ? 0 : 1, PG_GETARG_FLOAT8(1));
+	MemoryContextSwitchTo(old);
+}
+
+/* Record a per-aggregate parameter; it must be the same on every row. */
+static void
+drift_samples_param(DriftSamples *s, int32 param, const char *what)
+{
+	if (s->param == -1)
+		s->param = param;
+	else if (s->param != param)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be the same for every row of a drift aggregate", what)));
+}
+
+/* Check the bins argument of the binned statistics: 2 to 10000. */
+void
+drift_check_bins(int32 bins)
+{
+	if (bins < 2 || bins > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bins must be between 2 and 10000, not %d", bins)));
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum);
+
+/* mlops._drift_accum(internal, float8, bool): collect both samples. */
+Datum
+mlops_drift_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum_bins);
+
+/* mlops._drift_accum_bins(internal, float8, bool, int): collect, remembering bins. */
+Datum
+mlops_drift_accum_bins(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum_bins");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bins must not be null")));
+	drift_check_bins(PG_GETARG_INT32(3));
+	drift_samples_param(s, PG_GETARG_INT32(3), "bins");
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+/* The alternative hypothesis named by text ('two-sided', 'greater', 'less'). */
+int
+drift_parse_alternative(text *t)
+{
+	char	   *a = text_to_cstring(t);
+	int			r;
+
+	if (strcmp(a, "two-sided") == 0)
+		r = DRIFT_ALT_TWO_SIDED;
+	else if (strcmp(a, "greater") == 0)
+		r = DRIFT_ALT_GREATER;
+	else if (strcmp(a, "less") == 0)
+		r = DRIFT_ALT_LESS;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid alternative \"%s\"", a),
+				 errhint("Use 'two-sided', 'greater' or 'less'.")));
+	pfree(a);
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum_alt);
+
+/* mlops._drift_accum_alt(internal, float8, bool, text): collect, remembering the alternative. */
+Datum
+mlops_drift_accum_alt(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum_alt");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("alternative must not be null")));
+	if (s->param == -1)
+		s->param = drift_parse_alternative(PG_GETARG_TEXT_PP(3));
+	else
+		drift_samples_param(s, drift_parse_alternative(PG_GETARG_TEXT_PP(3)), "alternative");
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+/* Append all values of src to dst (in dst's context, the current one). */
+static void
+drift_samples_append(DriftSamples *dst, const DriftSamples *src)
+{
+	int			side;
+
+	for (side = 0; side < 2; side++)
+	{
+		if (src->n[side] == 0)
+			continue;
+		drift_samples_reserve(dst, side, src->n[side]);
+		memcpy(dst->v[side] + dst->n[side], src->v[side], sizeof(double) * src->n[side]);
+		dst->n[side] += src->n[side];
+	}
+	if (src->param != -1)
+		drift_samples_param(dst, src->param, "the parameter");
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_combine);
+
+/* mlops._drift_combine(internal, internal): merge two partial states. */
+Datum
+mlops_drift_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_combine");
+	MemoryContext old;
+	DriftSamples *a = PG_ARGISNULL(0) ? NULL : (DriftSamples *) PG_GETARG_POINTER(0);
+	DriftSamples *b = PG_ARGISNULL(1) ? NULL : (DriftSamples *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	old = MemoryContextSwitchTo(ctx);
+	if (a == NULL)
+		a = drift_samples_new();
+	drift_samples_append(a, b);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_serialize);
+
+/* mlops._drift_serialize(internal): magic, param, both counts, then the values. */
+Datum
+mlops_drift_serialize(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
+	Size		len = DRIFT_SAMPLES_HDR + sizeof(double) * (s->n[0] + s->n[1]);
+	bytea	   *out;
+	char	   *p;
+	int32		magic = DRIFT_SAMPLES_MAGIC;
+
+	drift_aggcontext(fcinfo, "mlops._drift_serialize");
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("drift aggregate state too large for a parallel plan"),
+				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
+	out = palloc(VARHDRSZ + len);
+	SET_VARSIZE(out, VARHDRSZ + len);
+	p = VARDATA(out);
+	memcpy(p, &magic, sizeof(int32));
+	memcpy(p + sizeof(int32), &s->param, sizeof(int32));
+	memcpy(p + 2 * sizeof(int32), &s->n[0], sizeof(int64));
+	memcpy(p + 2 * sizeof(int32) + sizeof(int64), &s->n[1], sizeof(int64));
+	p += DRIFT_SAMPLES_HDR;
+	if (s->n[0] > 0)
+		memcpy(p, s->v[0], sizeof(double) * s->n[0]);
+	if (s->n[1] > 0)
+		memcpy(p + sizeof(double) * s->n[0], s->v[1], sizeof(double) * s->n[1]);
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* Error for a bytea that is not a serialized drift state. */
+static void
+drift_bad_state(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid drift aggregate state: %s", why)));
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_deserialize);
+
+/* mlops._drift_deserialize(bytea, internal): rebuild a state, checking every length. */
+Datum
+mlops_drift_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
+	MemoryContext old;
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	Size		len = VARSIZE_ANY_EXHDR(in);
+	const char *p = VARDATA_ANY(in);
+	int32		magic,
+				param;
+	int64		n0,
+				n1;
+	DriftSamples *s;
+
+	if (len < DRIFT_SAMPLES_HDR)
+		drift_bad_state("too short");
+	memcpy(&magic, p, sizeof(int32));
+	memcpy(&param, p + sizeof(int32), sizeof(int32));
+	memcpy(&n0, p + 2 * sizeof(int32), sizeof(int64));
+	memcpy(&n1, p + 2 * sizeof(int32) + sizeof(int64), sizeof(int64));
+	if (magic != DRIFT_SAMPLES_MAGIC)
+		drift_bad_state("bad magic number");
+	if (param < -1 || param > 10000)
+		drift_bad_state("parameter out of range");
+	if (n0 < 0 || n1 < 0 || (Size) n0 > (len - DRIFT_SAMPLES_HDR) / sizeof(double)
+		|| (Size) n1 > (len - DRIFT_SAMPLES_HDR) / sizeof(double) - (Size) n0
+		|| (Size) (n0 + n1) * sizeof(double) != len - DRIFT_SAMPLES_HDR)
+		drift_bad_state("length does not match the counts");
+	old = MemoryContextSwitchTo(ctx);
+	s = drift_samples_new();
+	s->param = param;
+	p += DRIFT_SAMPLES_HDR;
+	drift_samples_reserve(s, 0, n0);
+	drift_samples_reserve(s, 1, n1);
+	if (n0 > 0)
+		memcpy(s->v[0], p, sizeof(double) * n0);
+	if (n1 > 0)
+		memcpy(s->v[1], p + sizeof(double) * n0, sizeof(double) * n1);
+	s->n[0] = n0;
+	s->n[1] = n1;
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(s);
+}
+
+/* Copy the non-NULL elements of a float8 array (any shape) to one side. */
+static void
+drift_samples_load(DriftSamples *s, int side, ArrayType *a)
+{
+	int			nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	const double *data = (const double *) ARR_DATA_PTR(a);
+	bits8	   *nulls = ARR_NULLBITMAP(a);
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "expected a float8 array");
+	drift_samples_reserve(s, side, nitems);
+	if (nulls == NULL)
+	{
+		if (nitems > 0)
+			memcpy(s->v[side], data, sizeof(double) * nitems);
+		s->n[side] = nitems;
+		return;
+	}
+	for (i = 0; i < nitems; i++)
+		if (nulls[i / 8] & (1 << (i % 8)))
+			s->v[side][s->n[side]++] = *data++;
+}
+
+/* Both samples of an array-taking drift function, NULL elements dropped. */
+DriftSamples *
+drift_samples_from_arrays(ArrayType *ref, ArrayType *cur)
+{
+	DriftSamples *s = drift_samples_new();
+
+	drift_samples_load(s, 0, ref);
+	drift_samples_load(s, 1, cur);
+	return s;
+}
+
+/* Reference quantile at k/bins of the r sorted values v (linear interpolation). */
+static double
+drift_quantile(const double *v, int64 r, int k, int bins)
+{
+	double		pos = (double) (r - 1) * (double) k / (double) bins;
+	int64		lo = (int64) floor(pos);
+	double		frac = pos - (double) lo;
+	double		e;
+
+	if (lo >= r - 1 || frac == 0.0 || v[lo] == v[lo + 1])
+		return v[Min(lo, r - 1)];
+	e = v[lo] + frac * (v[lo + 1] - v[lo]);
+	return isnan(e) ? v[lo] : e;	/* -Infinity to +Infinity: keep the lower end */
+}
+
+/* Number of values of the sorted v[0..n) below x. */
+static int64
+drift_lower_bound(const double *v, int64 n, double x)
+{
+	int64		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Bin of a non-NaN value: the number of edges at or below it (equal goes up). */
+static inline int
+drift_bin_of(const double *edges, int nedges, double x)
+{
+	int			lo = 0,
+				hi = nedges;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (edges[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Bin counts of both samples on the reference's quantiles at k/bins, open end
+ * bins, and a last bin for NaN. Sorts the reference in place (the multiset
+ * the state stands for is unchanged).
+ */
+void
+drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
+{
+	double	   *ref = s->v[0],
+			   *cur = s->v[1];
+	int64		m = s->n[0],
+				n = s->n[1],
+				r,
+				i;
+	double	   *edges = palloc(sizeof(double) * bins);
+	int			nedges = 0,
+				k;
+
+	out->nbins = bins + 1;
+	out->ref = palloc0(sizeof(double) * out->nbins);
+	out->cur = palloc0(sizeof(double) * out->nbins);
+	drift_sort_float8(ref, m);
+	for (r = m; r > 0 && isnan(ref[r - 1]); r--)
+		;
+	if (r > 0)
+	{
+		for (k = 1; k < bins; k++)
+		{
+			double		e = drift_quantile(ref, r, k, bins);
+
+			edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
+			nedges++;
+		}
+	}
+	/* reference counts from the sorted order: bin b holds [edge_b, edge_b+1) */
+	for (k = 0; k <= nedges; k++)
+	{
+		int64		lo = (k == 0) ? 0 : drift_lower_bound(ref, r, edges[k - 1]);
+		int64		hi = (k == nedges) ? r : drift_lower_bound(ref, r, edges[k]);
+
+		out->ref[k] = (double) (hi - lo);
+	}
+	out->ref[bins] = (double) (m - r);
+	for (i = 0; i < n; i++)
+	{
+		double		x = cur[i];
+
+		if (isnan(x))
+			out->cur[bins] += 1.0;
+		else
+			out->cur[drift_bin_of(edges, nedges, x)] += 1.0;
+	}
+	pfree(edges);
+}
