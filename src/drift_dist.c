@@ -345,24 +345,17 @@ cat_bad_state(const char *why)
 			 errmsg("invalid categorical drift aggregate state: %s", why)));
 }
 
-PG_FUNCTION_INFO_V1(mlops_cat_deserialize);
-
-/* mlops._cat_deserialize(bytea, internal): rebuild a category table, checking every length. */
-Datum
-mlops_cat_deserialize(PG_FUNCTION_ARGS)
+/* Rebuild a category table from its serialized image in the current context. */
+static CatState *
+cat_decode(bytea *in)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	const char *p = VARDATA_ANY(in);
 	const char *end = p + VARSIZE_ANY_EXHDR(in);
-	MemoryContext ctx,
-				old;
 	CatState   *c;
 	int32		magic;
 	int64		count,
 				i;
 
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		elog(ERROR, "mlops._cat_deserialize called in non-aggregate context");
 	if (end - p < (ptrdiff_t) (sizeof(int32) + sizeof(int64)))
 		cat_bad_state("too short");
 	memcpy(&magic, p, sizeof(int32));
@@ -372,7 +365,6 @@ mlops_cat_deserialize(PG_FUNCTION_ARGS)
 		cat_bad_state("bad magic number");
 	if (count < 0 || count > (end - p) / (ptrdiff_t) (sizeof(int32) + 2 * sizeof(int64)))
 		cat_bad_state("entry count does not match the length");
-	old = MemoryContextSwitchTo(ctx);
 	c = cat_new();
 	for (i = 0; i < count; i++)
 	{
@@ -394,8 +386,38 @@ mlops_cat_deserialize(PG_FUNCTION_ARGS)
 	}
 	if (p != end)
 		cat_bad_state("trailing bytes");
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_deserialize);
+
+/* mlops._cat_deserialize(bytea, internal): rebuild a category table in the aggregate context. */
+Datum
+mlops_cat_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx,
+				old;
+	CatState   *c;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "mlops._cat_deserialize called in non-aggregate context");
+	old = MemoryContextSwitchTo(ctx);
+	c = cat_decode(PG_GETARG_BYTEA_PP(0));
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(c);
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_state_info);
+
+/* mlops._cat_state_info(bytea): decode with the deserializer's checks and describe (for tests). */
+Datum
+mlops_cat_state_info(PG_FUNCTION_ARGS)
+{
+	CatState   *c = cat_decode(PG_GETARG_BYTEA_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("categories=%lld n_ref=%lld n_cur=%lld",
+											  (long long) c->used, (long long) c->n[0],
+											  (long long) c->n[1])));
 }
 
 /* Count vectors of the categories (one slot per category seen in either sample). */

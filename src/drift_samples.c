@@ -246,19 +246,15 @@ mlops_drift_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-PG_FUNCTION_INFO_V1(mlops_drift_serialize);
-
-/* mlops._drift_serialize(internal): magic, param, both counts, then the values. */
-Datum
-mlops_drift_serialize(PG_FUNCTION_ARGS)
+/* The flat image of a state: magic, param, both counts, then the values. */
+static bytea *
+drift_samples_encode(const DriftSamples *s)
 {
-	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
 	Size		len = DRIFT_SAMPLES_HDR + sizeof(double) * (s->n[0] + s->n[1]);
 	bytea	   *out;
 	char	   *p;
 	int32		magic = DRIFT_SAMPLES_MAGIC;
 
-	drift_aggcontext(fcinfo, "mlops._drift_serialize");
 	if (len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -276,7 +272,17 @@ mlops_drift_serialize(PG_FUNCTION_ARGS)
 		memcpy(p, s->v[0], sizeof(double) * s->n[0]);
 	if (s->n[1] > 0)
 		memcpy(p + sizeof(double) * s->n[0], s->v[1], sizeof(double) * s->n[1]);
-	PG_RETURN_BYTEA_P(out);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_serialize);
+
+/* mlops._drift_serialize(internal): the state's flat image. */
+Datum
+mlops_drift_serialize(PG_FUNCTION_ARGS)
+{
+	drift_aggcontext(fcinfo, "mlops._drift_serialize");
+	PG_RETURN_BYTEA_P(drift_samples_encode((DriftSamples *) PG_GETARG_POINTER(0)));
 }
 
 /* Error for a bytea that is not a serialized drift state. */
@@ -288,15 +294,10 @@ drift_bad_state(const char *why)
 			 errmsg("invalid drift aggregate state: %s", why)));
 }
 
-PG_FUNCTION_INFO_V1(mlops_drift_deserialize);
-
-/* mlops._drift_deserialize(bytea, internal): rebuild a state, checking every length. */
-Datum
-mlops_drift_deserialize(PG_FUNCTION_ARGS)
+/* Rebuild a state from its serialized image in the current context, checking every length. */
+static DriftSamples *
+drift_samples_decode(bytea *in)
 {
-	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
-	MemoryContext old;
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	const char *p = VARDATA_ANY(in);
 	int32		magic,
@@ -319,7 +320,6 @@ mlops_drift_deserialize(PG_FUNCTION_ARGS)
 		|| (Size) n1 > (len - DRIFT_SAMPLES_HDR) / sizeof(double) - (Size) n0
 		|| (Size) (n0 + n1) * sizeof(double) != len - DRIFT_SAMPLES_HDR)
 		drift_bad_state("length does not match the counts");
-	old = MemoryContextSwitchTo(ctx);
 	s = drift_samples_new();
 	s->param = param;
 	p += DRIFT_SAMPLES_HDR;
@@ -331,8 +331,36 @@ mlops_drift_deserialize(PG_FUNCTION_ARGS)
 		memcpy(s->v[1], p + sizeof(double) * n0, sizeof(double) * n1);
 	s->n[0] = n0;
 	s->n[1] = n1;
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_deserialize);
+
+/* mlops._drift_deserialize(bytea, internal): rebuild a state in the aggregate context. */
+Datum
+mlops_drift_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_state_info);
+
+/*
+ * mlops._drift_state_info(bytea): decode a serialized state with the
+ * deserializer's checks and describe it (tests feed it malformed bytes).
+ */
+Datum
+mlops_drift_state_info(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("param=%d n_ref=%lld n_cur=%lld", s->param,
+											  (long long) s->n[0], (long long) s->n[1])));
 }
 
 /* Copy the non-NULL elements of a float8 array (any shape) to one side. */
@@ -476,4 +504,16 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			out->cur[drift_bin_of(edges, nedges, x)] += 1.0;
 	}
 	pfree(edges);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_state_encode);
+
+/* mlops._drift_state_encode(param, ref, cur): the serialized image of a state (for tests). */
+Datum
+mlops_drift_state_encode(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = drift_samples_from_arrays(PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
+
+	s->param = PG_GETARG_INT32(0);
+	PG_RETURN_BYTEA_P(drift_samples_encode(s));
 }

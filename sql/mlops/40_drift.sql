@@ -210,3 +210,14 @@ CREATE AGGREGATE mlops.chi2_test(value text, is_reference boolean) (
 );
 COMMENT ON AGGREGATE mlops.chi2_test(text, boolean) IS
     'chi-square test of homogeneity of categories between reference and current (scipy.stats.chi2_contingency without correction), p from the chi-square distribution with K-1 degrees of freedom';
+
+-- Decoders of serialized aggregate states, with the deserializers' checks (for tests).
+CREATE FUNCTION mlops._drift_state_info(state bytea) RETURNS text
+    LANGUAGE c STRICT IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_state_info';
+COMMENT ON FUNCTION mlops._drift_state_info(bytea) IS 'internal: decode a serialized numeric drift state as _drift_deserialize does and describe it';
+CREATE FUNCTION mlops._cat_state_info(state bytea) RETURNS text
+    LANGUAGE c STRICT IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_cat_state_info';
+COMMENT ON FUNCTION mlops._cat_state_info(bytea) IS 'internal: decode a serialized categorical drift state as _cat_deserialize does and describe it';
+CREATE FUNCTION mlops._drift_state_encode(param integer, ref double precision[], cur double precision[]) RETURNS bytea
+    LANGUAGE c STRICT IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_state_encode';
+COMMENT ON FUNCTION mlops._drift_state_encode(integer, double precision[], double precision[]) IS 'internal: the serialized numeric drift state of two samples (for tests)';
