@@ -98,3 +98,7 @@ SELECT pg_temp.err($$SELECT mlops._kolmogn_sf(0, 0.5)$$);
 \set VERBOSITY default
 SELECT * FROM mlops.ks_2samp('{1}', '{2}', 'two_sided');
 \set VERBOSITY terse
+-- leave the database as found (install.sql creates the extension itself)
+SET client_min_messages = warning;
+DROP EXTENSION mlops CASCADE;
+RESET client_min_messages;

@@ -118,3 +118,7 @@ BEGIN
 END $$;
 SELECT outcome, count(*) > 0 AS seen FROM fuzz GROUP BY outcome ORDER BY outcome;
 DROP TABLE drift_par;
+-- leave the database as found (install.sql creates the extension itself)
+SET client_min_messages = warning;
+DROP EXTENSION mlops CASCADE;
+RESET client_min_messages;

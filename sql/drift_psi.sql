@@ -97,3 +97,7 @@ SELECT pg_temp.err($$SELECT mlops._chi2_sf(2, 0)$$);
 \set VERBOSITY default
 SELECT mlops.psi('{1}'::float8[], '{2}'::float8[], 1);
 \set VERBOSITY terse
+-- leave the database as found (install.sql creates the extension itself)
+SET client_min_messages = warning;
+DROP EXTENSION mlops CASCADE;
+RESET client_min_messages;
