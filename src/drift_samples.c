@@ -238,6 +238,9 @@ mlops_drift_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+	/* b was built in this aggregate context (transition or deserialize): adopt it */
+	if (a == NULL && GetMemoryChunkContext(b) == ctx)
+		PG_RETURN_POINTER(b);
 	old = MemoryContextSwitchTo(ctx);
 	if (a == NULL)
 		a = drift_samples_new();
