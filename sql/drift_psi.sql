@@ -79,6 +79,17 @@ SELECT mlops.jensen_shannon(v, r) AS js_same, mlops.hellinger(v, r) AS h_same
   FROM (SELECT x::float8, b FROM generate_series(1, 50) x, (VALUES (true), (false)) b(b)) t(v, r);
 SELECT round(mlops.jensen_shannon(v, r, 2)::numeric, 12) AS js, round(mlops.hellinger(v, r, 2)::numeric, 12) AS hellinger
   FROM (VALUES (1::float8, true), (2, true), (10, false), (11, false)) t(v, r);
+-- NaN and infinities in the binned distances: NaN is a bin of its own, infinities go to the end bins
+SELECT round(mlops.jensen_shannon(v, r, 2)::numeric, 12) AS js_nan, round(mlops.hellinger(v, r, 2)::numeric, 12) AS h_nan,
+       round(mlops.psi(v, r, 2)::numeric, 12) AS psi_nan
+  FROM (VALUES (1::float8, true), (2, true), ('-Infinity', false), ('NaN', false)) t(v, r);
+-- as window functions: the final function runs again after more rows arrive (it sorts the state in place)
+SELECT i, round(mlops.psi(v, r, 2) OVER w::numeric, 12) AS running_psi,
+       round((mlops.ks_test(v, r) OVER w).statistic::numeric, 12) AS running_ks_d,
+       mlops.wasserstein(v, r) OVER w AS running_w
+  FROM (VALUES (1, 3::float8, true), (2, 1, true), (3, 2, false), (4, 5, true), (5, 0, false), (6, 9, false)) t(i, v, r)
+WINDOW w AS (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+ ORDER BY i;
 -- bad input: SQLSTATE and message
 SELECT pg_temp.err($$SELECT mlops.psi('{1}'::float8[], '{2}'::float8[], 1)$$);
 SELECT pg_temp.err($$SELECT mlops.psi('{1}'::float8[], '{2}'::float8[], 10001)$$);
