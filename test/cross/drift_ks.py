@@ -67,6 +67,9 @@ equal = [(n, n) for n in (1, 2, 7, 50, 333, 1000, 4000)]
 check("exact, equal sizes (closed forms)", sizes_cases(equal, shifts=(0.0, 0.05, 0.2, 0.5)))
 check("exact, equal sizes with ties", sizes_cases(equal, ties=3))
 check("exact, up to 10000", sizes_cases([(10000, 9000), (10000, 37), (2500, 10000)], shifts=(0.03, 0.1, 0.05)))
+# one-sided exact counts stop where C(m+n, m) overflows a double (m+n ~ 1030): SciPy then uses eq. 5.3
+check("around the one-sided overflow fallback", sizes_cases([(500, 530), (520, 510), (510, 515), (300, 731), (600, 700)],
+                                                           shifts=(0.0, 0.05, 0.2)))
 # asymptotic: n_e <= 140 (Durbin / Miller), 140 < n_e <= 1e5 (Durbin, Smirnov), beyond (Pelz-Good)
 asy = [(10001, 1), (12000, 5), (20000, 60), (15000, 130), (30000, 139), (10001, 150), (12000, 400),
        (25000, 3000), (40000, 20000), (10001, 10001)]
