@@ -401,85 +401,198 @@ drift_samples_from_arrays(ArrayType *ref, ArrayType *cur)
 	return s;
 }
 
-/* Reference quantile at k/bins of the r sorted values v (linear interpolation). */
+/* Below this many values the selection finishes with an insertion sort. */
+#define DRIFT_SELECT_SMALL 16
+
+/* Insertion sort of v[lo..hi) (no NaN). */
+static void
+drift_small_sort(double *v, int64 lo, int64 hi)
+{
+	int64		i,
+				j;
+
+	for (i = lo + 1; i < hi; i++)
+	{
+		double		x = v[i];
+
+		for (j = i; j > lo && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Median of three values. */
+static inline double
+drift_median3(double a, double b, double c)
+{
+	if (a < b)
+		return (b < c) ? b : (a < c) ? c : a;
+	return (a < c) ? a : (b < c) ? c : b;
+}
+
+/*
+ * Put the order statistics of v[lo..hi) (no NaN) whose 0-based ranks are in
+ * the sorted array ranks[0..nr) at their places, as a full sort would, in
+ * O(n log nr): quickselect on all the ranks at once with a three-way
+ * partition (ties in one pass). Past 2 log2(n) rounds without finishing it
+ * sorts the rest with the radix sort, so adversarial input stays O(n).
+ */
+static void
+drift_select(double *v, int64 lo, int64 hi, const int64 *ranks, int nr, int depth)
+{
+	while (nr > 0 && hi - lo > DRIFT_SELECT_SMALL)
+	{
+		double		p = drift_median3(v[lo], v[lo + (hi - lo) / 2], v[hi - 1]);
+		int64		lt = lo,
+					i = lo,
+					gt = hi;
+		int			a,
+					b;
+
+		if (depth-- <= 0)
+		{
+			drift_sort_float8(v + lo, hi - lo);
+			return;
+		}
+		/* [lo, lt) < p, [lt, i) == p, [gt, hi) > p */
+		while (i < gt)
+		{
+			double		x = v[i];
+
+			if (x < p)
+			{
+				v[i++] = v[lt];
+				v[lt++] = x;
+			}
+			else if (x > p)
+			{
+				v[i] = v[--gt];
+				v[gt] = x;
+			}
+			else
+				i++;
+		}
+		for (a = 0; a < nr && ranks[a] < lt; a++)
+			;
+		for (b = a; b < nr && ranks[b] < gt; b++)
+			;
+		/* ranks[0..a) left, [a..b) are p already, [b..nr) right: recurse on the left, loop on the right */
+		drift_select(v, lo, lt, ranks, a, depth);
+		ranks += b;
+		nr -= b;
+		lo = gt;
+	}
+	if (nr > 0)
+		drift_small_sort(v, lo, hi);
+}
+
+/* Position (k/bins of the way) of the reference quantile among r values: lower rank and fraction. */
+static inline void
+drift_quantile_pos(int64 r, int k, int bins, int64 *lo, double *frac)
+{
+	double		pos = (double) (r - 1) * (double) k / (double) bins;
+
+	*lo = (int64) floor(pos);
+	*frac = pos - (double) *lo;
+}
+
+/* Reference quantile at k/bins by linear interpolation, from the selected order statistics. */
 static double
 drift_quantile(const double *v, int64 r, int k, int bins)
 {
-	double		pos = (double) (r - 1) * (double) k / (double) bins;
-	int64		lo = (int64) floor(pos);
-	double		frac = pos - (double) lo;
-	double		e;
+	int64		lo;
+	double		frac,
+				e;
 
+	drift_quantile_pos(r, k, bins, &lo, &frac);
 	if (lo >= r - 1 || frac == 0.0 || v[lo] == v[lo + 1])
 		return v[Min(lo, r - 1)];
 	e = v[lo] + frac * (v[lo + 1] - v[lo]);
 	return isnan(e) ? v[lo] : e;	/* -Infinity to +Infinity: keep the lower end */
 }
 
-/* Number of values of the sorted v[0..n) below x. */
-static int64
-drift_lower_bound(const double *v, int64 n, double x)
-{
-	int64		lo = 0,
-				hi = n;
-
-	while (lo < hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Bin of a non-NaN value: the number of edges at or below it (equal goes up). */
+/* Bin of a non-NaN value: the number of edges at or below it (equal goes up), branch-free. */
 static inline int
 drift_bin_of(const double *edges, int nedges, double x)
 {
-	int			lo = 0,
-				hi = nedges;
+	const double *base = edges;
+	int			len = nedges;
 
-	while (lo < hi)
+	if (len == 0)
+		return 0;
+	while (len > 1)
 	{
-		int			mid = (lo + hi) / 2;
+		int			half = len / 2;
 
-		if (edges[mid] <= x)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = (base[half] <= x) ? base + half : base;
+		len -= half;
 	}
-	return lo;
+	return (int) (base - edges) + (*base <= x);
+}
+
+/* Add the bin counts of the values v[0..n) to counts (NaN to the last bin). */
+static void
+drift_count_bins(const double *v, int64 n, const double *edges, int nedges, double *counts,
+				 int nan_bin)
+{
+	int64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		double		x = v[i];
+
+		if (isnan(x))
+			counts[nan_bin] += 1.0;
+		else
+			counts[drift_bin_of(edges, nedges, x)] += 1.0;
+	}
 }
 
 /*
  * Bin counts of both samples on the reference's quantiles at k/bins, open end
- * bins, and a last bin for NaN. Sorts the reference in place (the multiset
- * the state stands for is unchanged).
+ * bins, and a last bin for NaN. Reorders the reference in place (NaN moved
+ * to the end, the needed order statistics selected); the multiset the state
+ * stands for is unchanged.
  */
 void
 drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 {
-	double	   *ref = s->v[0],
-			   *cur = s->v[1];
+	double	   *ref = s->v[0];
 	int64		m = s->n[0],
-				n = s->n[1],
-				r,
+				r = 0,
 				i;
 	double	   *edges = palloc(sizeof(double) * bins);
+	int64	   *ranks = palloc(sizeof(int64) * 2 * bins);
 	int			nedges = 0,
+				nranks = 0,
 				k;
 
 	out->nbins = bins + 1;
 	out->ref = palloc0(sizeof(double) * out->nbins);
 	out->cur = palloc0(sizeof(double) * out->nbins);
-	drift_sort_float8(ref, m);
-	for (r = m; r > 0 && isnan(ref[r - 1]); r--)
-		;
+	/* NaN to the end; r = the number of other values */
+	for (i = 0; i < m; i++)
+		if (!isnan(ref[i]))
+		{
+			double		x = ref[i];
+
+			ref[i] = ref[r];
+			ref[r++] = x;
+		}
 	if (r > 0)
 	{
+		for (k = 1; k < bins; k++)
+		{
+			int64		lo;
+			double		frac;
+
+			drift_quantile_pos(r, k, bins, &lo, &frac);
+			if (nranks == 0 || ranks[nranks - 1] < lo)
+				ranks[nranks++] = lo;
+			if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
+				ranks[nranks++] = lo + 1;
+		}
+		drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
 		for (k = 1; k < bins; k++)
 		{
 			double		e = drift_quantile(ref, r, k, bins);
@@ -488,24 +601,9 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			nedges++;
 		}
 	}
-	/* reference counts from the sorted order: bin b holds [edge_b, edge_b+1) */
-	for (k = 0; k <= nedges; k++)
-	{
-		int64		lo = (k == 0) ? 0 : drift_lower_bound(ref, r, edges[k - 1]);
-		int64		hi = (k == nedges) ? r : drift_lower_bound(ref, r, edges[k]);
-
-		out->ref[k] = (double) (hi - lo);
-	}
-	out->ref[bins] = (double) (m - r);
-	for (i = 0; i < n; i++)
-	{
-		double		x = cur[i];
-
-		if (isnan(x))
-			out->cur[bins] += 1.0;
-		else
-			out->cur[drift_bin_of(edges, nedges, x)] += 1.0;
-	}
+	drift_count_bins(ref, m, edges, nedges, out->ref, bins);
+	drift_count_bins(s->v[1], s->n[1], edges, nedges, out->cur, bins);
+	pfree(ranks);
 	pfree(edges);
 }
 
