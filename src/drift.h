@@ -32,7 +32,7 @@ typedef struct DriftSamples
 	int32		param;			/* bins or alternative; -1 when not given */
 } DriftSamples;
 
-/* Reference-quantile bin counts of both samples (reference sorted in place). */
+/* Reference-quantile bin counts of both samples (the reference is reordered in place). */
 typedef struct DriftBins
 {
 	int			nbins;			/* bins + 1 (the NaN bin) */
