@@ -11,7 +11,10 @@ SELECT c.oid::regclass AS not_a_member
   FROM pg_class c
  WHERE c.relnamespace = 'mlops'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p', 'c')
    AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e');
+                    WHERE ((d.classid = 'pg_class'::regclass AND d.objid = c.oid)
+                           -- a composite type (CREATE TYPE ... AS) is a member through its pg_type row
+                           OR (c.relkind = 'c' AND d.classid = 'pg_type'::regclass AND d.objid = c.reltype))
+                      AND d.deptype = 'e');
 SELECT p.oid::regprocedure AS not_a_member
   FROM pg_proc p
  WHERE p.pronamespace = 'mlops'::regnamespace

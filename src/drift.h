@@ -12,4 +12,53 @@
 extern void drift_bin_shares(const double *counts, int nbins, double *shares);
 extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 
+
+/* ---- exact-statistics helpers (drift_sort.c, drift_samples.c, drift_kdist.c, drift_chi2.c) ---- */
+
+#include "fmgr.h"
+#include "utils/array.h"
+
+/* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
+extern void drift_sort_float8(double *v, int64 n);
+/* Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity, NaN = NaN). */
+extern int	drift_cmp_float8(double a, double b);
+
+/* Two samples collected by an aggregate (0 = reference, 1 = current). */
+typedef struct DriftSamples
+{
+	int64		n[2];			/* values held per side */
+	int64		cap[2];			/* allocated per side */
+	double	   *v[2];			/* the values, in aggcontext */
+	int32		param;			/* bins or alternative; -1 when not given */
+} DriftSamples;
+
+/* Reference-quantile bin counts of both samples (the reference is reordered in place). */
+typedef struct DriftBins
+{
+	int			nbins;			/* bins + 1 (the NaN bin) */
+	double	   *ref;			/* counts */
+	double	   *cur;
+} DriftBins;
+
+extern DriftSamples *drift_samples_from_arrays(ArrayType *ref, ArrayType *cur);
+extern void drift_check_bins(int32 bins);
+extern int	drift_parse_alternative(text *t);
+extern Datum drift_result_datum(FunctionCallInfo fcinfo, double stat, double p, bool has_p,
+								int64 n_ref, int64 n_cur);
+extern void drift_bin_samples(DriftSamples *s, int bins, DriftBins *out);
+
+/* Kolmogorov-Smirnov distributions (drift_kdist.c). */
+extern double drift_kolmogn_sf(int64 n, double x);
+extern double drift_smirnov_sf(int64 n, double x);
+extern bool drift_ks2_exact(int64 m, int64 n, double *d, int alternative, double *p);
+extern double drift_ks2_asymp(int64 m, int64 n, double d, int alternative);
+
+#define DRIFT_ALT_TWO_SIDED 0
+#define DRIFT_ALT_GREATER	1
+#define DRIFT_ALT_LESS		2
+
+/* Chi-square distribution (drift_chi2.c). */
+extern double drift_chi2_sf(double x, double df);
+extern double drift_chi2_ppf(double p, double df);
+
 #endif							/* MLOPS_DRIFT_H */

@@ -37,7 +37,11 @@ drift_bin_shares(const double *counts, int nbins, double *shares)
 			shares[i] = fill;
 }
 
-/* PSI = sum over bins of (cur - ref) * ln(cur / ref) on filled shares. */
+/*
+ * PSI = sum over bins of (cur - ref) * ln(cur / ref) on filled shares; bins
+ * empty in both samples are left out (with unequal fills they would add a
+ * spurious term, and PSI must not depend on how many such bins there are).
+ */
 double
 drift_psi_counts(const double *ref, const double *cur, int nbins)
 {
@@ -49,7 +53,12 @@ drift_psi_counts(const double *ref, const double *cur, int nbins)
 	drift_bin_shares(ref, nbins, e);
 	drift_bin_shares(cur, nbins, a);
 	for (i = 0; i < nbins; i++)
+	{
+		/* a bin empty on both sides carries no information: skip it */
+		if (ref[i] == 0.0 && cur[i] == 0.0)
+			continue;
 		psi += (a[i] - e[i]) * log(a[i] / e[i]);
+	}
 	pfree(e);
 	pfree(a);
 	return psi;

@@ -1,0 +1,124 @@
+-- Every drift aggregate under a forced parallel plan (partial aggregates in
+-- workers, serialized states, combine in the leader) gives the same answer
+-- as the serial plan; the state decoders reject malformed bytes.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mlops;
+RESET client_min_messages;
+CREATE TABLE drift_par (v float8, is_ref bool, cat text);
+INSERT INTO drift_par
+SELECT CASE WHEN i % 997 = 0 THEN 'NaN'::float8
+            ELSE ((i * 7919) % 10007) / 1000.0 + CASE WHEN i % 3 = 0 THEN 0.4 ELSE 0 END END,
+       i % 3 <> 0,
+       'c' || ((i * 31) % (CASE WHEN i % 3 = 0 THEN 23 ELSE 20 END))
+  FROM generate_series(1, 120000) i;
+ANALYZE drift_par;
+CREATE TEMP TABLE answers (plan text, ks mlops.drift_result, ks_less mlops.drift_result, psi float8, psi20 float8,
+                           w float8, js float8, h float8, pc float8, chi mlops.drift_result);
+-- serial
+SET max_parallel_workers_per_gather = 0;
+INSERT INTO answers
+SELECT 'serial', mlops.ks_test(v, is_ref), mlops.ks_test(v, is_ref, 'less'), mlops.psi(v, is_ref), mlops.psi(v, is_ref, 20),
+       mlops.wasserstein(v, is_ref) FILTER (WHERE v <> 'NaN'), mlops.jensen_shannon(v, is_ref), mlops.hellinger(v, is_ref, 7),
+       mlops.psi_categorical(cat, is_ref), mlops.chi2_test(cat, is_ref)
+  FROM drift_par;
+-- parallel
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET force_parallel_mode = on;
+EXPLAIN (COSTS OFF)
+SELECT mlops.ks_test(v, is_ref), mlops.psi(v, is_ref), mlops.psi_categorical(cat, is_ref) FROM drift_par;
+INSERT INTO answers
+SELECT 'parallel', mlops.ks_test(v, is_ref), mlops.ks_test(v, is_ref, 'less'), mlops.psi(v, is_ref), mlops.psi(v, is_ref, 20),
+       mlops.wasserstein(v, is_ref) FILTER (WHERE v <> 'NaN'), mlops.jensen_shannon(v, is_ref), mlops.hellinger(v, is_ref, 7),
+       mlops.psi_categorical(cat, is_ref), mlops.chi2_test(cat, is_ref)
+  FROM drift_par;
+RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+-- the serial answers themselves
+SELECT (ks).n_ref, (ks).n_cur, round((ks).statistic::numeric, 10) AS ks_d, (ks).pvalue < 1e-12 AS ks_tiny_p,
+       round((ks_less).statistic::numeric, 10) AS ks_less_d,
+       round(psi::numeric, 10) AS psi, round(psi20::numeric, 10) AS psi20, round(w::numeric, 10) AS w,
+       round(js::numeric, 10) AS js, round(h::numeric, 10) AS h, round(pc::numeric, 10) AS psi_cat,
+       round((chi).statistic::numeric, 6) AS chi2, (chi).pvalue < 1e-12 AS chi2_tiny_p
+  FROM answers WHERE plan = 'serial';
+-- parallel = serial (categorical sums may add in another order: 1e-12 relative)
+SELECT s.ks = p.ks AS ks, s.ks_less = p.ks_less AS ks_less, s.psi = p.psi AS psi, s.psi20 = p.psi20 AS psi20,
+       s.w = p.w AS w, s.js = p.js AS js, s.h = p.h AS h,
+       abs(s.pc - p.pc) <= 1e-12 * s.pc AS psi_cat,
+       abs((s.chi).statistic - (p.chi).statistic) <= 1e-12 * (s.chi).statistic AND (s.chi).n_ref = (p.chi).n_ref
+           AND (s.chi).n_cur = (p.chi).n_cur AS chi2
+  FROM answers s, answers p WHERE s.plan = 'serial' AND p.plan = 'parallel';
+-- grouped: a parallel plan with many groups agrees with the serial one
+CREATE TEMP TABLE grouped AS
+SELECT cat AS g, mlops.ks_test(v, is_ref) AS ks, mlops.psi(v, is_ref) AS psi FROM drift_par GROUP BY 1;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+SELECT count(*) AS groups_agree, (SELECT count(*) FROM grouped) AS groups
+  FROM grouped g
+  JOIN (SELECT cat AS g, mlops.ks_test(v, is_ref) AS ks, mlops.psi(v, is_ref) AS psi
+          FROM drift_par GROUP BY 1) p
+    ON p.g IS NOT DISTINCT FROM g.g AND p.ks = g.ks AND p.psi IS NOT DISTINCT FROM g.psi;
+RESET ALL;
+-- serialized states: a round trip, then malformed images are refused with 22P03
+SELECT mlops._drift_state_info(mlops._drift_state_encode(7, '{1,2,NaN}', '{3}'));
+SELECT mlops._drift_state_info(mlops._drift_state_encode(-1, '{}', '{}'));
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN EXECUTE q; RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x')$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x00000000ffffffff00000000000000000000000000000000')$$);
+-- right magic, param out of range
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x4d4453311127000000000000000000000000000000000000'::bytea)$$);
+-- counts larger than the data, negative counts, one byte too many
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x4d445331ffffffff01000000000000000000000000000000'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x4d445331ffffffffffffffffffffffff01000000000000000000000000000000'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info(mlops._drift_state_encode(-1, '{1}', '{2}') || '\x00'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info(substring(mlops._drift_state_encode(-1, '{1}', '{2}') from 1 for 30))$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x4d445331ffffffffffffffffffffff7fffffffffffffff7f'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._cat_state_info('\x4d435331')$$);
+SELECT pg_temp.err($$SELECT mlops._cat_state_info('\x4d43533101000000000000000500000061'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._cat_state_info('\x4d4353310100000000000000010000006100000000000000000000000000000000'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._cat_state_info('\x4d4353310100000000000000ffffffff6100000000000000000000000000000000'::bytea)$$);
+SELECT mlops._cat_state_info('\x4d4353310100000000000000010000006102000000000000000300000000000000'::bytea);
+SELECT pg_temp.err($$SELECT mlops._cat_state_info('\x4d435331010000000000000001000000610200000000000000030000000000000000'::bytea)$$);
+-- random bytes and random mutations of valid images: an error or a valid state, never a crash
+CREATE TEMP TABLE fuzz (outcome text);
+DO $$
+DECLARE
+    b bytea;
+    good bytea := mlops._drift_state_encode(3, '{1,2,3}', '{4,5}');
+    goodc bytea := '\x4d435331020000000000000001000000610200000000000000030000000000000002000000626201000000000000000000000000000000'::bytea;
+    i int;
+    r text;
+BEGIN
+    PERFORM setseed(0.5);
+    FOR i IN 1..3000 LOOP
+        IF i % 3 = 0 THEN
+            b := decode(substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1,
+                               2 * (random() * 48)::int), 'hex');
+        ELSIF i % 3 = 1 THEN
+            b := set_byte(good, (random() * (length(good) - 1))::int, (random() * 255)::int);
+            b := substring(b from 1 for (random() * length(b))::int + 1);
+        ELSE
+            b := set_byte(goodc, (random() * (length(goodc) - 1))::int, (random() * 255)::int);
+        END IF;
+        BEGIN
+            IF i % 3 = 2 THEN r := mlops._cat_state_info(b); ELSE r := mlops._drift_state_info(b); END IF;
+            INSERT INTO fuzz VALUES ('decoded');
+        EXCEPTION WHEN invalid_binary_representation THEN
+            INSERT INTO fuzz VALUES ('22P03');
+        END;
+    END LOOP;
+END $$;
+SELECT outcome, count(*) > 0 AS seen FROM fuzz GROUP BY outcome ORDER BY outcome;
+DROP TABLE drift_par;
+-- leave the database as found (install.sql creates the extension itself)
+SET client_min_messages = warning;
+DROP EXTENSION mlops CASCADE;
+RESET client_min_messages;

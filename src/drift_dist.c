@@ -1,0 +1,504 @@
+/*
+ * drift_dist.c: distances between the reference and current samples
+ * (Wasserstein-1, Jensen-Shannon, Hellinger) and the categorical
+ * statistics (PSI over categories, chi-square test of homogeneity).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/hashfn.h"
+#include "lib/stringinfo.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "drift.h"
+
+#define DIST_DEFAULT_BINS 10
+
+/* ---------------------------------------------------------------------- */
+/* Numeric distances                                                       */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * W1 = integral of |F_ref - F_cur| over the merged sorted samples. NaN makes
+ * it NaN; an infinite gap counts only where the ECDFs differ (then the
+ * distance is Infinity).
+ */
+static double
+wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
+{
+	int64		i = 0,
+				j = 0;
+	double		w = 0.0,
+				prev = 0.0,
+				diff = 0.0;
+	bool		first = true;
+
+	if (isnan(a[m - 1]) || isnan(b[n - 1]))
+		return NAN;
+	while (i < m || j < n)
+	{
+		double		v;
+
+		if (i < m && (j >= n || a[i] <= b[j]))
+			v = a[i];
+		else
+			v = b[j];
+		if (!first && diff != 0.0)
+			w += diff * (v - prev);
+		while (i < m && a[i] == v)
+			i++;
+		while (j < n && b[j] == v)
+			j++;
+		diff = fabs((double) i / (double) m - (double) j / (double) n);
+		prev = v;
+		first = false;
+	}
+	return w;
+}
+
+/* Sorted samples from the state, or NULL result when a side is empty. */
+static bool
+dist_state(FunctionCallInfo fcinfo, DriftSamples **out)
+{
+	DriftSamples *s;
+
+	if (PG_ARGISNULL(0))
+		return false;
+	s = (DriftSamples *) PG_GETARG_POINTER(0);
+	if (s->n[0] == 0 || s->n[1] == 0)
+		return false;
+	*out = s;
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(mlops_wasserstein_final);
+
+/* Final function of mlops.wasserstein: exact W1 of the two samples. */
+Datum
+mlops_wasserstein_final(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s;
+
+	if (!dist_state(fcinfo, &s))
+		PG_RETURN_NULL();
+	drift_sort_float8(s->v[0], s->n[0]);
+	drift_sort_float8(s->v[1], s->n[1]);
+	PG_RETURN_FLOAT8(wasserstein_sorted(s->v[0], s->n[0], s->v[1], s->n[1]));
+}
+
+/* Bin shares p (reference) and q (current) on reference-quantile bins, no fill. */
+static int
+dist_shares(DriftSamples *s, double **p, double **q)
+{
+	DriftBins	b;
+	int			i;
+
+	drift_bin_samples(s, s->param < 0 ? DIST_DEFAULT_BINS : s->param, &b);
+	for (i = 0; i < b.nbins; i++)
+	{
+		b.ref[i] /= (double) s->n[0];
+		b.cur[i] /= (double) s->n[1];
+	}
+	*p = b.ref;
+	*q = b.cur;
+	return b.nbins;
+}
+
+/* x ln(x / y), 0 when x is 0. */
+static inline double
+rel_entr(double x, double y)
+{
+	return (x > 0.0) ? x * log(x / y) : 0.0;
+}
+
+PG_FUNCTION_INFO_V1(mlops_jensen_shannon_final);
+
+/* Final function of mlops.jensen_shannon: the JS distance (natural log), sqrt of the divergence. */
+Datum
+mlops_jensen_shannon_final(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s;
+	double	   *p,
+			   *q,
+				js = 0.0;
+	int			k,
+				i;
+
+	if (!dist_state(fcinfo, &s))
+		PG_RETURN_NULL();
+	k = dist_shares(s, &p, &q);
+	for (i = 0; i < k; i++)
+	{
+		double		m = (p[i] + q[i]) / 2.0;
+
+		js += rel_entr(p[i], m) + rel_entr(q[i], m);
+	}
+	PG_RETURN_FLOAT8(sqrt(Max(js, 0.0) / 2.0));
+}
+
+PG_FUNCTION_INFO_V1(mlops_hellinger_final);
+
+/* Final function of mlops.hellinger: ||sqrt(p) - sqrt(q)||_2 / sqrt(2), in [0, 1]. */
+Datum
+mlops_hellinger_final(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s;
+	double	   *p,
+			   *q,
+				h = 0.0;
+	int			k,
+				i;
+
+	if (!dist_state(fcinfo, &s))
+		PG_RETURN_NULL();
+	k = dist_shares(s, &p, &q);
+	for (i = 0; i < k; i++)
+	{
+		double		d = sqrt(p[i]) - sqrt(q[i]);
+
+		h += d * d;
+	}
+	PG_RETURN_FLOAT8(sqrt(h / 2.0));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Categories                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* One category and its count in each sample. */
+typedef struct CatEntry
+{
+	char	   *key;			/* NULL: free slot */
+	int32		len;
+	uint32		hash;
+	int64		cnt[2];
+} CatEntry;
+
+/* Open-addressing table of categories, in the aggregate context. */
+typedef struct CatState
+{
+	int64		used;
+	int64		size;			/* power of two */
+	CatEntry   *slots;
+	int64		n[2];
+} CatState;
+
+/* "MCS1": first word of a serialized category state. */
+#define CAT_MAGIC 0x3153434D
+
+/* A new empty category table in the current context. */
+static CatState *
+cat_new(void)
+{
+	CatState   *c = palloc0(sizeof(CatState));
+
+	c->size = 64;
+	c->slots = palloc0(sizeof(CatEntry) * c->size);
+	return c;
+}
+
+static void cat_add(CatState *c, const char *key, int32 len, uint32 hash,
+					int64 c0, int64 c1, bool copy);
+
+/* Double the table. */
+static void
+cat_grow(CatState *c)
+{
+	CatEntry   *old = c->slots;
+	int64		oldsize = c->size,
+				i;
+
+	c->size *= 2;
+	c->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(CatEntry) * c->size);
+	memset(c->slots, 0, sizeof(CatEntry) * c->size);
+	c->used = 0;
+	for (i = 0; i < oldsize; i++)
+		if (old[i].key != NULL)
+			cat_add(c, old[i].key, old[i].len, old[i].hash, old[i].cnt[0], old[i].cnt[1], false);
+	pfree(old);
+}
+
+/* Add counts for a category, creating it (copying the key if asked) when new. */
+static void
+cat_add(CatState *c, const char *key, int32 len, uint32 hash, int64 c0, int64 c1, bool copy)
+{
+	int64		i;
+
+	if (2 * (c->used + 1) > c->size)
+		cat_grow(c);
+	for (i = hash & (c->size - 1);; i = (i + 1) & (c->size - 1))
+	{
+		CatEntry   *e = &c->slots[i];
+
+		if (e->key == NULL)
+		{
+			e->key = copy ? memcpy(palloc(Max(len, 1)), key, len) : (char *) key;
+			e->len = len;
+			e->hash = hash;
+			c->used++;
+		}
+		else if (e->hash != hash || e->len != len || memcmp(e->key, key, len) != 0)
+			continue;
+		e->cnt[0] += c0;
+		e->cnt[1] += c1;
+		c->n[0] += c0;
+		c->n[1] += c1;
+		return;
+	}
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_accum);
+
+/* mlops._cat_accum(internal, text, bool): count a category in its sample. */
+Datum
+mlops_cat_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx,
+				old;
+	CatState   *c;
+	text	   *t;
+	int			side;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "mlops._cat_accum called in non-aggregate context");
+	old = MemoryContextSwitchTo(ctx);
+	c = PG_ARGISNULL(0) ? cat_new() : (CatState *) PG_GETARG_POINTER(0);
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		t = PG_GETARG_TEXT_PP(1);
+		side = PG_GETARG_BOOL(2) ? 0 : 1;
+		cat_add(c, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+				hash_bytes((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)),
+				side == 0, side == 1, true);
+	}
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(c);
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_combine);
+
+/* mlops._cat_combine(internal, internal): add the second table's counts to the first. */
+Datum
+mlops_cat_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx,
+				old;
+	CatState   *a = PG_ARGISNULL(0) ? NULL : (CatState *) PG_GETARG_POINTER(0);
+	CatState   *b = PG_ARGISNULL(1) ? NULL : (CatState *) PG_GETARG_POINTER(1);
+	int64		i;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "mlops._cat_combine called in non-aggregate context");
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	old = MemoryContextSwitchTo(ctx);
+	if (a == NULL)
+		a = cat_new();
+	for (i = 0; i < b->size; i++)
+		if (b->slots[i].key != NULL)
+			cat_add(a, b->slots[i].key, b->slots[i].len, b->slots[i].hash,
+					b->slots[i].cnt[0], b->slots[i].cnt[1], true);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_serialize);
+
+/* mlops._cat_serialize(internal): magic, entry count, then (len, bytes, count, count) per entry. */
+Datum
+mlops_cat_serialize(PG_FUNCTION_ARGS)
+{
+	CatState   *c = (CatState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int32		magic = CAT_MAGIC;
+	int64		i;
+
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, (char *) &magic, sizeof(int32));
+	appendBinaryStringInfo(&buf, (char *) &c->used, sizeof(int64));
+	for (i = 0; i < c->size; i++)
+	{
+		CatEntry   *e = &c->slots[i];
+
+		if (e->key == NULL)
+			continue;
+		appendBinaryStringInfo(&buf, (char *) &e->len, sizeof(int32));
+		appendBinaryStringInfo(&buf, e->key, e->len);
+		appendBinaryStringInfo(&buf, (char *) e->cnt, 2 * sizeof(int64));
+	}
+	PG_RETURN_BYTEA_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/* Error for a bytea that is not a serialized category state. */
+static void
+cat_bad_state(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid categorical drift aggregate state: %s", why)));
+}
+
+/* Rebuild a category table from its serialized image in the current context. */
+static CatState *
+cat_decode(bytea *in)
+{
+	const char *p = VARDATA_ANY(in);
+	const char *end = p + VARSIZE_ANY_EXHDR(in);
+	CatState   *c;
+	int32		magic;
+	int64		count,
+				i;
+
+	if (end - p < (ptrdiff_t) (sizeof(int32) + sizeof(int64)))
+		cat_bad_state("too short");
+	memcpy(&magic, p, sizeof(int32));
+	memcpy(&count, p + sizeof(int32), sizeof(int64));
+	p += sizeof(int32) + sizeof(int64);
+	if (magic != CAT_MAGIC)
+		cat_bad_state("bad magic number");
+	if (count < 0 || count > (end - p) / (ptrdiff_t) (sizeof(int32) + 2 * sizeof(int64)))
+		cat_bad_state("entry count does not match the length");
+	c = cat_new();
+	for (i = 0; i < count; i++)
+	{
+		int32		len;
+		int64		cnt[2];
+
+		if (end - p < (ptrdiff_t) sizeof(int32))
+			cat_bad_state("truncated entry");
+		memcpy(&len, p, sizeof(int32));
+		p += sizeof(int32);
+		if (len < 0 || end - p < (ptrdiff_t) len + (ptrdiff_t) (2 * sizeof(int64)))
+			cat_bad_state("truncated entry");
+		memcpy(cnt, p + len, 2 * sizeof(int64));
+		if (cnt[0] < 0 || cnt[1] < 0 || cnt[0] + cnt[1] == 0
+			|| cnt[0] > PG_INT64_MAX / 4 || cnt[1] > PG_INT64_MAX / 4)
+			cat_bad_state("bad count");
+		cat_add(c, p, len, hash_bytes((const unsigned char *) p, len), cnt[0], cnt[1], true);
+		p += len + 2 * sizeof(int64);
+	}
+	if (p != end)
+		cat_bad_state("trailing bytes");
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_deserialize);
+
+/* mlops._cat_deserialize(bytea, internal): rebuild a category table in the aggregate context. */
+Datum
+mlops_cat_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx,
+				old;
+	CatState   *c;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "mlops._cat_deserialize called in non-aggregate context");
+	old = MemoryContextSwitchTo(ctx);
+	c = cat_decode(PG_GETARG_BYTEA_PP(0));
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(c);
+}
+
+PG_FUNCTION_INFO_V1(mlops_cat_state_info);
+
+/* mlops._cat_state_info(bytea): decode with the deserializer's checks and describe (for tests). */
+Datum
+mlops_cat_state_info(PG_FUNCTION_ARGS)
+{
+	CatState   *c = cat_decode(PG_GETARG_BYTEA_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("categories=%lld n_ref=%lld n_cur=%lld",
+											  (long long) c->used, (long long) c->n[0],
+											  (long long) c->n[1])));
+}
+
+/* Count vectors of the categories (one slot per category seen in either sample). */
+static int64
+cat_counts(CatState *c, double **ref, double **cur)
+{
+	int64		i,
+				k = 0;
+
+	*ref = palloc(sizeof(double) * Max(c->used, 1));
+	*cur = palloc(sizeof(double) * Max(c->used, 1));
+	for (i = 0; i < c->size; i++)
+		if (c->slots[i].key != NULL)
+		{
+			(*ref)[k] = (double) c->slots[i].cnt[0];
+			(*cur)[k] = (double) c->slots[i].cnt[1];
+			k++;
+		}
+	return k;
+}
+
+PG_FUNCTION_INFO_V1(mlops_psi_categorical_final);
+
+/* Final function of mlops.psi_categorical: PSI over categories, with the empty-share fill. */
+Datum
+mlops_psi_categorical_final(PG_FUNCTION_ARGS)
+{
+	CatState   *c;
+	double	   *ref,
+			   *cur;
+	int64		k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	c = (CatState *) PG_GETARG_POINTER(0);
+	if (c->n[0] == 0 || c->n[1] == 0)
+		PG_RETURN_NULL();
+	k = cat_counts(c, &ref, &cur);
+	if (k > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many categories for psi_categorical")));
+	PG_RETURN_FLOAT8(drift_psi_counts(ref, cur, (int) k));
+}
+
+PG_FUNCTION_INFO_V1(mlops_chi2_test_final);
+
+/*
+ * Final function of mlops.chi2_test: Pearson's chi-square test of
+ * homogeneity on the 2 x K table (reference, current) x categories, no
+ * continuity correction (scipy.stats.chi2_contingency(correction=False)),
+ * K - 1 degrees of freedom.
+ */
+Datum
+mlops_chi2_test_final(PG_FUNCTION_ARGS)
+{
+	CatState   *c;
+	double	   *ref,
+			   *cur,
+				total,
+				stat = 0.0;
+	int64		k,
+				i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0, 0, false, 0, 0));
+	c = (CatState *) PG_GETARG_POINTER(0);
+	if (c->n[0] == 0 || c->n[1] == 0)
+		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0, 0, false, c->n[0], c->n[1]));
+	k = cat_counts(c, &ref, &cur);
+	total = (double) (c->n[0] + c->n[1]);
+	for (i = 0; i < k; i++)
+	{
+		double		col = ref[i] + cur[i];
+		double		e0 = (double) c->n[0] * col / total;
+		double		e1 = (double) c->n[1] * col / total;
+
+		stat += (ref[i] - e0) * (ref[i] - e0) / e0 + (cur[i] - e1) * (cur[i] - e1) / e1;
+	}
+	if (k < 2)
+		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0.0, 1.0, true, c->n[0], c->n[1]));
+	PG_RETURN_DATUM(drift_result_datum(fcinfo, stat, drift_chi2_sf(stat, (double) (k - 1)),
+									   true, c->n[0], c->n[1]));
+}

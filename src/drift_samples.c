@@ -1,0 +1,620 @@
+/*
+ * drift_samples.c: the transition state of the exact drift aggregates.
+ *
+ * ks_test, psi, wasserstein, jensen_shannon and hellinger all need every
+ * value of both samples (quantile edges and ECDFs are not mergeable), so the
+ * state is two growable float8 arrays in the aggregate context, appended to
+ * without a palloc per row; combine concatenates, serialize is a flat image.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "drift.h"
+
+/* "MDS1": first word of a serialized state. */
+#define DRIFT_SAMPLES_MAGIC 0x3153444D
+#define DRIFT_SAMPLES_HDR (2 * sizeof(int32) + 2 * sizeof(int64))
+#define DRIFT_SAMPLES_INIT 1024
+
+/* A new empty state in the current memory context. */
+static DriftSamples *
+drift_samples_new(void)
+{
+	DriftSamples *s = palloc0(sizeof(DriftSamples));
+
+	s->param = -1;
+	return s;
+}
+
+/* Make room for extra more values on one side. */
+static void
+drift_samples_reserve(DriftSamples *s, int side, int64 extra)
+{
+	int64		need = s->n[side] + extra;
+	int64		cap = s->cap[side];
+
+	if (need <= cap)
+		return;
+	cap = Max(cap, DRIFT_SAMPLES_INIT);
+	while (cap < need)
+		cap *= 2;
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many values for a drift statistic"),
+				 errhint("Compare samples of at most %lld values per side.",
+						 (long long) (MaxAllocHugeSize / sizeof(double) / 2))));
+	if (s->v[side] == NULL)
+		s->v[side] = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(double));
+	else
+		s->v[side] = repalloc_huge(s->v[side], cap * sizeof(double));
+	s->cap[side] = cap;
+}
+
+/* Append one value to one side. */
+static inline void
+drift_samples_add(DriftSamples *s, int side, double x)
+{
+	if (s->n[side] >= s->cap[side])
+		drift_samples_reserve(s, side, 1);
+	s->v[side][s->n[side]++] = x;
+}
+
+/* The aggregate context, or an error when called outside an aggregate. */
+static MemoryContext
+drift_aggcontext(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext ctx;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return ctx;
+}
+
+/* Shared body of the transition functions: the state, created on first use. */
+static DriftSamples *
+drift_samples_state(FunctionCallInfo fcinfo, MemoryContext ctx)
+{
+	DriftSamples *s;
+	MemoryContext old;
+
+	if (!PG_ARGISNULL(0))
+		return (DriftSamples *) PG_GETARG_POINTER(0);
+	old = MemoryContextSwitchTo(ctx);
+	s = drift_samples_new();
+	MemoryContextSwitchTo(old);
+	return s;
+}
+
+/* Add the row's (value, is_reference) when both are non-NULL. */
+static void
+drift_samples_row(FunctionCallInfo fcinfo, DriftSamples *s, MemoryContext ctx)
+{
+	MemoryContext old;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return;
+	old = MemoryContextSwitchTo(ctx);
+	drift_samples_add(s, PG_GETARG_BOOL(2) ? 0 : 1, PG_GETARG_FLOAT8(1));
+	MemoryContextSwitchTo(old);
+}
+
+/* Record a per-aggregate parameter; it must be the same on every row. */
+static void
+drift_samples_param(DriftSamples *s, int32 param, const char *what)
+{
+	if (s->param == -1)
+		s->param = param;
+	else if (s->param != param)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be the same for every row of a drift aggregate", what)));
+}
+
+/* Check the bins argument of the binned statistics: 2 to 10000. */
+void
+drift_check_bins(int32 bins)
+{
+	if (bins < 2 || bins > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bins must be between 2 and 10000, not %d", bins)));
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum);
+
+/* mlops._drift_accum(internal, float8, bool): collect both samples. */
+Datum
+mlops_drift_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum_bins);
+
+/* mlops._drift_accum_bins(internal, float8, bool, int): collect, remembering bins. */
+Datum
+mlops_drift_accum_bins(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum_bins");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bins must not be null")));
+	drift_check_bins(PG_GETARG_INT32(3));
+	drift_samples_param(s, PG_GETARG_INT32(3), "bins");
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+/* The alternative hypothesis named by text ('two-sided', 'greater', 'less'). */
+int
+drift_parse_alternative(text *t)
+{
+	char	   *a = text_to_cstring(t);
+	int			r;
+
+	if (strcmp(a, "two-sided") == 0)
+		r = DRIFT_ALT_TWO_SIDED;
+	else if (strcmp(a, "greater") == 0)
+		r = DRIFT_ALT_GREATER;
+	else if (strcmp(a, "less") == 0)
+		r = DRIFT_ALT_LESS;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid alternative \"%s\"", a),
+				 errhint("Use 'two-sided', 'greater' or 'less'.")));
+	pfree(a);
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_accum_alt);
+
+/* mlops._drift_accum_alt(internal, float8, bool, text): collect, remembering the alternative. */
+Datum
+mlops_drift_accum_alt(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_accum_alt");
+	DriftSamples *s = drift_samples_state(fcinfo, ctx);
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("alternative must not be null")));
+	if (s->param == -1)
+		s->param = drift_parse_alternative(PG_GETARG_TEXT_PP(3));
+	else
+		drift_samples_param(s, drift_parse_alternative(PG_GETARG_TEXT_PP(3)), "alternative");
+	drift_samples_row(fcinfo, s, ctx);
+	PG_RETURN_POINTER(s);
+}
+
+/* Append all values of src to dst (in dst's context, the current one). */
+static void
+drift_samples_append(DriftSamples *dst, const DriftSamples *src)
+{
+	int			side;
+
+	for (side = 0; side < 2; side++)
+	{
+		if (src->n[side] == 0)
+			continue;
+		drift_samples_reserve(dst, side, src->n[side]);
+		memcpy(dst->v[side] + dst->n[side], src->v[side], sizeof(double) * src->n[side]);
+		dst->n[side] += src->n[side];
+	}
+	if (src->param != -1)
+		drift_samples_param(dst, src->param, "the parameter");
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_combine);
+
+/* mlops._drift_combine(internal, internal): merge two partial states. */
+Datum
+mlops_drift_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_combine");
+	MemoryContext old;
+	DriftSamples *a = PG_ARGISNULL(0) ? NULL : (DriftSamples *) PG_GETARG_POINTER(0);
+	DriftSamples *b = PG_ARGISNULL(1) ? NULL : (DriftSamples *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	/* b was built in this aggregate context (transition or deserialize): adopt it */
+	if (a == NULL && GetMemoryChunkContext(b) == ctx)
+		PG_RETURN_POINTER(b);
+	old = MemoryContextSwitchTo(ctx);
+	if (a == NULL)
+		a = drift_samples_new();
+	drift_samples_append(a, b);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+/* The flat image of a state: magic, param, both counts, then the values. */
+static bytea *
+drift_samples_encode(const DriftSamples *s)
+{
+	Size		len = DRIFT_SAMPLES_HDR + sizeof(double) * (s->n[0] + s->n[1]);
+	bytea	   *out;
+	char	   *p;
+	int32		magic = DRIFT_SAMPLES_MAGIC;
+
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("drift aggregate state too large for a parallel plan"),
+				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
+	out = palloc(VARHDRSZ + len);
+	SET_VARSIZE(out, VARHDRSZ + len);
+	p = VARDATA(out);
+	memcpy(p, &magic, sizeof(int32));
+	memcpy(p + sizeof(int32), &s->param, sizeof(int32));
+	memcpy(p + 2 * sizeof(int32), &s->n[0], sizeof(int64));
+	memcpy(p + 2 * sizeof(int32) + sizeof(int64), &s->n[1], sizeof(int64));
+	p += DRIFT_SAMPLES_HDR;
+	if (s->n[0] > 0)
+		memcpy(p, s->v[0], sizeof(double) * s->n[0]);
+	if (s->n[1] > 0)
+		memcpy(p + sizeof(double) * s->n[0], s->v[1], sizeof(double) * s->n[1]);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_serialize);
+
+/* mlops._drift_serialize(internal): the state's flat image. */
+Datum
+mlops_drift_serialize(PG_FUNCTION_ARGS)
+{
+	drift_aggcontext(fcinfo, "mlops._drift_serialize");
+	PG_RETURN_BYTEA_P(drift_samples_encode((DriftSamples *) PG_GETARG_POINTER(0)));
+}
+
+/* Error for a bytea that is not a serialized drift state. */
+static void
+drift_bad_state(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid drift aggregate state: %s", why)));
+}
+
+/* Rebuild a state from its serialized image in the current context, checking every length. */
+static DriftSamples *
+drift_samples_decode(bytea *in)
+{
+	Size		len = VARSIZE_ANY_EXHDR(in);
+	const char *p = VARDATA_ANY(in);
+	int32		magic,
+				param;
+	int64		n0,
+				n1;
+	DriftSamples *s;
+
+	if (len < DRIFT_SAMPLES_HDR)
+		drift_bad_state("too short");
+	memcpy(&magic, p, sizeof(int32));
+	memcpy(&param, p + sizeof(int32), sizeof(int32));
+	memcpy(&n0, p + 2 * sizeof(int32), sizeof(int64));
+	memcpy(&n1, p + 2 * sizeof(int32) + sizeof(int64), sizeof(int64));
+	if (magic != DRIFT_SAMPLES_MAGIC)
+		drift_bad_state("bad magic number");
+	if (param < -1 || param > 10000)
+		drift_bad_state("parameter out of range");
+	if (n0 < 0 || n1 < 0 || (Size) n0 > (len - DRIFT_SAMPLES_HDR) / sizeof(double)
+		|| (Size) n1 > (len - DRIFT_SAMPLES_HDR) / sizeof(double) - (Size) n0
+		|| (Size) (n0 + n1) * sizeof(double) != len - DRIFT_SAMPLES_HDR)
+		drift_bad_state("length does not match the counts");
+	s = drift_samples_new();
+	s->param = param;
+	p += DRIFT_SAMPLES_HDR;
+	drift_samples_reserve(s, 0, n0);
+	drift_samples_reserve(s, 1, n1);
+	if (n0 > 0)
+		memcpy(s->v[0], p, sizeof(double) * n0);
+	if (n1 > 0)
+		memcpy(s->v[1], p + sizeof(double) * n0, sizeof(double) * n1);
+	s->n[0] = n0;
+	s->n[1] = n1;
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_deserialize);
+
+/* mlops._drift_deserialize(bytea, internal): rebuild a state in the aggregate context. */
+Datum
+mlops_drift_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_state_info);
+
+/*
+ * mlops._drift_state_info(bytea): decode a serialized state with the
+ * deserializer's checks and describe it (tests feed it malformed bytes).
+ */
+Datum
+mlops_drift_state_info(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("param=%d n_ref=%lld n_cur=%lld", s->param,
+											  (long long) s->n[0], (long long) s->n[1])));
+}
+
+/* Copy the non-NULL elements of a float8 array (any shape) to one side. */
+static void
+drift_samples_load(DriftSamples *s, int side, ArrayType *a)
+{
+	int			nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	const double *data = (const double *) ARR_DATA_PTR(a);
+	bits8	   *nulls = ARR_NULLBITMAP(a);
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "expected a float8 array");
+	drift_samples_reserve(s, side, nitems);
+	if (nulls == NULL)
+	{
+		if (nitems > 0)
+			memcpy(s->v[side], data, sizeof(double) * nitems);
+		s->n[side] = nitems;
+		return;
+	}
+	for (i = 0; i < nitems; i++)
+		if (nulls[i / 8] & (1 << (i % 8)))
+			s->v[side][s->n[side]++] = *data++;
+}
+
+/* Both samples of an array-taking drift function, NULL elements dropped. */
+DriftSamples *
+drift_samples_from_arrays(ArrayType *ref, ArrayType *cur)
+{
+	DriftSamples *s = drift_samples_new();
+
+	drift_samples_load(s, 0, ref);
+	drift_samples_load(s, 1, cur);
+	return s;
+}
+
+/* Below this many values the selection finishes with an insertion sort. */
+#define DRIFT_SELECT_SMALL 16
+
+/* Insertion sort of v[lo..hi) (no NaN). */
+static void
+drift_small_sort(double *v, int64 lo, int64 hi)
+{
+	int64		i,
+				j;
+
+	for (i = lo + 1; i < hi; i++)
+	{
+		double		x = v[i];
+
+		for (j = i; j > lo && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Median of three values. */
+static inline double
+drift_median3(double a, double b, double c)
+{
+	if (a < b)
+		return (b < c) ? b : (a < c) ? c : a;
+	return (a < c) ? a : (b < c) ? c : b;
+}
+
+/*
+ * Put the order statistics of v[lo..hi) (no NaN) whose 0-based ranks are in
+ * the sorted array ranks[0..nr) at their places, as a full sort would, in
+ * O(n log nr): quickselect on all the ranks at once with a three-way
+ * partition (ties in one pass). Past 2 log2(n) rounds without finishing it
+ * sorts the rest with the radix sort, so adversarial input stays O(n).
+ */
+static void
+drift_select(double *v, int64 lo, int64 hi, const int64 *ranks, int nr, int depth)
+{
+	while (nr > 0 && hi - lo > DRIFT_SELECT_SMALL)
+	{
+		double		p = drift_median3(v[lo], v[lo + (hi - lo) / 2], v[hi - 1]);
+		int64		lt = lo,
+					i = lo,
+					gt = hi;
+		int			a,
+					b;
+
+		if (depth-- <= 0)
+		{
+			drift_sort_float8(v + lo, hi - lo);
+			return;
+		}
+		/* [lo, lt) < p, [lt, i) == p, [gt, hi) > p */
+		while (i < gt)
+		{
+			double		x = v[i];
+
+			if (x < p)
+			{
+				v[i++] = v[lt];
+				v[lt++] = x;
+			}
+			else if (x > p)
+			{
+				v[i] = v[--gt];
+				v[gt] = x;
+			}
+			else
+				i++;
+		}
+		for (a = 0; a < nr && ranks[a] < lt; a++)
+			;
+		for (b = a; b < nr && ranks[b] < gt; b++)
+			;
+		/* ranks[0..a) left, [a..b) are p already, [b..nr) right: recurse on the left, loop on the right */
+		drift_select(v, lo, lt, ranks, a, depth);
+		ranks += b;
+		nr -= b;
+		lo = gt;
+	}
+	if (nr > 0)
+		drift_small_sort(v, lo, hi);
+}
+
+/* Position (k/bins of the way) of the reference quantile among r values: lower rank and fraction. */
+static inline void
+drift_quantile_pos(int64 r, int k, int bins, int64 *lo, double *frac)
+{
+	double		pos = (double) (r - 1) * (double) k / (double) bins;
+
+	*lo = (int64) floor(pos);
+	*frac = pos - (double) *lo;
+}
+
+/* Reference quantile at k/bins by linear interpolation, from the selected order statistics. */
+static double
+drift_quantile(const double *v, int64 r, int k, int bins)
+{
+	int64		lo;
+	double		frac,
+				e;
+
+	drift_quantile_pos(r, k, bins, &lo, &frac);
+	if (lo >= r - 1 || frac == 0.0 || v[lo] == v[lo + 1])
+		return v[Min(lo, r - 1)];
+	e = v[lo] + frac * (v[lo + 1] - v[lo]);
+	return isnan(e) ? v[lo] : e;	/* -Infinity to +Infinity: keep the lower end */
+}
+
+/* Bin of a non-NaN value: the number of edges at or below it (equal goes up), branch-free. */
+static inline int
+drift_bin_of(const double *edges, int nedges, double x)
+{
+	const double *base = edges;
+	int			len = nedges;
+
+	if (len == 0)
+		return 0;
+	while (len > 1)
+	{
+		int			half = len / 2;
+
+		base = (base[half] <= x) ? base + half : base;
+		len -= half;
+	}
+	return (int) (base - edges) + (*base <= x);
+}
+
+/* Add the bin counts of the values v[0..n) to counts (NaN to the last bin). */
+static void
+drift_count_bins(const double *v, int64 n, const double *edges, int nedges, double *counts,
+				 int nan_bin)
+{
+	int64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		double		x = v[i];
+
+		if (isnan(x))
+			counts[nan_bin] += 1.0;
+		else
+			counts[drift_bin_of(edges, nedges, x)] += 1.0;
+	}
+}
+
+/*
+ * Bin counts of both samples on the reference's quantiles at k/bins, open end
+ * bins, and a last bin for NaN. Reorders the reference in place (NaN moved
+ * to the end, the needed order statistics selected); the multiset the state
+ * stands for is unchanged.
+ */
+void
+drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
+{
+	double	   *ref = s->v[0];
+	int64		m = s->n[0],
+				r = 0,
+				i;
+	double	   *edges = palloc(sizeof(double) * bins);
+	int64	   *ranks = palloc(sizeof(int64) * 2 * bins);
+	int			nedges = 0,
+				nranks = 0,
+				k;
+
+	out->nbins = bins + 1;
+	out->ref = palloc0(sizeof(double) * out->nbins);
+	out->cur = palloc0(sizeof(double) * out->nbins);
+	/* NaN to the end; r = the number of other values */
+	for (i = 0; i < m; i++)
+		if (!isnan(ref[i]))
+		{
+			double		x = ref[i];
+
+			ref[i] = ref[r];
+			ref[r++] = x;
+		}
+	if (r > 0)
+	{
+		for (k = 1; k < bins; k++)
+		{
+			int64		lo;
+			double		frac;
+
+			drift_quantile_pos(r, k, bins, &lo, &frac);
+			if (nranks == 0 || ranks[nranks - 1] < lo)
+				ranks[nranks++] = lo;
+			if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
+				ranks[nranks++] = lo + 1;
+		}
+		drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
+		for (k = 1; k < bins; k++)
+		{
+			double		e = drift_quantile(ref, r, k, bins);
+
+			edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
+			nedges++;
+		}
+	}
+	drift_count_bins(ref, m, edges, nedges, out->ref, bins);
+	drift_count_bins(s->v[1], s->n[1], edges, nedges, out->cur, bins);
+	pfree(ranks);
+	pfree(edges);
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_state_encode);
+
+/* mlops._drift_state_encode(param, ref, cur): the serialized image of a state (for tests). */
+Datum
+mlops_drift_state_encode(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = drift_samples_from_arrays(PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
+
+	s->param = PG_GETARG_INT32(0);
+	PG_RETURN_BYTEA_P(drift_samples_encode(s));
+}
