@@ -6,6 +6,9 @@ RESET client_min_messages;
 SELECT mlops.create_roles();
 \set VERBOSITY default
 \pset null '<null>'
+-- ids in messages do not depend on what ran before
+SELECT setval('mlops.transition_requests_id_seq', 1000, false) IS NOT NULL AS ok;
+SELECT coalesce(max(id), 0) AS audit_start FROM mlops.audit_log \gset
 
 CREATE ROLE regress_reg_writer;
 CREATE ROLE regress_reg_approver1;
@@ -19,11 +22,11 @@ GRANT mlops_admin TO regress_reg_admin;
 GRANT mlops_reader TO regress_reg_reader;
 
 -- runs and metrics come from tracking; plain INSERTs here
-INSERT INTO mlops.experiments (name) VALUES ('churn');
+INSERT INTO mlops.experiments (name) VALUES ('regress_registry');
 INSERT INTO mlops.runs (id, experiment_id, name, status) VALUES
-    ('00000000-0000-0000-0000-000000000001', (SELECT id FROM mlops.experiments WHERE name = 'churn'), 'r1', 'FINISHED'),
-    ('00000000-0000-0000-0000-000000000002', (SELECT id FROM mlops.experiments WHERE name = 'churn'), 'r2', 'FINISHED'),
-    ('00000000-0000-0000-0000-000000000003', (SELECT id FROM mlops.experiments WHERE name = 'churn'), 'r3', 'FINISHED');
+    ('00000000-0000-0000-0000-000000000001', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r1', 'FINISHED'),
+    ('00000000-0000-0000-0000-000000000002', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r2', 'FINISHED'),
+    ('00000000-0000-0000-0000-000000000003', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r3', 'FINISHED');
 INSERT INTO mlops.metrics (run_id, key, step, value) VALUES
     ('00000000-0000-0000-0000-000000000001', 'auc', 0, 0.81),
     ('00000000-0000-0000-0000-000000000002', 'auc', 0, 0.86),
@@ -341,7 +344,7 @@ SELECT a.alias, v.version, a.valid_to IS NULL AS current, a.set_by, a.closed_by
 
 -- ------------------------------------------------------------- audit log
 SELECT action, entity, actor, detail - 'before' - 'after' AS detail
-  FROM mlops.audit_log WHERE action NOT LIKE 'stage%.%sert' ORDER BY id;
+  FROM mlops.audit_log WHERE action NOT LIKE 'stage%.%sert' AND id > :audit_start ORDER BY id;
 SELECT count(*) FILTER (WHERE prev_hash IS NULL) AS roots,
        bool_and(hash ~ '^[0-9a-f]{64}$') AS hex_sha256,
        bool_and(hash = mlops.audit_row_hash(id, at, actor, action, entity, detail, prev_hash)) AS hashes_match
@@ -383,16 +386,23 @@ UPDATE mlops.audit_log SET detail = detail || '{"comment":"edited"}' WHERE id = 
 SELECT mlops.verify_audit_chain() = :tampered AS tamper_found;
 UPDATE mlops.audit_log SET detail = detail - 'comment' || jsonb_build_object('comment', 'looks good') WHERE id = :tampered;
 SELECT mlops.verify_audit_chain() AS first_broken_after_restore;
+CREATE TEMP TABLE saved_audit AS SELECT * FROM mlops.audit_log WHERE id = :tampered;
 DELETE FROM mlops.audit_log WHERE id = :tampered;
 SELECT mlops.verify_audit_chain() > :tampered AS deletion_found;
+INSERT INTO mlops.audit_log SELECT * FROM saved_audit;
+SELECT mlops.verify_audit_chain() AS first_broken_after_reinsert;
 
 -- --------------------------------------------------------- nothing half-written
-SELECT (SELECT count(*) FROM mlops.models) AS models,
-       (SELECT count(*) FROM mlops.model_versions) AS versions,
-       (SELECT count(*) FROM mlops.transition_requests) AS requests,
-       (SELECT count(*) FROM mlops.approvals) AS approvals,
-       (SELECT count(*) FROM mlops.model_versions WHERE stage_exclusive GROUP BY model_id, stage ORDER BY 1 DESC LIMIT 1) AS max_in_exclusive,
-       (SELECT count(*) FROM mlops.stage_history WHERE valid_to IS NULL) = (SELECT count(*) FROM mlops.model_versions) AS history_current;
+WITH mine AS (SELECT id FROM mlops.models WHERE name IN ('churn', 'fraud')),
+     v AS (SELECT * FROM mlops.model_versions WHERE model_id IN (SELECT id FROM mine))
+SELECT (SELECT count(*) FROM mine) AS models,
+       (SELECT count(*) FROM v) AS versions,
+       (SELECT count(*) FROM mlops.transition_requests WHERE model_version_id IN (SELECT id FROM v)) AS requests,
+       (SELECT count(*) FROM mlops.approvals a JOIN mlops.transition_requests r ON r.id = a.request_id
+         WHERE r.model_version_id IN (SELECT id FROM v)) AS approvals,
+       (SELECT count(*) FROM v WHERE stage_exclusive GROUP BY model_id, stage ORDER BY 1 DESC LIMIT 1) AS max_in_exclusive,
+       (SELECT count(*) FROM mlops.stage_history h JOIN v ON v.id = h.model_version_id
+         WHERE h.valid_to IS NULL AND h.stage = v.stage) = (SELECT count(*) FROM v) AS history_current;
 
 -- clean up
 DROP OWNED BY regress_reg_outsider;
