@@ -91,17 +91,21 @@ jsonb_canonical(Datum jb)
 static bool
 audit_tail(char **hash)
 {
-	SPIPlanPtr	plan;
+	static SPIPlanPtr plan = NULL;
 	int			rc;
 
-	plan = SPI_prepare("SELECT a.hash FROM mlops.audit_log a ORDER BY a.id DESC LIMIT 1", 0, NULL);
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for the audit tail");
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT a.hash FROM mlops.audit_log a ORDER BY a.id DESC LIMIT 1", 0, NULL);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_prepare failed for the audit tail");
+		plan = p;
+	}
 	rc = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
 							  true, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading the audit tail failed: %d", rc);
-	SPI_freeplan(plan);
 	if (SPI_processed == 0)
 		return false;
 	*hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

@@ -138,12 +138,48 @@ reg_abort(RegCtx *c)
 	archiving_for_version = 0;
 }
 
-/* Run SQL through SPI; returns the number of rows processed. */
+/* Saved plans of the registry's fixed queries, keyed by the query text's address. */
+typedef struct RegistryPlan
+{
+	const char *sql;
+	SPIPlanPtr	plan;
+} RegistryPlan;
+
+static RegistryPlan plan_cache[64];
+static int	plan_cache_n = 0;
+
+/* The saved plan of a fixed query, prepared on first use. */
+static SPIPlanPtr
+cached_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan;
+	int			i;
+
+	for (i = 0; i < plan_cache_n; i++)
+		if (plan_cache[i].sql == sql)
+			return plan_cache[i].plan;
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "registry query could not be prepared (SPI %d): %s", SPI_result, sql);
+	if (plan_cache_n >= lengthof(plan_cache))
+		return plan;			/* not cached; freed with the SPI context */
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	plan_cache[plan_cache_n].sql = sql;
+	plan_cache[plan_cache_n].plan = plan;
+	plan_cache_n++;
+	return plan;
+}
+
+/*
+ * Run one of the registry's fixed queries (sql must be a string literal: its
+ * address keys the plan cache); returns the number of rows processed.
+ */
 int
 reg_exec(const char *sql, int nargs, Oid *types, Datum *values,
 		 const char *nulls, bool read_only, long limit)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, limit);
+	int			rc = SPI_execute_plan(cached_plan(sql, nargs, types), values, nulls, read_only, limit);
 
 	if (rc < 0)
 		elog(ERROR, "registry query failed (SPI %d): %s", rc, sql);

@@ -122,6 +122,9 @@ SELECT sum(n) FROM checks;
 SQL
 )
 created=$(psql -qXAt -c "SELECT last_version FROM mlops.models WHERE name = 'bench_versions'")
+# a run that produced no numbers counts as a violation, never as a pass
+case "$violations" in ''|*[!0-9]*) echo "invariant check failed: '$violations'"; violations=1000000 ;; esac
+[ -z "$p" ] && { echo "plain run failed:"; tail -n 20 "$WORK/plain.out"; p=1; g=0; }
 echo "governed cycles/s: $g (failed transactions: ${gfail:-0}), plain cycles/s: $p"
 echo "concurrent creators: $created versions of one model, numbered without gap"
 echo "invariant violations after the run: $violations"
