@@ -823,7 +823,7 @@ versions_insert(TriggerData *td, RegCtx *c)
 	if (c->is_super && !vnull && !isnull)
 	{
 		/* a superuser loading rows verbatim (pg_restore): keep the counter ahead */
-		reg_exec("UPDATE mlops.models SET last_version = pg_catalog.greatest(last_version, $2) "
+		reg_exec("UPDATE mlops.models SET last_version = GREATEST(last_version, $2) "
 				 "WHERE id OPERATOR(pg_catalog.=) $1", 2, types, vals, NULL, false, 0);
 		return tup;
 	}
@@ -1627,6 +1627,13 @@ config_body(TriggerData *td, RegCtx *c)
 
 	if (c->internal)
 		return passthrough(td);
+	if (newtup && !oldtup && c->is_super)
+	{
+		/* a superuser loading rows verbatim (pg_restore) supplies who added them */
+		(void) col_get(newtup, desc, strcmp(kind, "policy") == 0 ? "updated_by" : "added_by", &isnull);
+		if (!isnull)
+			return newtup;
+	}
 	if (strcmp(kind, "policy") != 0)
 	{
 		/* built-in stages and moves are part of the extension */
@@ -1640,7 +1647,11 @@ config_body(TriggerData *td, RegCtx *c)
 									   col_str(oldtup, desc, "to_stage"))),
 					 errhint("Remove it from mlops.stage_transitions instead, or add your own.")));
 		if (newtup)
+		{
 			edit_set(&e, desc, "builtin", oldtup ? col_get(oldtup, desc, "builtin", &isnull) : BoolGetDatum(false), false);
+			edit_set(&e, desc, "added_by", oldtup ? col_get(oldtup, desc, "added_by", &isnull) : name_datum(c->role_name),
+					 oldtup ? isnull : false);
+		}
 		if (strcmp(kind, "stage") == 0 && oldtup && newtup && col_changed(oldtup, newtup, desc, "name"))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -14,6 +14,7 @@ CREATE TABLE mlops.stages (
     exclusive   boolean NOT NULL DEFAULT false,
     description text,
     builtin     boolean NOT NULL DEFAULT false,
+    added_by    name,
     UNIQUE (name, exclusive)
 );
 COMMENT ON TABLE mlops.stages IS 'lifecycle stages of model versions; an exclusive stage holds at most one version per model';
@@ -23,6 +24,7 @@ CREATE TABLE mlops.stage_transitions (
     from_stage  text NOT NULL REFERENCES mlops.stages (name),
     to_stage    text NOT NULL REFERENCES mlops.stages (name),
     builtin     boolean NOT NULL DEFAULT false,
+    added_by    name,
     UNIQUE (from_stage, to_stage),
     CHECK (from_stage OPERATOR(pg_catalog.<>) to_stage)
 );
