@@ -6,10 +6,11 @@
 INSERT INTO mlops.experiments (name) VALUES ('demo_registry');
 INSERT INTO mlops.runs (id, experiment_id, name, status)
 SELECT ('00000000-0000-0000-0000-0000000de00' || g)::uuid, e.id, 'train-' || g, 'FINISHED'
-  FROM mlops.experiments e, generate_series(1, 2) g WHERE e.name = 'demo_registry';
+  FROM mlops.experiments e, generate_series(1, 3) g WHERE e.name = 'demo_registry';
 INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value) VALUES
     ('00000000-0000-0000-0000-0000000de001', 'auc', 10, now(), 0.91),
-    ('00000000-0000-0000-0000-0000000de002', 'auc', 10, now(), 0.93);
+    ('00000000-0000-0000-0000-0000000de002', 'auc', 10, now(), 0.93),
+    ('00000000-0000-0000-0000-0000000de003', 'auc', 10, now(), 0.88);
 SELECT r.name AS run, mlops.run_metric(r.id, 'auc') AS auc
   FROM mlops.runs r JOIN mlops.experiments e ON e.id = r.experiment_id
  WHERE e.name = 'demo_registry' ORDER BY r.name;
@@ -91,14 +92,32 @@ SELECT version, stage, run_id, created_by, stage_changed_at IS NOT NULL AS moved
   FROM mlops.model_versions WHERE model_id = (SELECT id FROM mlops.models WHERE name = 'churn') ORDER BY version;
 
 \echo
-\echo '== 6. the audit trail: who did what (actor = session_user, the role in current_user)'
+\echo '== 6. version 3 (auc 0.88): approved, but the baseline gate refuses it (0.88 < 0.93 in production)'
+SET ROLE demo_alice;
+SELECT mlops.create_model_version('churn', '00000000-0000-0000-0000-0000000de003', 's3://models/churn/3') AS version;
+SELECT mlops.transition('churn', 3, 'staging');
+SELECT mlops.request_transition('churn', 3, 'production') AS req3 \gset
+RESET ROLE;
+SET ROLE demo_bob;
+SELECT mlops.approve(:req3);
+RESET ROLE;
+SET ROLE demo_alice;
+\set ON_ERROR_STOP off
+SELECT mlops.transition('churn', 3, 'production');
+\set ON_ERROR_STOP on
+RESET ROLE;
+SELECT version, stage FROM mlops.model_versions
+ WHERE model_id = (SELECT id FROM mlops.models WHERE name = 'churn') ORDER BY version;
+
+\echo
+\echo '== 7. the audit trail: who did what (actor = session_user, the role in current_user)'
 SELECT id, to_char(at, 'HH24:MI:SS.MS') AS at, actor, detail->>'current_user' AS role, action, entity,
        concat_ws('  ', (detail->>'from') || ' -> ' || (detail->>'to'), detail->>'comment', detail->>'gates') AS note
   FROM mlops.audit_log WHERE entity LIKE 'model:churn%' OR entity LIKE 'policy:churn%' ORDER BY id;
 SELECT mlops.verify_audit_chain() AS first_broken_audit_row;
 
 \echo
-\echo '== 7. time travel: what was production, and what did @champion mean, back then?'
+\echo '== 8. time travel: what was production, and what did @champion mean, back then?'
 SELECT mlops.production_version('churn', :'v1_era') AS production_then,
        mlops.production_version('churn') AS production_now,
        mlops.model_version_by_alias('churn', 'champion', :'v1_era') AS champion_then,
