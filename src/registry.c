@@ -1645,7 +1645,9 @@ config_body(TriggerData *td, RegCtx *c)
 							? psprintf("stage \"%s\"", col_str(oldtup, desc, "name"))
 							: psprintf("stage transition \"%s\" -> \"%s\"", col_str(oldtup, desc, "from_stage"),
 									   col_str(oldtup, desc, "to_stage"))),
-					 errhint("Remove it from mlops.stage_transitions instead, or add your own.")));
+					 errhint(strcmp(kind, "stage") == 0
+							 ? "Built-in stages are part of the extension; add your own stages beside them."
+							 : "Built-in moves are part of the extension; govern them with mlops.set_policy() instead.")));
 		if (newtup)
 		{
 			edit_set(&e, desc, "builtin", oldtup ? col_get(oldtup, desc, "builtin", &isnull) : BoolGetDatum(false), false);
