@@ -695,18 +695,29 @@ gates_validate(Datum gates)
 
 /* ------------------------------------------------------- stage history */
 
-/* Close a version's current stage-history row and open one for stage. */
+/*
+ * Close a version's current stage-history row and open one for stage. The
+ * time is now(), but never before the model's latest history entry: a
+ * transaction that started earlier but got the model's lock later must not
+ * close an interval before it began or open one that overlaps.
+ */
 static void
 history_move(int64 version_id, int64 model_id, const char *stage)
 {
-	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
-	Datum		vals[3] = {Int64GetDatum(version_id), Int64GetDatum(model_id), CStringGetTextDatum(stage)};
+	Oid			types[4] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		vals[4] = {Int64GetDatum(version_id), Int64GetDatum(model_id), CStringGetTextDatum(stage), 0};
+	bool		isnull;
 
-	reg_exec("UPDATE mlops.stage_history SET valid_to = pg_catalog.now() "
+	reg_exec("SELECT GREATEST(pg_catalog.now(), pg_catalog.max(h.valid_from)) FROM mlops.stage_history h "
+			 "WHERE h.model_id OPERATOR(pg_catalog.=) $1", 1, &types[1], &vals[1], NULL, false, 1);
+	vals[3] = res_datum(0, 1, &isnull);
+	if (isnull)
+		vals[3] = now_datum();
+	reg_exec("UPDATE mlops.stage_history SET valid_to = $4 "
 			 "WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND valid_to IS NULL",
-			 1, types, vals, NULL, false, 0);
+			 4, types, vals, NULL, false, 0);
 	reg_exec("INSERT INTO mlops.stage_history (model_version_id, model_id, stage, valid_from) "
-			 "VALUES ($1, $2, $3, pg_catalog.now())", 3, types, vals, NULL, false, 0);
+			 "VALUES ($1, $2, $3, $4)", 4, types, vals, NULL, false, 0);
 }
 
 /* Entity name of a model version in the audit log. */
@@ -1409,21 +1420,35 @@ alias_event(RegCtx *c, const char *action, const VersionInfo *vi, const char *al
 	registry_notify(n);
 }
 
-/* Close the current assignment of an alias; returns its version (0 if none). */
-static int
-alias_close(RegCtx *c, int64 model_id, const char *alias, int64 *version_id)
+/* Time of an alias change: now(), but never before the alias's latest assignment. */
+static Datum
+alias_time(int64 model_id, const char *alias)
 {
-	Oid			types[3] = {INT8OID, TEXTOID, NAMEOID};
-	Datum		vals[3] = {Int64GetDatum(model_id), CStringGetTextDatum(alias), name_datum(c->role_name)};
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		vals[2] = {Int64GetDatum(model_id), CStringGetTextDatum(alias)};
+	bool		isnull;
+	Datum		ts;
+
+	reg_exec("SELECT GREATEST(pg_catalog.now(), pg_catalog.max(a.valid_from)) FROM mlops.model_aliases a "
+			 "WHERE a.model_id OPERATOR(pg_catalog.=) $1 AND a.alias OPERATOR(pg_catalog.=) $2",
+			 2, types, vals, NULL, false, 1);
+	ts = res_datum(0, 1, &isnull);
+	return isnull ? now_datum() : ts;
+}
+
+/* Close the current assignment of an alias at ts; returns its version (0 if none). */
+static int
+alias_close(RegCtx *c, int64 model_id, const char *alias, Datum ts)
+{
+	Oid			types[4] = {INT8OID, TEXTOID, NAMEOID, TIMESTAMPTZOID};
+	Datum		vals[4] = {Int64GetDatum(model_id), CStringGetTextDatum(alias), name_datum(c->role_name), ts};
 	bool		isnull;
 
-	if (reg_exec("UPDATE mlops.model_aliases a SET valid_to = pg_catalog.now(), closed_by = $3 "
+	if (reg_exec("UPDATE mlops.model_aliases a SET valid_to = $4, closed_by = $3 "
 				 "FROM mlops.model_versions v WHERE v.id OPERATOR(pg_catalog.=) a.model_version_id "
 				 "AND a.model_id OPERATOR(pg_catalog.=) $1 AND a.alias OPERATOR(pg_catalog.=) $2 AND a.valid_to IS NULL "
-				 "RETURNING v.version, v.id", 3, types, vals, NULL, false, 0) == 0)
+				 "RETURNING v.version", 4, types, vals, NULL, false, 0) == 0)
 		return 0;
-	if (version_id)
-		*version_id = DatumGetInt64(res_datum(0, 2, &isnull));
 	return DatumGetInt32(res_datum(0, 1, &isnull));
 }
 
@@ -1456,6 +1481,7 @@ aliases_insert(TriggerData *td, RegCtx *c)
 	Oid			types[3] = {INT8OID, TEXTOID, INT8OID};
 	Datum		vals[3];
 	int			previous;
+	Datum		ts;
 
 	(void) col_get(tup, desc, "set_by", &isnull);
 	if (c->is_super && !isnull)
@@ -1476,19 +1502,19 @@ aliases_insert(TriggerData *td, RegCtx *c)
 						model_id, vi.version, vi.model)));
 	(void) lock_model(model_id);
 	vals[0] = Int64GetDatum(model_id);
-	vals[1] = CStringGetTextDatum(alias ? alias : "");
+	vals[1] = CStringGetTextDatum(alias);
 	vals[2] = Int64GetDatum(version_id);
 	if (reg_exec("SELECT 1 FROM mlops.model_aliases a WHERE a.model_id OPERATOR(pg_catalog.=) $1 "
 				 "AND a.alias OPERATOR(pg_catalog.=) $2 AND a.valid_to IS NULL "
 				 "AND a.model_version_id OPERATOR(pg_catalog.=) $3", 3, types, vals, NULL, false, 1) > 0)
 		return NULL;			/* already points there: nothing changes */
-	previous = alias ? alias_close(c, model_id, alias, NULL) : 0;
-	edit_set(&e, desc, "valid_from", now_datum(), false);
+	ts = alias_time(model_id, alias);
+	previous = alias_close(c, model_id, alias, ts);
+	edit_set(&e, desc, "valid_from", ts, false);
 	edit_set(&e, desc, "valid_to", (Datum) 0, true);
 	edit_set(&e, desc, "set_by", name_datum(c->role_name), false);
 	edit_set(&e, desc, "closed_by", (Datum) 0, true);
-	if (alias)
-		alias_event(c, "alias.set", &vi, alias, vi.version, previous);
+	alias_event(c, "alias.set", &vi, alias, vi.version, previous);
 	return edit_apply(c, &e, tup, desc);
 }
 
@@ -1515,7 +1541,7 @@ aliases_delete(TriggerData *td, RegCtx *c)
 				 errmsg("the history of alias \"%s\" of model \"%s\" cannot be deleted", alias, vi.model)));
 	}
 	(void) lock_model(vi.model_id);
-	previous = alias_close(c, vi.model_id, alias, NULL);
+	previous = alias_close(c, vi.model_id, alias, alias_time(vi.model_id, alias));
 	if (previous)
 		alias_event(c, "alias.delete", &vi, alias, 0, previous);
 	return NULL;				/* the row stays, closed */
