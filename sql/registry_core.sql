@@ -92,6 +92,14 @@ UPDATE mlops.model_versions SET model_id = model_id + 1
 UPDATE mlops.model_versions SET stage_exclusive = true
  WHERE version = 3 AND model_id = (SELECT id FROM mlops.models WHERE name = 'churn');
 \echo '   sqlstate' :SQLSTATE
+UPDATE mlops.model_versions SET created_by = 'mallory'
+ WHERE version = 3 AND model_id = (SELECT id FROM mlops.models WHERE name = 'churn');
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.models SET name = 'churn2' WHERE name = 'churn';
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.models SET last_version = 1 WHERE name = 'churn';
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.models SET description = 'predicts churn' WHERE name = 'churn';
 -- the description is free to change, also with the other columns rewritten unchanged (ORM style)
 UPDATE mlops.model_versions SET description = 'v3, retrained', version = version, run_id = run_id, stage = stage
  WHERE version = 3 AND model_id = (SELECT id FROM mlops.models WHERE name = 'churn');
@@ -272,6 +280,8 @@ DELETE FROM mlops.stages WHERE name = 'archived';                 -- built-in
 \echo '   sqlstate' :SQLSTATE
 UPDATE mlops.stages SET name = 'prod' WHERE name = 'production';  -- no renames
 \echo '   sqlstate' :SQLSTATE
+DELETE FROM mlops.stage_transitions WHERE from_stage = 'archived' AND to_stage = 'production';  -- built-in move
+\echo '   sqlstate' :SQLSTATE
 RESET ROLE;
 SET ROLE regress_reg_writer;
 SELECT mlops.register_model('fraud');
@@ -319,6 +329,11 @@ SELECT mlops.model_version_by_alias('churn', 'nobody');
 SELECT mlops.model_version_by_alias('nope', 'champion');
 \echo '   sqlstate' :SQLSTATE
 UPDATE mlops.model_aliases SET model_version_id = model_version_id;  -- no privilege
+\echo '   sqlstate' :SQLSTATE
+-- an alias of one model cannot point at another model's version (direct INSERT)
+INSERT INTO mlops.model_aliases (model_id, alias, model_version_id)
+SELECT (SELECT id FROM mlops.models WHERE name = 'fraud'), 'cross', v.id
+  FROM mlops.model_versions v JOIN mlops.models m ON m.id = v.model_id WHERE m.name = 'churn' AND v.version = 2;
 \echo '   sqlstate' :SQLSTATE
 RESET ROLE;
 SELECT now() AS t_champion_2 \gset

@@ -1496,10 +1496,14 @@ aliases_insert(TriggerData *td, RegCtx *c)
 				 errmsg("\"%s\" is not a valid alias of model \"%s\"", alias ? alias : "", vi.model),
 				 errhint("An alias starts with a letter, followed by up to 62 letters, digits, \"_\", \".\" or \"-\".")));
 	if (vi.model_id != model_id)
+	{
+		char	   *target = lock_model(model_id);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an alias of model id " INT64_FORMAT " cannot point at version %d of model \"%s\"",
-						model_id, vi.version, vi.model)));
+				 errmsg("alias \"%s\" of model \"%s\" cannot point at version %d of model \"%s\"",
+						alias, target, vi.version, vi.model)));
+	}
 	(void) lock_model(model_id);
 	vals[0] = Int64GetDatum(model_id);
 	vals[1] = CStringGetTextDatum(alias);
