@@ -965,8 +965,8 @@ approval_require(RegCtx *c, const VersionInfo *vi, const char *from, const char 
 				 3, types, vals, NULL, false, 1) > 0)
 	{
 		request_id = DatumGetInt64(res_datum(0, 1, &isnull));
-		requested_by = res_str(0, 2);
-		requested_session = res_str(0, 3);
+		requested_by = res_str(0, 2) ? res_str(0, 2) : "";
+		requested_session = res_str(0, 3) ? res_str(0, 3) : "";
 	}
 	*napprovals = 0;
 	if (!p.found)
@@ -1323,8 +1323,8 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				 errmsg("transition request " INT64_FORMAT " does not exist", request_id)));
 	status = res_str(0, 1);
 	to = res_str(0, 2);
-	requested_by = res_str(0, 3);
-	requested_session = res_str(0, 4);
+	requested_by = res_str(0, 3) ? res_str(0, 3) : "";
+	requested_session = res_str(0, 4) ? res_str(0, 4) : "";
 	version_id = DatumGetInt64(res_datum(0, 5, &isnull));
 	(void) load_version(version_id, &vi);
 	if (strcmp(status, "open") != 0)

@@ -66,6 +66,31 @@ is($node->safe_psql('postgres', q{SELECT coalesce(mlops.verify_audit_chain()::te
 	'the audit chain written by 16 concurrent clients is intact');
 cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM mlops.audit_log WHERE action = 'stage.change'}), '>', 100,
 	'the promotions were audited');
+# one login acting under two of its roles is still one person: no self-approval
+$node->safe_psql('postgres', q{
+SELECT mlops.create_roles();
+CREATE ROLE carl LOGIN;
+CREATE ROLE carl_builds IN ROLE mlops_writer;
+CREATE ROLE carl_reviews IN ROLE mlops_approver;
+GRANT carl_builds, carl_reviews TO carl;
+CREATE ROLE dora LOGIN IN ROLE mlops_approver;
+SELECT mlops.register_model('people');
+SELECT mlops.create_model_version('people', '00000000-0000-0000-0000-00000000cc01', 's3://people');
+SELECT mlops.transition('people', 1, 'staging');
+SELECT mlops.set_policy('people', 'production', 1);
+});
+my $carl = $node->connstr('postgres') . ' user=carl';
+my $req = $node->safe_psql('postgres', q{SET ROLE carl_builds; SELECT mlops.request_transition('people', 1, 'production')},
+	connstr => $carl);
+my ($rc, $out, $err) = $node->psql('postgres', "SET ROLE carl_reviews; SELECT mlops.approve($req)", connstr => $carl);
+like($err, qr/cannot approve its own transition request/, 'the requester\'s login cannot approve under another role');
+$node->safe_psql('postgres', "SELECT mlops.approve($req)", connstr => $node->connstr('postgres') . ' user=dora');
+$node->safe_psql('postgres', q{SET ROLE carl_builds; SELECT mlops.transition('people', 1, 'production')},
+	connstr => $carl);
+is($node->safe_psql('postgres', q{SELECT actor || '/' || (detail->>'current_user') FROM mlops.audit_log
+	WHERE action = 'stage.change' ORDER BY id DESC LIMIT 1}),
+	'carl/carl_builds', 'another login approves; the audit names the login and its role');
+
 $node->stop;
 
 done_testing();
