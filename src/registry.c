@@ -563,7 +563,7 @@ run_metric(const char *run_id, const char *metric, double *value)
 /* Check one gate of a policy against a version; errors name the failure. */
 static void
 gate_check(const VersionInfo *vi, const char *metric, const char *op,
-		   bool has_value, double threshold, const char *baseline, StringInfo log)
+		   bool has_value, double threshold, StringInfo log)
 {
 	double		value;
 	char	   *what;
@@ -582,7 +582,6 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 		int			prod_version;
 		char	   *prod_run;
 
-		(void) baseline;
 		if (reg_exec("SELECT v.version, v.run_id::text FROM mlops.model_versions v "
 					 "WHERE v.model_id OPERATOR(pg_catalog.=) $1 AND v.stage OPERATOR(pg_catalog.=) 'production' "
 					 "AND v.id OPERATOR(pg_catalog.<>) $2", 2, types, vals, NULL, false, 1) == 0)
@@ -619,7 +618,7 @@ gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
 				i;
 	SPITupleTable *tt;
 
-	n = reg_exec("SELECT g->>'metric', g->>'op', (g->>'value')::pg_catalog.float8, g->>'baseline' "
+	n = reg_exec("SELECT g->>'metric', g->>'op', (g->>'value')::pg_catalog.float8 "
 				 "FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS e(g, i) ORDER BY i",
 				 1, types, vals, NULL, false, 0);
 	tt = SPI_tuptable;
@@ -629,9 +628,9 @@ gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
 		char	   *metric = SPI_getvalue(tt->vals[i], tt->tupdesc, 1);
 		char	   *op = SPI_getvalue(tt->vals[i], tt->tupdesc, 2);
 		Datum		thr = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
-		char	   *baseline = SPI_getvalue(tt->vals[i], tt->tupdesc, 4);
 
-		gate_check(vi, metric, op, !isnull, isnull ? 0 : DatumGetFloat8(thr), baseline, log);
+		/* no "value" means "baseline": "production" (the only baseline set_policy accepts) */
+		gate_check(vi, metric, op, !isnull, isnull ? 0 : DatumGetFloat8(thr), log);
 	}
 }
 
@@ -947,7 +946,7 @@ count_approvals(int64 request_id, const Policy *p, const char *requested_by, con
  * gates. Returns the request id (0 when no policy and no request).
  */
 static int64
-approval_require(RegCtx *c, const VersionInfo *vi, const char *from, const char *to,
+approval_require(const VersionInfo *vi, const char *from, const char *to,
 				 StringInfo gate_log, int *napprovals)
 {
 	Policy		p;
@@ -989,7 +988,6 @@ approval_require(RegCtx *c, const VersionInfo *vi, const char *from, const char 
 				 errhint("Members of role \"%s\" other than the requester approve it with mlops.approve(" INT64_FORMAT ").",
 						 p.approver_role_name, request_id)));
 	gates_check(vi, p.gates, gate_log);
-	(void) c;
 	return request_id;
 }
 
@@ -1003,7 +1001,8 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	VersionInfo vi;
 	char	   *from = col_str(td->tg_trigtuple, desc, "stage");
 	char	   *to = col_str(newtup, desc, "stage");
-	bool		excl;
+	bool		excl,
+				isnull;
 	int64		request_id = 0;
 	int			napprovals = 0;
 	char	   *archived = NULL;
@@ -1016,7 +1015,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	memset(&vi, 0, sizeof(vi));
 	vi.id = col_int8(newtup, desc, "id");
 	vi.model_id = col_int8(newtup, desc, "model_id");
-	vi.version = DatumGetInt32(col_get(newtup, desc, "version", &excl));
+	vi.version = DatumGetInt32(col_get(newtup, desc, "version", &isnull));
 	vi.run_id = col_str(newtup, desc, "run_id");
 	vi.model = lock_model(vi.model_id);
 	vi.stage = from;
@@ -1027,7 +1026,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 		Datum		vals[3] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), name_datum(c->role_name)};
 
 		transition_require(&vi, from, to);
-		request_id = approval_require(c, &vi, from, to, &gate_log, &napprovals);
+		request_id = approval_require(&vi, from, to, &gate_log, &napprovals);
 		if (request_id != 0)
 		{
 			Datum		rvals[3] = {Int64GetDatum(request_id), vals[1], vals[2]};
