@@ -209,6 +209,20 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON mlops.audit_log
 CREATE TRIGGER stage_history_no_truncate BEFORE TRUNCATE ON mlops.stage_history
     FOR EACH STATEMENT EXECUTE FUNCTION mlops._audit_guard();
 
+COMMENT ON TRIGGER models_guard ON mlops.models IS 'fills created_by/at; only the description of a model may change';
+COMMENT ON TRIGGER model_versions_guard ON mlops.model_versions IS 'version numbers, the stage machine, policies, approvals, gates, exclusive stages, history, audit, NOTIFY';
+COMMENT ON TRIGGER transition_requests_guard ON mlops.transition_requests IS 'validates and audits transition requests; no direct changes';
+COMMENT ON TRIGGER approvals_guard ON mlops.approvals IS 'open request, approver role, no self-approval, one decision per approver; audit';
+COMMENT ON TRIGGER model_aliases_guard ON mlops.model_aliases IS 'alias history: a new assignment or a DELETE closes the current one; audit, NOTIFY';
+COMMENT ON TRIGGER stages_guard ON mlops.stages IS 'built-in stages stay, no renames; audit';
+COMMENT ON TRIGGER stage_transitions_guard ON mlops.stage_transitions IS 'built-in moves stay; audit';
+COMMENT ON TRIGGER policies_guard ON mlops.policies IS 'min_approvals >= 1, gates validated; audit with before/after';
+COMMENT ON TRIGGER audit_log_guard ON mlops.audit_log IS 'rows come from the registry only; UPDATE and DELETE for superusers only';
+COMMENT ON TRIGGER audit_log_no_truncate ON mlops.audit_log IS 'TRUNCATE for superusers only';
+COMMENT ON TRIGGER stage_history_no_truncate ON mlops.stage_history IS 'TRUNCATE for superusers only';
+COMMENT ON INDEX mlops.transition_requests_open_idx IS 'one open request per version and target stage';
+COMMENT ON INDEX mlops.model_aliases_current_idx IS 'one current assignment per alias';
+
 -- ----------------------------------------------------------- C helpers
 
 CREATE FUNCTION mlops._prepare_transition(version_id bigint, comment text) RETURNS void
