@@ -1,0 +1,696 @@
+/*
+ * tracking.c: the hot path of experiment tracking.
+ *
+ *  - mlops._run_guard(): BEFORE row trigger on metrics, params, tags,
+ *    artifacts and run_inputs. Locks the row's run FOR SHARE (so end_run,
+ *    an UPDATE, waits for loggers in flight and loggers wait for end_run)
+ *    and refuses unknown and ended runs. The check is cached per
+ *    (run, transaction, subtransaction) because the lock lasts as long.
+ *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
+ *    (transition table) that folds the new points into latest_metrics:
+ *    one upsert per (run, key), highest step then latest ts winning.
+ *  - log_metric / log_metrics (arrays and jsonb): argument checks with
+ *    clear errors, then one prepared INSERT; all-or-nothing by construction.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+
+#include "tracking.h"
+
+/* The run most recently checked and locked by this backend, and when. */
+typedef struct RunCheckCache
+{
+	bool		valid;
+	pg_uuid_t	run;
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+} RunCheckCache;
+
+static RunCheckCache run_cache;
+
+static SPIPlanPtr plan_run_lock = NULL;
+static SPIPlanPtr plan_latest_upsert = NULL;
+static SPIPlanPtr plan_metric_insert = NULL;
+static SPIPlanPtr plan_metrics_insert_arrays = NULL;
+
+/* Prepare a query once per backend and keep the plan. Call inside SPI. */
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/* Format a uuid for messages. */
+static char *
+uuid_str(pg_uuid_t *u)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(u)));
+}
+
+/* Whether the cache says this run was checked and locked in this subtransaction. */
+static bool
+run_cache_hit(pg_uuid_t *run)
+{
+	return run_cache.valid &&
+		run_cache.lxid == MyProc->lxid &&
+		run_cache.subxid == GetCurrentSubTransactionId() &&
+		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
+}
+
+/* Remember that this run is locked and open for the current subtransaction. */
+static void
+run_cache_set(pg_uuid_t *run)
+{
+	run_cache.valid = true;
+	run_cache.run = *run;
+	run_cache.lxid = MyProc->lxid;
+	run_cache.subxid = GetCurrentSubTransactionId();
+}
+
+/*
+ * Lock a run FOR SHARE and refuse it when unknown or ended. "what" names the
+ * thing being logged. With missing_ok, an unknown run returns false (a
+ * cascading delete of the run itself). Must be called inside SPI.
+ */
+static bool
+check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
+{
+	Oid			argtypes[1] = {UUIDOID};
+	Datum		values[1];
+	char	   *status;
+	SPIPlanPtr	plan;
+
+	if (run_cache_hit(run))
+		return true;
+	plan = keep_plan(&plan_run_lock,
+					 "SELECT r.status FROM mlops.runs r "
+					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
+					 1, argtypes);
+	values[0] = UUIDPGetDatum(run);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "run lock query failed");
+	if (SPI_processed == 0)
+	{
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run %s does not exist", uuid_str(run)),
+				 errhint("Start a run with mlops.start_run() and log %s into it.", what)));
+	}
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %s has ended (status %s): cannot log %s",
+						uuid_str(run), status, what),
+				 errhint("An ended run is read-only; start a new run with mlops.start_run().")));
+	run_cache_set(run);
+	return true;
+}
+
+/* Whether a datum is a text whose character length exceeds max. */
+static bool
+text_too_long(text *t, int max, int *nchars)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	*nchars = len;
+	if (len <= max)
+		return false;
+	*nchars = pg_mbstrlen_with_len(VARDATA_ANY(t), len);
+	return *nchars > max;
+}
+
+/* Refuse a NULL, empty or over-long key; "what" is e.g. "metric". */
+void
+mlops_check_key(const char *what, text *key)
+{
+	int			nchars;
+
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s key must not be null", what)));
+	if (VARSIZE_ANY_EXHDR(key) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s key must not be empty", what)));
+	if (text_too_long(key, MLOPS_KEY_MAX, &nchars))
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s key is too long (%d characters, at most %d)",
+						what, nchars, MLOPS_KEY_MAX),
+				 errdetail("The key starts with \"%.40s\".", text_to_cstring(key))));
+}
+
+/* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
+static pg_uuid_t *
+tuple_run(HeapTuple tuple, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+
+	return isnull ? NULL : DatumGetUUIDP(d);
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_guard);
+
+/* BEFORE row trigger: what is logged into a run needs an existing, open run. */
+Datum
+mlops_run_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	const char *what;
+	int			attno;
+	pg_uuid_t  *oldrun = NULL,
+			   *newrun = NULL;
+	bool		needs_check;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "mlops._run_guard() must be a BEFORE ... FOR EACH ROW trigger");
+	desc = RelationGetDescr(td->tg_relation);
+	what = RelationGetRelationName(td->tg_relation);
+	attno = SPI_fnumber(desc, "run_id");
+	if (attno <= 0)
+		elog(ERROR, "table \"%s\" has no run_id column", what);
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		oldrun = tuple_run(td->tg_trigtuple, desc, attno);
+	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		newrun = tuple_run(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
+						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
+	needs_check = (oldrun && !run_cache_hit(oldrun)) ||
+		(newrun && !run_cache_hit(newrun));
+	if (needs_check)
+	{
+		SPI_connect();
+		if (oldrun)
+			check_run_open(oldrun, what, TRIGGER_FIRED_BY_DELETE(td->tg_event));
+		if (newrun)
+			check_run_open(newrun, what, false);
+		SPI_finish();
+	}
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(td->tg_newtuple);
+	return PointerGetDatum(td->tg_trigtuple);
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_cache_reset);
+
+/* AFTER row trigger on runs: a changed run must be checked again. */
+Datum
+mlops_run_cache_reset(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "mlops._run_cache_reset() must be called as a trigger");
+	run_cache.valid = false;
+	return PointerGetDatum(NULL);
+}
+
+/* Hash key of the latest-value fold: (run, metric key). */
+typedef struct LatestKey
+{
+	pg_uuid_t	run;
+	const char *key;
+	int			keylen;
+} LatestKey;
+
+/* One (run, key) and its best point so far. */
+typedef struct LatestEntry
+{
+	LatestKey	k;
+	int64		step;
+	TimestampTz ts;
+	float8		value;
+} LatestEntry;
+
+/* Hash of a LatestKey. */
+static uint32
+latest_hash(const void *key, Size keysize)
+{
+	const LatestKey *k = (const LatestKey *) key;
+
+	return hash_bytes(k->run.data, UUID_LEN) ^
+		hash_bytes((const unsigned char *) k->key, k->keylen);
+}
+
+/* Equality of two LatestKeys (0 when equal). */
+static int
+latest_match(const void *key1, const void *key2, Size keysize)
+{
+	const LatestKey *a = (const LatestKey *) key1;
+	const LatestKey *b = (const LatestKey *) key2;
+
+	if (a->keylen != b->keylen || memcmp(a->run.data, b->run.data, UUID_LEN) != 0)
+		return 1;
+	return memcmp(a->key, b->key, a->keylen);
+}
+
+/* Order of LatestEntry pointers by (run, key): a fixed lock order. */
+static int
+latest_cmp(const void *p1, const void *p2)
+{
+	const LatestEntry *a = *(const LatestEntry *const *) p1;
+	const LatestEntry *b = *(const LatestEntry *const *) p2;
+	int			c = memcmp(a->k.run.data, b->k.run.data, UUID_LEN);
+
+	if (c != 0)
+		return c;
+	c = memcmp(a->k.key, b->k.key, Min(a->k.keylen, b->k.keylen));
+	if (c != 0)
+		return c;
+	return (a->k.keylen > b->k.keylen) - (a->k.keylen < b->k.keylen);
+}
+
+/* Column numbers of the metrics columns the fold reads. */
+typedef struct MetricCols
+{
+	int			run,
+				key,
+				step,
+				ts,
+				value;
+} MetricCols;
+
+/* Fold one new metrics row into the hash: later rows win ties. */
+static void
+latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
+{
+	bool		isnull;
+	LatestKey	k;
+	LatestEntry *e;
+	bool		found;
+	text	   *key;
+	int64		step;
+	TimestampTz ts;
+
+	k.run = *DatumGetUUIDP(slot_getattr(slot, c->run, &isnull));
+	key = DatumGetTextPP(slot_getattr(slot, c->key, &isnull));
+	k.key = VARDATA_ANY(key);
+	k.keylen = VARSIZE_ANY_EXHDR(key);
+	step = DatumGetInt64(slot_getattr(slot, c->step, &isnull));
+	ts = DatumGetTimestampTz(slot_getattr(slot, c->ts, &isnull));
+	e = hash_search(h, &k, HASH_ENTER, &found);
+	if (!found)
+	{
+		char	   *copy = palloc(k.keylen + 1);
+
+		memcpy(copy, k.key, k.keylen);
+		copy[k.keylen] = '\0';
+		e->k.key = copy;
+	}
+	else if (step < e->step || (step == e->step && ts < e->ts))
+		return;
+	e->step = step;
+	e->ts = ts;
+	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
+}
+
+/* Upsert one (run, key) into latest_metrics unless a later point is there. */
+static void
+latest_upsert(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	plan = keep_plan(&plan_latest_upsert,
+					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
+					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
+					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
+					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
+					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
+					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
+					 5, argtypes);
+	values[0] = UUIDPGetDatum(&e->k.run);
+	values[1] = PointerGetDatum(cstring_to_text_with_len(e->k.key, e->k.keylen));
+	values[2] = Int64GetDatum(e->step);
+	values[3] = TimestampTzGetDatum(e->ts);
+	values[4] = Float8GetDatum(e->value);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "latest_metrics upsert failed");
+}
+
+/* Find a column by name in a trigger relation, or fail. */
+static int
+column_or_fail(TupleDesc desc, const char *name)
+{
+	int			attno = SPI_fnumber(desc, name);
+
+	if (attno <= 0)
+		elog(ERROR, "mlops.metrics has no column \"%s\"", name);
+	return attno;
+}
+
+PG_FUNCTION_INFO_V1(mlops_metrics_latest);
+
+/* AFTER INSERT statement trigger on metrics: maintain latest_metrics. */
+Datum
+mlops_metrics_latest(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Tuplestorestate *ts;
+	TupleDesc	desc;
+	TupleTableSlot *slot;
+	MetricCols	c;
+	HASHCTL		ctl;
+	HTAB	   *h;
+	HASH_SEQ_STATUS seq;
+	LatestEntry *e,
+			  **sorted;
+	long		n = 0,
+				i;
+	int			ptr;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
+		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
+	ts = td->tg_newtable;
+	desc = RelationGetDescr(td->tg_relation);
+	c.run = column_or_fail(desc, "run_id");
+	c.key = column_or_fail(desc, "key");
+	c.step = column_or_fail(desc, "step");
+	c.ts = column_or_fail(desc, "ts");
+	c.value = column_or_fail(desc, "value");
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(LatestKey);
+	ctl.entrysize = sizeof(LatestEntry);
+	ctl.hash = latest_hash;
+	ctl.match = latest_match;
+	ctl.hcxt = CurrentMemoryContext;
+	h = hash_create("mlops latest metrics", 64, &ctl,
+					HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+		latest_fold_row(h, slot, &c);
+	tuplestore_select_read_pointer(ts, 0);
+
+	sorted = palloc(sizeof(LatestEntry *) * Max(hash_get_num_entries(h), 1));
+	hash_seq_init(&seq, h);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		sorted[n++] = e;
+	qsort(sorted, n, sizeof(LatestEntry *), latest_cmp);
+	if (n > 0)
+	{
+		SPI_connect();
+		for (i = 0; i < n; i++)
+			latest_upsert(sorted[i]);
+		SPI_finish();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	hash_destroy(h);
+	return PointerGetDatum(NULL);
+}
+
+/* A required (non-null) argument, or a clear error naming it. */
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Check the run (exists, open) and lock it, with its own SPI connection. */
+static void
+check_run_for_logging(pg_uuid_t *run)
+{
+	if (run_cache_hit(run))
+		return;
+	SPI_connect();
+	check_run_open(run, "metrics", false);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metric);
+
+/* log_metric(run, key, value, step, ts): one point. */
+Datum
+mlops_log_metric(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	text	   *key;
+	SPIPlanPtr	plan;
+
+	require_arg(fcinfo, 0, "run");
+	key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	mlops_check_key("metric", key);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("value of metric \"%s\" must not be null", text_to_cstring(key)),
+				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
+	require_arg(fcinfo, 3, "step");
+	require_arg(fcinfo, 4, "ts");
+	check_run_for_logging(PG_GETARG_UUID_P(0));
+
+	SPI_connect();
+	plan = keep_plan(&plan_metric_insert,
+					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+					 "VALUES ($1, $2, $3, $4, $5)", 5, argtypes);
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PointerGetDatum(key);
+	values[2] = PG_GETARG_DATUM(3);
+	values[3] = PG_GETARG_DATUM(4);
+	values[4] = PG_GETARG_DATUM(2);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "metric insert failed");
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* Refuse a NULL or multi-dimensional array argument; return its length. */
+static int
+array_len_checked(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	ArrayType  *a;
+
+	require_arg(fcinfo, argno, name);
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", name)));
+	return ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+}
+
+/* Check every key of a text[] (no NULL, empty or over-long ones). */
+static void
+check_key_array(ArrayType *keys)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	deconstruct_array(keys, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("metric key must not be null"),
+					 errdetail("keys[%d] is NULL.", i + 1)));
+		mlops_check_key("metric", DatumGetTextPP(elems[i]));
+	}
+	pfree(elems);
+	pfree(nulls);
+}
+
+/* Refuse NULL elements in vals or steps. */
+static void
+check_no_nulls(ArrayType *a, const char *name)
+{
+	if (array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL", name),
+				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
+}
+
+/* One INSERT ... SELECT FROM unnest() of a checked batch; returns the row count. */
+static int64
+insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_null)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	SPIPlanPtr	plan;
+	int64		n;
+
+	check_run_for_logging(DatumGetUUIDP(run));
+	SPI_connect();
+	plan = keep_plan(&plan_metrics_insert_arrays,
+					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+					 "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+					 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+					 5, argtypes);
+	values[0] = run;
+	values[1] = keys;
+	values[2] = vals;
+	values[3] = steps;
+	if (steps_null)
+		nulls[3] = 'n';
+	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "metric batch insert failed");
+	n = (int64) SPI_processed;
+	SPI_finish();
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metrics_arrays);
+
+/* log_metrics(run, keys[], vals[], steps[]): the bulk path. */
+Datum
+mlops_log_metrics_arrays(PG_FUNCTION_ARGS)
+{
+	int			nk,
+				nv,
+				ns = -1;
+
+	require_arg(fcinfo, 0, "run");
+	nk = array_len_checked(fcinfo, 1, "keys");
+	nv = array_len_checked(fcinfo, 2, "vals");
+	if (!PG_ARGISNULL(3))
+		ns = array_len_checked(fcinfo, 3, "steps");
+	if (nk != nv || (ns >= 0 && ns != nk))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("keys, vals and steps must have the same length"),
+				 ns >= 0 ? errdetail("keys has %d elements, vals %d, steps %d.", nk, nv, ns)
+				 : errdetail("keys has %d elements, vals %d.", nk, nv)));
+	check_key_array(PG_GETARG_ARRAYTYPE_P(1));
+	check_no_nulls(PG_GETARG_ARRAYTYPE_P(2), "vals");
+	if (ns >= 0)
+		check_no_nulls(PG_GETARG_ARRAYTYPE_P(3), "steps");
+	PG_RETURN_INT32((int32) insert_metric_arrays(PG_GETARG_DATUM(0),
+												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
+												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(2)),
+												 ns >= 0 ? PointerGetDatum(PG_GETARG_ARRAYTYPE_P(3)) : (Datum) 0,
+												 ns < 0));
+}
+
+/* The float8 of one jsonb metric value: a number or "NaN"/"Infinity"/"-Infinity". */
+static float8
+jsonb_metric_value(JsonbValue *v, const char *key)
+{
+	if (v->type == jbvNumeric)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+												  NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvString)
+	{
+		char	   *s = pnstrdup(v->val.string.val, v->val.string.len);
+
+		if (strcmp(s, "NaN") == 0)
+			return get_float8_nan();
+		if (strcmp(s, "Infinity") == 0)
+			return get_float8_infinity();
+		if (strcmp(s, "-Infinity") == 0)
+			return -get_float8_infinity();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("value of metric \"%s\" is not a number", key),
+			 errdetail("Got JSON %s.",
+					   v->type == jbvString ? "string" :
+					   v->type == jbvNull ? "null" :
+					   v->type == jbvBool ? "boolean" : "array or object"),
+			 errhint("Use a JSON number, or one of the strings \"NaN\", \"Infinity\", \"-Infinity\".")));
+	return 0;					/* keep compiler quiet */
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metrics_jsonb);
+
+/* log_metrics(run, metrics jsonb, step): {"loss": 0.3, "acc": 0.9} at one step. */
+Datum
+mlops_log_metrics_jsonb(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *j;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n,
+				i = 0;
+	Datum	   *keys,
+			   *vals,
+			   *steps;
+	char	   *curkey = NULL;
+
+	require_arg(fcinfo, 0, "run");
+	require_arg(fcinfo, 1, "metrics");
+	require_arg(fcinfo, 2, "step");
+	j = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(j) || JB_ROOT_IS_SCALAR(j))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("metrics must be a JSON object"),
+				 errhint("Pass {\"loss\": 0.3, \"acc\": 0.9}.")));
+	n = JB_ROOT_COUNT(j);
+	keys = palloc(sizeof(Datum) * Max(n, 1));
+	vals = palloc(sizeof(Datum) * Max(n, 1));
+	steps = palloc(sizeof(Datum) * Max(n, 1));
+	it = JsonbIteratorInit(&j->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			text	   *k = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+
+			mlops_check_key("metric", k);
+			curkey = text_to_cstring(k);
+			keys[i] = PointerGetDatum(k);
+		}
+		else if (tok == WJB_VALUE)
+		{
+			vals[i] = Float8GetDatum(jsonb_metric_value(&v, curkey));
+			steps[i] = PG_GETARG_DATUM(2);
+			i++;
+		}
+	}
+	PG_RETURN_INT32((int32) insert_metric_arrays(PG_GETARG_DATUM(0),
+												 PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT)),
+												 PointerGetDatum(construct_array(vals, i, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+												 PointerGetDatum(construct_array(steps, i, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+												 false));
+}
