@@ -110,8 +110,9 @@ BEGIN
     IF mlops._status_ended(NEW.status) THEN
         NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
         IF NEW.end_time OPERATOR(pg_catalog.<) NEW.start_time THEN
-            RAISE EXCEPTION 'run % cannot end (%) before it started (%)', NEW.id, NEW.end_time, NEW.start_time
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION 'run % cannot end before it started', NEW.id
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('start_time %s, end_time %s.', NEW.start_time, NEW.end_time);
         END IF;
     ELSIF NEW.end_time IS NOT NULL THEN
         RAISE EXCEPTION 'run % has an end_time but status %', NEW.id, NEW.status
