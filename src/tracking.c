@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
@@ -77,6 +78,26 @@ static char *
 uuid_str(pg_uuid_t *u)
 {
 	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(u)));
+}
+
+/*
+ * Whether this session is loading a dump: a superuser session with
+ * row_security = off, which is what pg_dump and pg_restore scripts set.
+ * Rows are then kept as dumped (rules, created_by, latest_metrics untouched).
+ */
+static bool
+restoring(void)
+{
+	return !row_security && superuser_arg(GetSessionUserId());
+}
+
+PG_FUNCTION_INFO_V1(mlops_restoring);
+
+/* mlops._restoring(): the same test for the plpgsql triggers. */
+Datum
+mlops_restoring(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(restoring());
 }
 
 /* Whether the cache says this run was checked and locked in this subtransaction. */
@@ -213,8 +234,8 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		newrun = tuple_run(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
 						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
-	needs_check = (oldrun && !run_cache_hit(oldrun)) ||
-		(newrun && !run_cache_hit(newrun));
+	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
+		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)
 	{
 		SPI_connect();
@@ -398,6 +419,8 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
 		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
+	if (restoring())
+		return PointerGetDatum(NULL);
 	ts = td->tg_newtable;
 	desc = RelationGetDescr(td->tg_relation);
 	c.run = column_or_fail(desc, "run_id");

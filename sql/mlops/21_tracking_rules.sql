@@ -9,8 +9,15 @@
 --   * latest_metrics follows every insert into metrics (highest step, then
 --     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
 --     metrics are append-only.
--- Triggers do not fire with session_replication_role = replica, which is
--- how logical replication and pg_restore --disable-triggers load old runs.
+-- Loading a dump: in a superuser session with row_security = off (what
+-- pg_dump and pg_restore scripts set) the triggers keep rows as dumped, so
+-- ended runs, their points, created_by and latest_metrics restore unchanged.
+-- Triggers do not fire at all with session_replication_role = replica
+-- (logical replication).
+
+CREATE FUNCTION mlops._restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mlops_restoring' LANGUAGE C STABLE;
+COMMENT ON FUNCTION mlops._restoring() IS 'internal: whether this session loads a dump (superuser session with row_security = off)';
 
 CREATE FUNCTION mlops._run_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_run_guard' LANGUAGE C;
@@ -61,6 +68,9 @@ CREATE FUNCTION mlops._stamp_created_by() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
         NEW.created_by := SESSION_USER;
     ELSE
@@ -84,6 +94,9 @@ CREATE FUNCTION mlops._runs_rules() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
     IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
             (ARRAY['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'])) THEN
         RAISE EXCEPTION 'invalid run status "%"', NEW.status
@@ -140,6 +153,9 @@ AS $fn$
 DECLARE
     old_value text;
 BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
     PERFORM mlops._check_text('param key', NEW.key, 250);
     PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
     IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
@@ -173,6 +189,9 @@ CREATE FUNCTION mlops._tags_rules() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
     PERFORM mlops._check_text('tag key', NEW.key, 250);
     PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
     RETURN NEW;
@@ -200,6 +219,9 @@ CREATE FUNCTION mlops._metrics_deleted() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    IF mlops._restoring() THEN
+        RETURN NULL;
+    END IF;
     DELETE FROM mlops.latest_metrics lm
      USING (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
      WHERE lm.run_id OPERATOR(pg_catalog.=) d.run_id AND lm.key OPERATOR(pg_catalog.=) d.key;
