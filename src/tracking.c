@@ -51,10 +51,20 @@ typedef struct RunCheckCache
 
 static RunCheckCache run_cache;
 
+/*
+ * The run an INSERT issued by log_metric(s) locks itself (in a CTE that
+ * selects the run FOR SHARE only while it is open); the guard trusts it for
+ * the duration of that statement.
+ */
+static pg_uuid_t *fastpath_run = NULL;
+
 static SPIPlanPtr plan_run_lock = NULL;
 static SPIPlanPtr plan_latest_upsert = NULL;
+static SPIPlanPtr plan_latest_update = NULL;
 static SPIPlanPtr plan_metric_insert = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays = NULL;
+static SPIPlanPtr plan_metric_insert_locking = NULL;
+static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
 
 /* Prepare a query once per backend and keep the plan. Call inside SPI. */
 static SPIPlanPtr
@@ -104,6 +114,8 @@ mlops_restoring(PG_FUNCTION_ARGS)
 static bool
 run_cache_hit(pg_uuid_t *run)
 {
+	if (fastpath_run && memcmp(fastpath_run->data, run->data, UUID_LEN) == 0)
+		return true;
 	return run_cache.valid &&
 		run_cache.lxid == MyProc->lxid &&
 		run_cache.subxid == GetCurrentSubTransactionId() &&
@@ -361,7 +373,11 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
 }
 
-/* Upsert one (run, key) into latest_metrics unless a later point is there. */
+/*
+ * Move latest_metrics forward to this point unless a later one is there.
+ * The common case (a newer step of a key already present) is one UPDATE;
+ * otherwise an upsert inserts the key or leaves the later point in place.
+ */
 static void
 latest_upsert(LatestEntry *e)
 {
@@ -369,6 +385,21 @@ latest_upsert(LatestEntry *e)
 	Datum		values[5];
 	SPIPlanPtr	plan;
 
+	values[0] = UUIDPGetDatum(&e->k.run);
+	values[1] = PointerGetDatum(cstring_to_text_with_len(e->k.key, e->k.keylen));
+	values[2] = Int64GetDatum(e->step);
+	values[3] = TimestampTzGetDatum(e->ts);
+	values[4] = Float8GetDatum(e->value);
+	plan = keep_plan(&plan_latest_update,
+					 "UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+					 5, argtypes);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "latest_metrics update failed");
+	if (SPI_processed > 0)
+		return;
 	plan = keep_plan(&plan_latest_upsert,
 					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
@@ -377,11 +408,6 @@ latest_upsert(LatestEntry *e)
 					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
 					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
 					 5, argtypes);
-	values[0] = UUIDPGetDatum(&e->k.run);
-	values[1] = PointerGetDatum(cstring_to_text_with_len(e->k.key, e->k.keylen));
-	values[2] = Int64GetDatum(e->step);
-	values[3] = TimestampTzGetDatum(e->ts);
-	values[4] = Float8GetDatum(e->value);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "latest_metrics upsert failed");
 }
@@ -473,15 +499,37 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errmsg("%s must not be null", name)));
 }
 
-/* Check the run (exists, open) and lock it, with its own SPI connection. */
-static void
-check_run_for_logging(pg_uuid_t *run)
+/* The open run, locked FOR SHARE; $1 is the run. */
+#define RUN_LOCK_SQL \
+	"SELECT r.id FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
+	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
+
+/*
+ * Execute a metrics INSERT (SPI connected). When it wrote fewer rows than
+ * expected, the run was unknown or ended: check_run_open raises the error.
+ * Afterwards the run is known open and locked for this subtransaction.
+ */
+static int64
+execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run, int64 expected)
 {
-	if (run_cache_hit(run))
-		return;
-	SPI_connect();
-	check_run_open(run, "metrics", false);
-	SPI_finish();
+	int64		n;
+
+	fastpath_run = run;
+	PG_TRY();
+	{
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "metric insert failed");
+	}
+	PG_FINALLY();
+	{
+		fastpath_run = NULL;
+	}
+	PG_END_TRY();
+	n = (int64) SPI_processed;
+	if (n < expected || expected == 0)
+		check_run_open(run, "metrics", false);
+	run_cache_set(run);
+	return n;
 }
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
@@ -505,19 +553,23 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
 	require_arg(fcinfo, 3, "step");
 	require_arg(fcinfo, 4, "ts");
-	check_run_for_logging(PG_GETARG_UUID_P(0));
 
-	SPI_connect();
-	plan = keep_plan(&plan_metric_insert,
-					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-					 "VALUES ($1, $2, $3, $4, $5)", 5, argtypes);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PointerGetDatum(key);
 	values[2] = PG_GETARG_DATUM(3);
 	values[3] = PG_GETARG_DATUM(4);
 	values[4] = PG_GETARG_DATUM(2);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "metric insert failed");
+	SPI_connect();
+	if (run_cache_hit(PG_GETARG_UUID_P(0)))
+		plan = keep_plan(&plan_metric_insert,
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "VALUES ($1, $2, $3, $4, $5)", 5, argtypes);
+	else
+		plan = keep_plan(&plan_metric_insert_locking,
+						 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "SELECT r.id, $2, $3, $4, $5 FROM r", 5, argtypes);
+	execute_metric_insert(plan, values, NULL, PG_GETARG_UUID_P(0), 1);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -573,7 +625,7 @@ check_no_nulls(ArrayType *a, const char *name)
 
 /* One INSERT ... SELECT FROM unnest() of a checked batch; returns the row count. */
 static int64
-insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_null)
+insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_null, int64 nrows)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
 	Datum		values[5];
@@ -581,13 +633,20 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	SPIPlanPtr	plan;
 	int64		n;
 
-	check_run_for_logging(DatumGetUUIDP(run));
 	SPI_connect();
-	plan = keep_plan(&plan_metrics_insert_arrays,
-					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-					 "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
-					 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
-					 5, argtypes);
+	if (run_cache_hit(DatumGetUUIDP(run)))
+		plan = keep_plan(&plan_metrics_insert_arrays,
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+						 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+						 5, argtypes);
+	else
+		plan = keep_plan(&plan_metrics_insert_arrays_locking,
+						 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "SELECT r.id, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+						 "FROM r, ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+						 5, argtypes);
 	values[0] = run;
 	values[1] = keys;
 	values[2] = vals;
@@ -595,9 +654,7 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	if (steps_null)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "metric batch insert failed");
-	n = (int64) SPI_processed;
+	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows);
 	SPI_finish();
 	return n;
 }
@@ -631,7 +688,7 @@ mlops_log_metrics_arrays(PG_FUNCTION_ARGS)
 												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
 												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(2)),
 												 ns >= 0 ? PointerGetDatum(PG_GETARG_ARRAYTYPE_P(3)) : (Datum) 0,
-												 ns < 0));
+												 ns < 0, nk));
 }
 
 /* The float8 of one jsonb metric value: a number or "NaN"/"Infinity"/"-Infinity". */
@@ -715,5 +772,5 @@ mlops_log_metrics_jsonb(PG_FUNCTION_ARGS)
 												 PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT)),
 												 PointerGetDatum(construct_array(vals, i, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
 												 PointerGetDatum(construct_array(steps, i, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
-												 false));
+												 false, i));
 }
