@@ -455,6 +455,35 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 	c.ts = column_or_fail(desc, "ts");
 	c.value = column_or_fail(desc, "value");
 
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+	if (tuplestore_tuple_count(ts) == 1)
+	{
+		/* one point (log_metric): no fold needed */
+		LatestEntry one;
+		bool		isnull;
+		text	   *key;
+
+		if (tuplestore_gettupleslot(ts, true, false, slot))
+		{
+			one.k.run = *DatumGetUUIDP(slot_getattr(slot, c.run, &isnull));
+			key = DatumGetTextPP(slot_getattr(slot, c.key, &isnull));
+			one.k.key = VARDATA_ANY(key);
+			one.k.keylen = VARSIZE_ANY_EXHDR(key);
+			one.step = DatumGetInt64(slot_getattr(slot, c.step, &isnull));
+			one.ts = DatumGetTimestampTz(slot_getattr(slot, c.ts, &isnull));
+			one.value = DatumGetFloat8(slot_getattr(slot, c.value, &isnull));
+			SPI_connect();
+			latest_upsert(&one);
+			SPI_finish();
+		}
+		tuplestore_select_read_pointer(ts, 0);
+		ExecDropSingleTupleTableSlot(slot);
+		return PointerGetDatum(NULL);
+	}
+
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(LatestKey);
 	ctl.entrysize = sizeof(LatestEntry);
@@ -463,11 +492,6 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 	ctl.hcxt = CurrentMemoryContext;
 	h = hash_create("mlops latest metrics", 64, &ctl,
 					HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-
-	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
-	tuplestore_select_read_pointer(ts, ptr);
-	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 		latest_fold_row(h, slot, &c);
 	tuplestore_select_read_pointer(ts, 0);
