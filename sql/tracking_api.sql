@@ -188,6 +188,19 @@ SELECT pg_temp.try($$SELECT mlops.log_input('11111111-1111-1111-1111-11111111111
 SELECT pg_temp.try($$SELECT mlops.log_input('11111111-1111-1111-1111-111111111111', NULL, 1)$$);
 SELECT pg_temp.try($$SELECT mlops.log_input('11111111-1111-1111-1111-111111111111', 'iris', 1, '')$$);
 SELECT dataset, version, context FROM mlops.run_inputs WHERE run_id = :'r' ORDER BY version;
+-- NULL runs and other NULL arguments
+SELECT pg_temp.try($$SELECT mlops.log_input(NULL, 'iris', 1)$$);
+SELECT pg_temp.try($$SELECT mlops.log_input('11111111-1111-1111-1111-111111111111', 'iris', NULL)$$);
+SELECT pg_temp.try($$SELECT mlops.set_tag(NULL, 'k', 'v')$$);
+SELECT pg_temp.try($$SELECT mlops.log_artifact(NULL, 'x', 's3://x')$$);
+SELECT pg_temp.try($$SELECT mlops.log_metrics(NULL, '{"a": 1}'::jsonb)$$);
+SELECT pg_temp.try($$SELECT mlops.log_metrics('11111111-1111-1111-1111-111111111111', '{"a": 1}'::jsonb, NULL)$$);
+SELECT pg_temp.try($$SELECT mlops.log_metrics(NULL, ARRAY['a'], ARRAY[1.0])$$);
+SELECT pg_temp.try($$SELECT mlops.log_metric('11111111-1111-1111-1111-111111111111', 'a', 1, 0, NULL)$$);
+SELECT pg_temp.try($$SELECT mlops.end_run(NULL)$$);
+SELECT pg_temp.try($$SELECT mlops.end_run('11111111-1111-1111-1111-111111111111', NULL)$$);
+SELECT pg_temp.try($$SELECT mlops.get_run(NULL, 'x')$$);
+SELECT pg_temp.try($$SELECT * FROM mlops.runs_named('nope', 'x')$$);
 SELECT pg_temp.counts();
 
 -- end_run: validated status, end_time set, nothing logged afterwards

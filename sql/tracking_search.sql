@@ -133,6 +133,12 @@ SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.start_time >
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.run_id = ''not-a-uuid''')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'résumé.x = ''1'' AND')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'params.ré = ''1'' AND ?')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'metrics.acc ! 1')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.run_id = 5')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.start_time > NaN')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.start_time > (1)')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.status > ''A''')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', '()')$$);
 -- unknown fields (42703)
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'foo.bar = ''1''')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', 'attributes.colour = ''red''')$$);

@@ -219,7 +219,7 @@ next_token(Parser *p)
 		else if (s[start] == '=' && s[p->off] == '=')
 			p->off++;			/* == is accepted as = */
 		else if (s[start] == '!')
-			syntax_error(p, start, "expected != ");
+			syntax_error(p, start, "expected !=");
 		p->tok.text = pnstrdup(s + start, p->off - start);
 	}
 	else if (word_char(s[start]))

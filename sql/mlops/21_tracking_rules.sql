@@ -259,3 +259,19 @@ CREATE TRIGGER artifacts_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.art
     FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
 CREATE TRIGGER run_inputs_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.run_inputs
     FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+
+COMMENT ON TRIGGER experiments_10_created_by ON mlops.experiments IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER artifacts_20_created_by ON mlops.artifacts IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER run_inputs_20_created_by ON mlops.run_inputs IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'validation rules of this table';
+COMMENT ON TRIGGER runs_90_cache_reset ON mlops.runs IS 'forget the backend-local open-run check when a run changes';
+COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER metrics_20_no_update ON mlops.metrics IS 'metrics are append-only';
+COMMENT ON TRIGGER metrics_30_latest ON mlops.metrics IS 'fold new points into latest_metrics';
+COMMENT ON TRIGGER metrics_40_deleted ON mlops.metrics IS 'recompute latest_metrics after points are deleted';
+COMMENT ON TRIGGER params_10_guard ON mlops.params IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER params_20_rules ON mlops.params IS 'validation rules of this table';
+COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER tags_20_rules ON mlops.tags IS 'validation rules of this table';
+COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';

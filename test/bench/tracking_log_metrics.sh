@@ -5,6 +5,7 @@
 # ratio = our rows/s / plain rows/s (target >= 0.5).
 . "$SRC_DIR/scripts/benchlib.sh"
 psql -qX -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.bench_plain_metrics, public.bench_batch;
 CREATE TABLE public.bench_plain_metrics (LIKE mlops.metrics INCLUDING ALL);
 ALTER TABLE public.bench_plain_metrics ADD FOREIGN KEY (run_id) REFERENCES mlops.runs (id) ON DELETE CASCADE;
