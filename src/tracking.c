@@ -15,6 +15,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -34,6 +36,8 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rls.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
@@ -57,6 +61,9 @@ static RunCheckCache run_cache;
  * the duration of that statement.
  */
 static pg_uuid_t *fastpath_run = NULL;
+
+/* Set while log_metric's own statement maintains latest_metrics itself. */
+static bool latest_done = false;
 
 static SPIPlanPtr plan_run_lock = NULL;
 static SPIPlanPtr plan_latest_upsert = NULL;
@@ -172,6 +179,37 @@ check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
 				 errhint("An ended run is read-only; start a new run with mlops.start_run().")));
 	run_cache_set(run);
 	return true;
+}
+
+/* The oid of table mlops.<name>. */
+static Oid
+tracking_relid(const char *name)
+{
+	return get_relname_relid(name, get_namespace_oid("mlops", false));
+}
+
+/* The owner of the tracking tables (the extension's installer). */
+static Oid
+tracking_owner(void)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("latest_metrics")));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "table mlops.latest_metrics is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/* Refuse a caller without INSERT on mlops.metrics (checked before running as owner). */
+static void
+check_metrics_insert_privilege(void)
+{
+	AclResult	acl = pg_class_aclcheck(tracking_relid("metrics"), GetUserId(), ACL_INSERT);
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "metrics");
 }
 
 /* Whether a datum is a text whose character length exceeds max. */
@@ -373,23 +411,26 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
 }
 
-/*
- * Move latest_metrics forward to this point unless a later one is there.
- * The common case (a newer step of a key already present) is one UPDATE;
- * otherwise an upsert inserts the key or leaves the later point in place.
- */
+/* The five query arguments of a latest_metrics point. */
 static void
-latest_upsert(LatestEntry *e)
+latest_values(LatestEntry *e, Datum *values)
 {
-	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
-	Datum		values[5];
-	SPIPlanPtr	plan;
-
 	values[0] = UUIDPGetDatum(&e->k.run);
 	values[1] = PointerGetDatum(cstring_to_text_with_len(e->k.key, e->k.keylen));
 	values[2] = Int64GetDatum(e->step);
 	values[3] = TimestampTzGetDatum(e->ts);
 	values[4] = Float8GetDatum(e->value);
+}
+
+/* UPDATE the key's row to this point if it is later; whether a row moved. */
+static bool
+latest_try_update(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
 	plan = keep_plan(&plan_latest_update,
 					 "UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
@@ -398,8 +439,18 @@ latest_upsert(LatestEntry *e)
 					 5, argtypes);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "latest_metrics update failed");
-	if (SPI_processed > 0)
-		return;
+	return SPI_processed > 0;
+}
+
+/* Insert the key's row, or move it to this point if it is later (concurrency-safe). */
+static void
+latest_insert_or_update(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
 	plan = keep_plan(&plan_latest_upsert,
 					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
@@ -410,6 +461,41 @@ latest_upsert(LatestEntry *e)
 					 5, argtypes);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "latest_metrics upsert failed");
+}
+
+/*
+ * Move latest_metrics forward to this point unless a later one is there.
+ * The common case (a newer step of a key already present) is one UPDATE.
+ */
+static void
+latest_upsert(LatestEntry *e)
+{
+	if (!latest_try_update(e))
+		latest_insert_or_update(e);
+}
+
+/* Upsert entries as the tables' owner: writers cannot write latest_metrics directly. */
+static void
+latest_upsert_all(LatestEntry **entries, long n)
+{
+	Oid			save_uid;
+	int			save_ctx;
+	long		i;
+
+	GetUserIdAndSecContext(&save_uid, &save_ctx);
+	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		SPI_connect();
+		for (i = 0; i < n; i++)
+			latest_upsert(entries[i]);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_uid, save_ctx);
+	}
+	PG_END_TRY();
 }
 
 /* Find a column by name in a trigger relation, or fail. */
@@ -439,13 +525,12 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS seq;
 	LatestEntry *e,
 			  **sorted;
-	long		n = 0,
-				i;
+	long		n = 0;
 	int			ptr;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
 		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
-	if (restoring())
+	if (restoring() || latest_done)
 		return PointerGetDatum(NULL);
 	ts = td->tg_newtable;
 	desc = RelationGetDescr(td->tg_relation);
@@ -475,9 +560,8 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 			one.step = DatumGetInt64(slot_getattr(slot, c.step, &isnull));
 			one.ts = DatumGetTimestampTz(slot_getattr(slot, c.ts, &isnull));
 			one.value = DatumGetFloat8(slot_getattr(slot, c.value, &isnull));
-			SPI_connect();
-			latest_upsert(&one);
-			SPI_finish();
+			e = &one;
+			latest_upsert_all(&e, 1);
 		}
 		tuplestore_select_read_pointer(ts, 0);
 		ExecDropSingleTupleTableSlot(slot);
@@ -502,12 +586,7 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 		sorted[n++] = e;
 	qsort(sorted, n, sizeof(LatestEntry *), latest_cmp);
 	if (n > 0)
-	{
-		SPI_connect();
-		for (i = 0; i < n; i++)
-			latest_upsert(sorted[i]);
-		SPI_finish();
-	}
+		latest_upsert_all(sorted, n);
 	ExecDropSingleTupleTableSlot(slot);
 	hash_destroy(h);
 	return PointerGetDatum(NULL);
@@ -534,27 +613,56 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
  * Afterwards the run is known open and locked for this subtransaction.
  */
 static int64
-execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run, int64 expected)
+execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run,
+					  int64 expected, bool counts, LatestEntry *single)
 {
-	int64		n;
+	int64		n,
+				moved;
+	int			rc;
 
 	fastpath_run = run;
+	latest_done = counts;
 	PG_TRY();
 	{
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		if (rc != (counts ? SPI_OK_SELECT : SPI_OK_INSERT))
 			elog(ERROR, "metric insert failed");
 	}
 	PG_FINALLY();
 	{
 		fastpath_run = NULL;
+		latest_done = false;
 	}
 	PG_END_TRY();
-	n = (int64) SPI_processed;
+	moved = 0;
+	if (counts)
+	{
+		bool		isnull;
+
+		n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	else
+		n = (int64) SPI_processed;
 	if (n < expected || expected == 0)
 		check_run_open(run, "metrics", false);
 	run_cache_set(run);
+	/* the first point of a key, or an older one: the upsert decides */
+	if (counts && n == 1 && moved == 0)
+		latest_insert_or_update(single);
 	return n;
 }
+
+/*
+ * Move latest_metrics forward to the point a CTE named m inserted, when a
+ * row for its key exists; the result is (points inserted, rows moved).
+ */
+#define LATEST_FROM_M \
+	", l AS (UPDATE mlops.latest_metrics lm SET step = m.step, ts = m.ts, value = m.value FROM m " \
+	"WHERE lm.run_id OPERATOR(pg_catalog.=) m.run_id AND lm.key OPERATOR(pg_catalog.=) m.key " \
+	"AND (m.step OPERATOR(pg_catalog.>) lm.step " \
+	"OR (m.step OPERATOR(pg_catalog.=) lm.step AND m.ts OPERATOR(pg_catalog.>=) lm.ts)) RETURNING 1) " \
+	"SELECT (SELECT pg_catalog.count(*) FROM m), (SELECT pg_catalog.count(*) FROM l)"
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
 
@@ -566,6 +674,9 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	text	   *key;
 	SPIPlanPtr	plan;
+	Oid			save_uid;
+	int			save_ctx;
+	LatestEntry one;
 
 	require_arg(fcinfo, 0, "run");
 	key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
@@ -578,23 +689,43 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 3, "step");
 	require_arg(fcinfo, 4, "ts");
 
+	check_metrics_insert_privilege();
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PointerGetDatum(key);
 	values[2] = PG_GETARG_DATUM(3);
 	values[3] = PG_GETARG_DATUM(4);
 	values[4] = PG_GETARG_DATUM(2);
-	SPI_connect();
-	if (run_cache_hit(PG_GETARG_UUID_P(0)))
-		plan = keep_plan(&plan_metric_insert,
-						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-						 "VALUES ($1, $2, $3, $4, $5)", 5, argtypes);
-	else
-		plan = keep_plan(&plan_metric_insert_locking,
-						 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
-						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-						 "SELECT r.id, $2, $3, $4, $5 FROM r", 5, argtypes);
-	execute_metric_insert(plan, values, NULL, PG_GETARG_UUID_P(0), 1);
-	SPI_finish();
+	/* one statement inserts the point and moves latest_metrics, as the owner */
+	GetUserIdAndSecContext(&save_uid, &save_ctx);
+	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		SPI_connect();
+		if (run_cache_hit(PG_GETARG_UUID_P(0)))
+			plan = keep_plan(&plan_metric_insert,
+							 "WITH m AS (INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+							 "VALUES ($1, $2, $3, $4, $5) RETURNING run_id, key, step, ts, value)"
+							 LATEST_FROM_M, 5, argtypes);
+		else
+			plan = keep_plan(&plan_metric_insert_locking,
+							 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
+							 "m AS (INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+							 "SELECT r.id, $2, $3, $4, $5 FROM r RETURNING run_id, key, step, ts, value)"
+							 LATEST_FROM_M, 5, argtypes);
+		one.k.run = *PG_GETARG_UUID_P(0);
+		one.k.key = VARDATA_ANY(key);
+		one.k.keylen = VARSIZE_ANY_EXHDR(key);
+		one.step = PG_GETARG_INT64(3);
+		one.ts = PG_GETARG_TIMESTAMPTZ(4);
+		one.value = PG_GETARG_FLOAT8(2);
+		execute_metric_insert(plan, values, NULL, PG_GETARG_UUID_P(0), 1, true, &one);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_uid, save_ctx);
+	}
+	PG_END_TRY();
 	PG_RETURN_VOID();
 }
 
@@ -678,7 +809,7 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	if (steps_null)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows);
+	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows, false, NULL);
 	SPI_finish();
 	return n;
 }

@@ -27,9 +27,10 @@ CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_run_cache_reset' LANGUAGE C;
 COMMENT ON FUNCTION mlops._run_cache_reset() IS 'internal trigger: forget the backend''s cached open-run check when a run changes';
 
--- SECURITY DEFINER: writers cannot write latest_metrics directly.
+-- Writers cannot write latest_metrics directly: the trigger writes it as the
+-- tables' owner (src/tracking.c switches user around its own statements).
 CREATE FUNCTION mlops._metrics_latest() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'mlops_metrics_latest' LANGUAGE C SECURITY DEFINER;
+    AS 'MODULE_PATHNAME', 'mlops_metrics_latest' LANGUAGE C;
 REVOKE ALL ON FUNCTION mlops._metrics_latest() FROM PUBLIC;
 COMMENT ON FUNCTION mlops._metrics_latest() IS 'internal trigger: fold inserted metric points into mlops.latest_metrics';
 

@@ -20,8 +20,14 @@ SELECT table_privs_are('mlops', 'latest_metrics', 'mlops_writer', ARRAY['SELECT'
 SELECT table_privs_are('mlops', 'metrics', 'mlops_writer', ARRAY['INSERT', 'SELECT'],
     'metrics are append-only for writers');
 SELECT table_privs_are('mlops', 'runs', 'mlops_reader', ARRAY['SELECT'], 'readers only read runs');
-SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'mlops._metrics_latest()'::regprocedure),
-    'the latest_metrics trigger runs as its owner');
+-- log_metric checks the caller's INSERT privilege on mlops.metrics itself
+CREATE ROLE trk_exec_only LOGIN;
+GRANT USAGE ON SCHEMA mlops TO trk_exec_only;
+GRANT EXECUTE ON FUNCTION mlops.log_metric(uuid, text, double precision, bigint, timestamptz) TO trk_exec_only;
+SET ROLE trk_exec_only;
+SELECT throws_ok($$SELECT mlops.log_metric('00000000-0000-0000-0000-000000000001', 'x', 1)$$, '42501',
+    'permission denied for table metrics', 'EXECUTE on log_metric without INSERT on metrics is refused');
+RESET ROLE;
 
 -- a writer tracks a run through the functions
 SET ROLE trk_writer;
