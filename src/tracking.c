@@ -7,16 +7,29 @@
  *    and refuses unknown and ended runs. The check is cached per
  *    (run, transaction, subtransaction) because the lock lasts as long.
  *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
- *    (transition table) that folds the new points into latest_metrics:
- *    one upsert per (run, key), highest step then latest ts winning.
- *  - log_metric / log_metrics (arrays and jsonb): argument checks with
- *    clear errors, then one prepared INSERT; all-or-nothing by construction.
+ *    (transition table) that folds new points into latest_metrics: one
+ *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
+ *    in (run, key) order so that concurrent batches cannot deadlock.
+ *  - log_metric: after checking its arguments and the caller's INSERT
+ *    privilege, one statement locks the open run and moves latest_metrics,
+ *    then the point goes straight into the heap and indexes of
+ *    mlops.metrics (no executor, no triggers: the lock is what the foreign
+ *    key and the guard would check). Runs as the tables' owner, because
+ *    writers cannot write latest_metrics themselves.
+ *  - log_metrics (arrays and jsonb): argument checks, then one prepared
+ *    INSERT ... SELECT FROM unnest() whose CTE locks the open run; the
+ *    trigger above maintains latest_metrics. All or nothing.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/dependency.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "commands/sequence.h"
+#include "nodes/makefuncs.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -62,13 +75,9 @@ static RunCheckCache run_cache;
  */
 static pg_uuid_t *fastpath_run = NULL;
 
-/* Set while log_metric's own statement maintains latest_metrics itself. */
-static bool latest_done = false;
-
 static SPIPlanPtr plan_run_lock = NULL;
 static SPIPlanPtr plan_latest_upsert = NULL;
 static SPIPlanPtr plan_latest_update = NULL;
-static SPIPlanPtr plan_metric_insert = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays = NULL;
 static SPIPlanPtr plan_metric_insert_locking = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
@@ -530,7 +539,7 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
 		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
-	if (restoring() || latest_done)
+	if (restoring())
 		return PointerGetDatum(NULL);
 	ts = td->tg_newtable;
 	desc = RelationGetDescr(td->tg_relation);
@@ -613,56 +622,134 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
  * Afterwards the run is known open and locked for this subtransaction.
  */
 static int64
-execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run,
-					  int64 expected, bool counts, LatestEntry *single)
+execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run, int64 expected)
 {
-	int64		n,
-				moved;
-	int			rc;
+	int64		n;
 
 	fastpath_run = run;
-	latest_done = counts;
 	PG_TRY();
 	{
-		rc = SPI_execute_plan(plan, values, nulls, false, 0);
-		if (rc != (counts ? SPI_OK_SELECT : SPI_OK_INSERT))
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "metric insert failed");
 	}
 	PG_FINALLY();
 	{
 		fastpath_run = NULL;
-		latest_done = false;
 	}
 	PG_END_TRY();
-	moved = 0;
-	if (counts)
-	{
-		bool		isnull;
-
-		n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	else
-		n = (int64) SPI_processed;
+	n = (int64) SPI_processed;
 	if (n < expected || expected == 0)
 		check_run_open(run, "metrics", false);
 	run_cache_set(run);
-	/* the first point of a key, or an older one: the upsert decides */
-	if (counts && n == 1 && moved == 0)
-		latest_insert_or_update(single);
 	return n;
 }
 
+/* Column numbers of mlops.metrics, checked to be exactly the six we write. */
+static void
+metrics_columns(TupleDesc desc, MetricCols *c, int *id)
+{
+	int			live = 0,
+				i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	*id = column_or_fail(desc, "id");
+	c->run = column_or_fail(desc, "run_id");
+	c->key = column_or_fail(desc, "key");
+	c->step = column_or_fail(desc, "step");
+	c->ts = column_or_fail(desc, "ts");
+	c->value = column_or_fail(desc, "value");
+	if (live != 6)
+		elog(ERROR, "mlops.metrics has columns log_metric does not know");
+}
+
+/* The identity sequence of metrics.id, looked up once per backend and table. */
+static Oid
+metrics_id_sequence(Oid relid, int attnum)
+{
+	static Oid	cached_rel = InvalidOid;
+	static Oid	cached_seq = InvalidOid;
+
+	if (cached_rel != relid)
+	{
+		cached_seq = getIdentitySequence(relid, attnum, false);
+		cached_rel = relid;
+	}
+	return cached_seq;
+}
+
 /*
- * Move latest_metrics forward to the point a CTE named m inserted, when a
- * row for its key exists; the result is (points inserted, rows moved).
+ * Insert one point into mlops.metrics directly (heap and indexes), the hot
+ * path of log_metric. The caller has checked the key, the caller's INSERT
+ * privilege, and holds the run locked FOR SHARE while it is open, which is
+ * what the foreign key and the guard trigger would check.
  */
-#define LATEST_FROM_M \
-	", l AS (UPDATE mlops.latest_metrics lm SET step = m.step, ts = m.ts, value = m.value FROM m " \
-	"WHERE lm.run_id OPERATOR(pg_catalog.=) m.run_id AND lm.key OPERATOR(pg_catalog.=) m.key " \
-	"AND (m.step OPERATOR(pg_catalog.>) lm.step " \
-	"OR (m.step OPERATOR(pg_catalog.=) lm.step AND m.ts OPERATOR(pg_catalog.>=) lm.ts)) RETURNING 1) " \
-	"SELECT (SELECT pg_catalog.count(*) FROM m), (SELECT pg_catalog.count(*) FROM l)"
+static void
+metric_insert_direct(LatestEntry *e, text *key)
+{
+	Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot;
+	MetricCols	c;
+	int			id;
+
+	metrics_columns(desc, &c, &id);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * desc->natts);
+	slot->tts_values[id - 1] = Int64GetDatum(nextval_internal(metrics_id_sequence(RelationGetRelid(rel), id), false));
+	slot->tts_values[c.run - 1] = UUIDPGetDatum(&e->k.run);
+	slot->tts_values[c.key - 1] = PointerGetDatum(key);
+	slot->tts_values[c.step - 1] = Int64GetDatum(e->step);
+	slot->tts_values[c.ts - 1] = TimestampTzGetDatum(e->ts);
+	slot->tts_values[c.value - 1] = Float8GetDatum(e->value);
+	slot->tts_isnull[id - 1] = slot->tts_isnull[c.run - 1] = slot->tts_isnull[c.key - 1] = false;
+	slot->tts_isnull[c.step - 1] = slot->tts_isnull[c.ts - 1] = slot->tts_isnull[c.value - 1] = false;
+	ExecStoreVirtualTuple(slot);
+	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
+	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+}
+
+/*
+ * Lock the open run and move its latest_metrics row forward in one statement
+ * (SPI connected, as the owner); raises for an unknown or ended run. Sets
+ * *moved when the row moved and *exists when the key already had a row.
+ */
+static void
+lock_run_and_move_latest(LatestEntry *e, bool *moved, bool *exists)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+	bool		isnull;
+
+	latest_values(e, values);
+	plan = keep_plan(&plan_metric_insert_locking,
+					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
+					 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
+					 "SELECT EXISTS (SELECT FROM u), EXISTS (SELECT FROM mlops.latest_metrics lm "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2) FROM r",
+					 5, argtypes);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "run lock failed");
+	if (SPI_processed == 0)
+		check_run_open(&e->k.run, "metrics", false);
+	*moved = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+}
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
 
@@ -670,10 +757,7 @@ PG_FUNCTION_INFO_V1(mlops_log_metric);
 Datum
 mlops_log_metric(PG_FUNCTION_ARGS)
 {
-	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
-	Datum		values[5];
 	text	   *key;
-	SPIPlanPtr	plan;
 	Oid			save_uid;
 	int			save_ctx;
 	LatestEntry one;
@@ -688,37 +772,28 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
 	require_arg(fcinfo, 3, "step");
 	require_arg(fcinfo, 4, "ts");
-
 	check_metrics_insert_privilege();
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PointerGetDatum(key);
-	values[2] = PG_GETARG_DATUM(3);
-	values[3] = PG_GETARG_DATUM(4);
-	values[4] = PG_GETARG_DATUM(2);
-	/* one statement inserts the point and moves latest_metrics, as the owner */
+	one.k.run = *PG_GETARG_UUID_P(0);
+	one.k.key = VARDATA_ANY(key);
+	one.k.keylen = VARSIZE_ANY_EXHDR(key);
+	one.step = PG_GETARG_INT64(3);
+	one.ts = PG_GETARG_TIMESTAMPTZ(4);
+	one.value = PG_GETARG_FLOAT8(2);
+
+	/* as the tables' owner: writers cannot write latest_metrics themselves */
 	GetUserIdAndSecContext(&save_uid, &save_ctx);
 	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
+		bool		moved,
+					exists;
+
 		SPI_connect();
-		if (run_cache_hit(PG_GETARG_UUID_P(0)))
-			plan = keep_plan(&plan_metric_insert,
-							 "WITH m AS (INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-							 "VALUES ($1, $2, $3, $4, $5) RETURNING run_id, key, step, ts, value)"
-							 LATEST_FROM_M, 5, argtypes);
-		else
-			plan = keep_plan(&plan_metric_insert_locking,
-							 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
-							 "m AS (INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-							 "SELECT r.id, $2, $3, $4, $5 FROM r RETURNING run_id, key, step, ts, value)"
-							 LATEST_FROM_M, 5, argtypes);
-		one.k.run = *PG_GETARG_UUID_P(0);
-		one.k.key = VARDATA_ANY(key);
-		one.k.keylen = VARSIZE_ANY_EXHDR(key);
-		one.step = PG_GETARG_INT64(3);
-		one.ts = PG_GETARG_TIMESTAMPTZ(4);
-		one.value = PG_GETARG_FLOAT8(2);
-		execute_metric_insert(plan, values, NULL, PG_GETARG_UUID_P(0), 1, true, &one);
+		lock_run_and_move_latest(&one, &moved, &exists);
+		metric_insert_direct(&one, key);
+		if (!exists)			/* the first point of a key (or a concurrent first) */
+			latest_insert_or_update(&one);
+		run_cache_set(&one.k.run);
 		SPI_finish();
 	}
 	PG_FINALLY();
@@ -809,7 +884,7 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	if (steps_null)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows, false, NULL);
+	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows);
 	SPI_finish();
 	return n;
 }
