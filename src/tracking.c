@@ -518,65 +518,21 @@ column_or_fail(TupleDesc desc, const char *name)
 	return attno;
 }
 
-PG_FUNCTION_INFO_V1(mlops_metrics_latest);
-
-/* AFTER INSERT statement trigger on metrics: maintain latest_metrics. */
-Datum
-mlops_metrics_latest(PG_FUNCTION_ARGS)
+/* Fold every row of a transition table into a new (run, key) hash. */
+static HTAB *
+latest_fold_store(Tuplestorestate *ts, TupleDesc desc)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	Tuplestorestate *ts;
-	TupleDesc	desc;
-	TupleTableSlot *slot;
 	MetricCols	c;
 	HASHCTL		ctl;
 	HTAB	   *h;
-	HASH_SEQ_STATUS seq;
-	LatestEntry *e,
-			  **sorted;
-	long		n = 0;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	int			ptr;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
-		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
-	if (restoring())
-		return PointerGetDatum(NULL);
-	ts = td->tg_newtable;
-	desc = RelationGetDescr(td->tg_relation);
 	c.run = column_or_fail(desc, "run_id");
 	c.key = column_or_fail(desc, "key");
 	c.step = column_or_fail(desc, "step");
 	c.ts = column_or_fail(desc, "ts");
 	c.value = column_or_fail(desc, "value");
-
-	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
-	tuplestore_select_read_pointer(ts, ptr);
-	tuplestore_rescan(ts);
-	if (tuplestore_tuple_count(ts) == 1)
-	{
-		/* one point (log_metric): no fold needed */
-		LatestEntry one;
-		bool		isnull;
-		text	   *key;
-
-		if (tuplestore_gettupleslot(ts, true, false, slot))
-		{
-			one.k.run = *DatumGetUUIDP(slot_getattr(slot, c.run, &isnull));
-			key = DatumGetTextPP(slot_getattr(slot, c.key, &isnull));
-			one.k.key = VARDATA_ANY(key);
-			one.k.keylen = VARSIZE_ANY_EXHDR(key);
-			one.step = DatumGetInt64(slot_getattr(slot, c.step, &isnull));
-			one.ts = DatumGetTimestampTz(slot_getattr(slot, c.ts, &isnull));
-			one.value = DatumGetFloat8(slot_getattr(slot, c.value, &isnull));
-			e = &one;
-			latest_upsert_all(&e, 1);
-		}
-		tuplestore_select_read_pointer(ts, 0);
-		ExecDropSingleTupleTableSlot(slot);
-		return PointerGetDatum(NULL);
-	}
-
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(LatestKey);
 	ctl.entrysize = sizeof(LatestEntry);
@@ -585,9 +541,25 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 	ctl.hcxt = CurrentMemoryContext;
 	h = hash_create("mlops latest metrics", 64, &ctl,
 					HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	/* a read pointer of our own: other AFTER triggers may read the same store */
+	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 		latest_fold_row(h, slot, &c);
 	tuplestore_select_read_pointer(ts, 0);
+	ExecDropSingleTupleTableSlot(slot);
+	return h;
+}
+
+/* Write the folded points to latest_metrics in (run, key) order. */
+static void
+latest_flush(HTAB *h)
+{
+	HASH_SEQ_STATUS seq;
+	LatestEntry *e,
+			  **sorted;
+	long		n = 0;
 
 	sorted = palloc(sizeof(LatestEntry *) * Max(hash_get_num_entries(h), 1));
 	hash_seq_init(&seq, h);
@@ -596,7 +568,24 @@ mlops_metrics_latest(PG_FUNCTION_ARGS)
 	qsort(sorted, n, sizeof(LatestEntry *), latest_cmp);
 	if (n > 0)
 		latest_upsert_all(sorted, n);
-	ExecDropSingleTupleTableSlot(slot);
+	pfree(sorted);
+}
+
+PG_FUNCTION_INFO_V1(mlops_metrics_latest);
+
+/* AFTER INSERT statement trigger on metrics: maintain latest_metrics. */
+Datum
+mlops_metrics_latest(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HTAB	   *h;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
+		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
+	if (restoring())
+		return PointerGetDatum(NULL);
+	h = latest_fold_store(td->tg_newtable, RelationGetDescr(td->tg_relation));
+	latest_flush(h);
 	hash_destroy(h);
 	return PointerGetDatum(NULL);
 }
@@ -721,11 +710,11 @@ metric_insert_direct(LatestEntry *e, text *key)
 
 /*
  * Lock the open run and move its latest_metrics row forward in one statement
- * (SPI connected, as the owner); raises for an unknown or ended run. Sets
- * *moved when the row moved and *exists when the key already had a row.
+ * (SPI connected, as the owner); raises for an unknown or ended run.
+ * Returns whether the key already had a row (then the UPDATE did the work).
  */
-static void
-lock_run_and_move_latest(LatestEntry *e, bool *moved, bool *exists)
+static bool
+lock_run_and_move_latest(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
@@ -740,15 +729,14 @@ lock_run_and_move_latest(LatestEntry *e, bool *moved, bool *exists)
 					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
 					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
 					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-					 "SELECT EXISTS (SELECT FROM u), EXISTS (SELECT FROM mlops.latest_metrics lm "
+					 "SELECT EXISTS (SELECT FROM u) OR EXISTS (SELECT FROM mlops.latest_metrics lm "
 					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2) FROM r",
 					 5, argtypes);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "run lock failed");
 	if (SPI_processed == 0)
 		check_run_open(&e->k.run, "metrics", false);
-	*moved = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	*exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
@@ -785,11 +773,10 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
-		bool		moved,
-					exists;
+		bool		exists;
 
 		SPI_connect();
-		lock_run_and_move_latest(&one, &moved, &exists);
+		exists = lock_run_and_move_latest(&one);
 		metric_insert_direct(&one, key);
 		if (!exists)			/* the first point of a key (or a concurrent first) */
 			latest_insert_or_update(&one);
