@@ -1,0 +1,278 @@
+-- Tracking rules, enforced by triggers so that they hold for the mlops.*
+-- functions and for plain INSERT/UPDATE/DELETE from an ORM or psql alike:
+--   * nothing is logged into an unknown or ended run (params, metrics, tags,
+--     artifacts, inputs): mlops._run_guard() (C) locks the run FOR SHARE, so
+--     end_run() waits for loggers in flight and loggers wait for end_run();
+--   * params are immutable (the same value again is a no-op);
+--   * run status is validated, end_time is set when a run ends, an ended run
+--     stays ended; created_by is session_user whatever the client sends;
+--   * latest_metrics follows every insert into metrics (highest step, then
+--     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
+--     metrics are append-only.
+-- Loading a dump: in a superuser session with row_security = off (what
+-- pg_dump and pg_restore scripts set) the triggers keep rows as dumped, so
+-- ended runs, their points, created_by and latest_metrics restore unchanged.
+-- Triggers do not fire at all with session_replication_role = replica
+-- (logical replication).
+
+CREATE FUNCTION mlops._restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mlops_restoring' LANGUAGE C STABLE;
+COMMENT ON FUNCTION mlops._restoring() IS 'internal: whether this session loads a dump (superuser session with row_security = off)';
+
+CREATE FUNCTION mlops._run_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mlops_run_guard' LANGUAGE C;
+COMMENT ON FUNCTION mlops._run_guard() IS 'internal trigger: refuse rows for unknown or ended runs; locks the run FOR SHARE';
+
+CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mlops_run_cache_reset' LANGUAGE C;
+COMMENT ON FUNCTION mlops._run_cache_reset() IS 'internal trigger: forget the backend''s cached open-run check when a run changes';
+
+-- Writers cannot write latest_metrics directly: the trigger writes it as the
+-- tables' owner (src/tracking.c switches user around its own statements).
+CREATE FUNCTION mlops._metrics_latest() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mlops_metrics_latest' LANGUAGE C;
+REVOKE ALL ON FUNCTION mlops._metrics_latest() FROM PUBLIC;
+COMMENT ON FUNCTION mlops._metrics_latest() IS 'internal trigger: fold inserted metric points into mlops.latest_metrics';
+
+-- Whether a run status is terminal.
+CREATE FUNCTION mlops._status_ended(status text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN status OPERATOR(pg_catalog.=) ANY (ARRAY['FINISHED', 'FAILED', 'KILLED']);
+COMMENT ON FUNCTION mlops._status_ended(text) IS 'internal: whether a run status is FINISHED, FAILED or KILLED';
+
+-- Refuse a NULL, empty or over-long text; what names it in the message.
+CREATE FUNCTION mlops._check_text(what text, val text, max_chars integer, allow_empty boolean DEFAULT false)
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF val IS NULL THEN
+        RAISE EXCEPTION '% must not be null', what USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT allow_empty AND val OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION '% must not be empty', what USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.char_length(val) OPERATOR(pg_catalog.>) max_chars THEN
+        RAISE EXCEPTION '% is too long (% characters, at most %)', what, pg_catalog.char_length(val), max_chars
+            USING ERRCODE = 'string_data_right_truncation',
+                  DETAIL = pg_catalog.format('It starts with %L.', pg_catalog.left(val, 40));
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._check_text(text, text, integer, boolean) IS 'internal: refuse a NULL, empty or over-long text with a message naming it';
+
+-- created_by is session_user on insert and never changes.
+CREATE FUNCTION mlops._stamp_created_by() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        NEW.created_by := SESSION_USER;
+    ELSE
+        NEW.created_by := OLD.created_by;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._stamp_created_by() IS 'internal trigger: created_by = session_user, whatever the client sent';
+
+CREATE TRIGGER experiments_10_created_by BEFORE INSERT OR UPDATE ON mlops.experiments
+    FOR EACH ROW EXECUTE FUNCTION mlops._stamp_created_by();
+CREATE TRIGGER artifacts_20_created_by BEFORE INSERT OR UPDATE ON mlops.artifacts
+    FOR EACH ROW EXECUTE FUNCTION mlops._stamp_created_by();
+CREATE TRIGGER run_inputs_20_created_by BEFORE INSERT OR UPDATE ON mlops.run_inputs
+    FOR EACH ROW EXECUTE FUNCTION mlops._stamp_created_by();
+
+-- Runs: status, end_time, created_by, and an ended run stays ended.
+CREATE FUNCTION mlops._runs_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
+            (ARRAY['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'])) THEN
+        RAISE EXCEPTION 'invalid run status "%"', NEW.status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use SCHEDULED, RUNNING, FINISHED, FAILED or KILLED.';
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        NEW.created_by := SESSION_USER;
+    ELSE
+        NEW.created_by := OLD.created_by;
+        IF NEW.id OPERATOR(pg_catalog.<>) OLD.id
+           OR NEW.experiment_id OPERATOR(pg_catalog.<>) OLD.experiment_id THEN
+            RAISE EXCEPTION 'the id and experiment of run % cannot change', OLD.id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF mlops._status_ended(OLD.status)
+           AND (NEW.status, NEW.start_time, NEW.end_time, NEW.parent_run_id)
+               IS DISTINCT FROM (OLD.status, OLD.start_time, OLD.end_time, OLD.parent_run_id) THEN
+            RAISE EXCEPTION 'run % has ended (status %): it cannot change', OLD.id, OLD.status
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'An ended run is read-only; start a new run with mlops.start_run().';
+        END IF;
+    END IF;
+    IF mlops._status_ended(NEW.status) THEN
+        NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
+        IF NEW.end_time OPERATOR(pg_catalog.<) NEW.start_time THEN
+            RAISE EXCEPTION 'run % cannot end before it started', NEW.id
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('start_time %s, end_time %s.', NEW.start_time, NEW.end_time);
+        END IF;
+    ELSIF NEW.end_time IS NOT NULL THEN
+        RAISE EXCEPTION 'run % has an end_time but status %', NEW.id, NEW.status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'end_time is set when the status becomes FINISHED, FAILED or KILLED.';
+    END IF;
+    IF NEW.parent_run_id OPERATOR(pg_catalog.=) NEW.id THEN
+        RAISE EXCEPTION 'run % cannot be its own parent', NEW.id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run status, end_time and created_by rules';
+
+CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
+    FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();
+CREATE TRIGGER runs_90_cache_reset AFTER UPDATE OR DELETE ON mlops.runs
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_cache_reset();
+
+-- Params: immutable once set; the same value again is a no-op.
+CREATE FUNCTION mlops._params_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    old_value text;
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM mlops._check_text('param key', NEW.key, 250);
+    PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF (NEW.run_id, NEW.key) IS DISTINCT FROM (OLD.run_id, OLD.key) THEN
+            RAISE EXCEPTION 'param "%" of run % cannot be moved or renamed', OLD.key, OLD.run_id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Params are immutable once set.';
+        END IF;
+        old_value := OLD.value;
+    ELSE
+        SELECT p.value INTO old_value FROM mlops.params p
+         WHERE p.run_id OPERATOR(pg_catalog.=) NEW.run_id AND p.key OPERATOR(pg_catalog.=) NEW.key;
+        IF FOUND AND old_value OPERATOR(pg_catalog.=) NEW.value THEN
+            RETURN NULL;                -- already set to this value
+        END IF;
+    END IF;
+    IF old_value OPERATOR(pg_catalog.<>) NEW.value THEN
+        RAISE EXCEPTION 'param "%" of run % is already set to "%"', NEW.key, NEW.run_id, old_value
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = pg_catalog.format('The new value %L differs; params are immutable once set.', NEW.value),
+                  HINT = 'Start a new run for another value, or use a tag for something that changes.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._params_rules() IS 'internal trigger: params are immutable once set';
+
+-- Tags: keys and values within the limits.
+CREATE FUNCTION mlops._tags_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM mlops._check_text('tag key', NEW.key, 250);
+    PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._tags_rules() IS 'internal trigger: tag key and value limits';
+
+-- Metrics are append-only.
+CREATE FUNCTION mlops._metrics_no_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION 'metrics are append-only'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Log a new point with mlops.log_metric() (a higher step, or the same step later, becomes the latest value).';
+END
+$fn$;
+COMMENT ON FUNCTION mlops._metrics_no_update() IS 'internal trigger: refuse UPDATE on mlops.metrics';
+
+-- After deleting metric points (admin clean-up or a deleted run), recompute
+-- the latest value of the affected (run, key) pairs from what remains.
+CREATE FUNCTION mlops._metrics_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM mlops.latest_metrics lm
+     USING (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
+     WHERE lm.run_id OPERATOR(pg_catalog.=) d.run_id AND lm.key OPERATOR(pg_catalog.=) d.key;
+    INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
+    SELECT DISTINCT ON (m.run_id, m.key) m.run_id, m.key, m.step, m.ts, m.value
+      FROM mlops.metrics m
+      JOIN (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
+        ON m.run_id OPERATOR(pg_catalog.=) d.run_id AND m.key OPERATOR(pg_catalog.=) d.key
+     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC, m.id DESC;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._metrics_deleted() IS 'internal trigger: recompute latest_metrics after metric points are deleted';
+
+CREATE TRIGGER metrics_10_guard BEFORE INSERT ON mlops.metrics
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+CREATE TRIGGER metrics_20_no_update BEFORE UPDATE ON mlops.metrics
+    FOR EACH STATEMENT EXECUTE FUNCTION mlops._metrics_no_update();
+CREATE TRIGGER metrics_30_latest AFTER INSERT ON mlops.metrics
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION mlops._metrics_latest();
+CREATE TRIGGER metrics_40_deleted AFTER DELETE ON mlops.metrics
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION mlops._metrics_deleted();
+
+CREATE TRIGGER params_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.params
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+CREATE TRIGGER params_20_rules BEFORE INSERT OR UPDATE ON mlops.params
+    FOR EACH ROW EXECUTE FUNCTION mlops._params_rules();
+CREATE TRIGGER tags_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.tags
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+CREATE TRIGGER tags_20_rules BEFORE INSERT OR UPDATE ON mlops.tags
+    FOR EACH ROW EXECUTE FUNCTION mlops._tags_rules();
+CREATE TRIGGER artifacts_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.artifacts
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+CREATE TRIGGER run_inputs_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.run_inputs
+    FOR EACH ROW EXECUTE FUNCTION mlops._run_guard();
+
+COMMENT ON TRIGGER experiments_10_created_by ON mlops.experiments IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER artifacts_20_created_by ON mlops.artifacts IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER run_inputs_20_created_by ON mlops.run_inputs IS 'created_by = session_user whatever the client sends';
+COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'validation rules of this table';
+COMMENT ON TRIGGER runs_90_cache_reset ON mlops.runs IS 'forget the backend-local open-run check when a run changes';
+COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER metrics_20_no_update ON mlops.metrics IS 'metrics are append-only';
+COMMENT ON TRIGGER metrics_30_latest ON mlops.metrics IS 'fold new points into latest_metrics';
+COMMENT ON TRIGGER metrics_40_deleted ON mlops.metrics IS 'recompute latest_metrics after points are deleted';
+COMMENT ON TRIGGER params_10_guard ON mlops.params IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER params_20_rules ON mlops.params IS 'validation rules of this table';
+COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER tags_20_rules ON mlops.tags IS 'validation rules of this table';
+COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';

@@ -1,0 +1,768 @@
+/*
+ * search.c: mlops.search_runs() and the MLflow filter grammar.
+ *
+ *   filter  := or_expr
+ *   or_expr := and_expr { OR and_expr }
+ *   and_expr:= primary { AND primary }
+ *   primary := '(' or_expr ')' | field comparator value
+ *            | field [NOT] IN '(' value { ',' value } ')'
+ *   field   := prefix '.' key | prefix '.' `quoted key` | prefix '.' "quoted key"
+ *            | attribute name without prefix
+ *   prefix  := metric(s) | param(s) | parameter(s) | tag(s) | attribute(s) | attr | run
+ *   comparator := = | != | <> | < | <= | > | >= | LIKE | ILIKE
+ *   order_by:= field [ASC | DESC] { ',' field [ASC | DESC] }
+ *
+ * The filter is translated into SQL text with $n parameters: keys and values
+ * are always bound parameters; only fixed column names of mlops tables are
+ * ever written into the query. A syntax error reports its 1-based position.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "search.h"
+
+typedef enum TokKind
+{
+	T_END, T_WORD, T_STRING, T_QUOTED_IDENT, T_NUMBER, T_OP, T_LPAREN, T_RPAREN, T_COMMA
+} TokKind;
+
+/* One token: its kind, text and byte offset in the input. */
+typedef struct Token
+{
+	TokKind		kind;
+	char	   *text;
+	int			pos;
+} Token;
+
+typedef enum FieldKind
+{
+	F_METRIC, F_PARAM, F_TAG, F_ATTR
+} FieldKind;
+
+typedef enum AttrType
+{
+	A_TEXT, A_UUID, A_TIME
+} AttrType;
+
+/* An attribute of a run that filters and order_by may name. */
+typedef struct AttrDef
+{
+	const char *name;
+	const char *column;
+	AttrType	type;
+} AttrDef;
+
+static const AttrDef attrs[] = {
+	{"run_id", "r.id", A_UUID},
+	{"id", "r.id", A_UUID},
+	{"run_name", "r.name", A_TEXT},
+	{"name", "r.name", A_TEXT},
+	{"status", "r.status", A_TEXT},
+	{"user_id", "r.created_by::pg_catalog.text", A_TEXT},
+	{"created_by", "r.created_by::pg_catalog.text", A_TEXT},
+	{"start_time", "r.start_time", A_TIME},
+	{"end_time", "r.end_time", A_TIME},
+	{"parent_run_id", "r.parent_run_id", A_UUID},
+	{NULL, NULL, A_TEXT}
+};
+
+/* A parsed field reference. */
+typedef struct Field
+{
+	FieldKind	kind;
+	char	   *key;			/* metric/param/tag key */
+	const AttrDef *attr;		/* for F_ATTR */
+	int			pos;
+} Field;
+
+/* Parser state over one input string. */
+typedef struct Parser
+{
+	const char *input;
+	const char *what;			/* "filter" or "order_by" */
+	int			off;
+	Token		tok;			/* current token */
+	StringInfo	sql;
+	SearchParams *params;
+} Parser;
+
+/* Raise a syntax error at a byte offset, with a caret under the input. */
+static void
+syntax_error(Parser *p, int byteoff, const char *msg)
+{
+	int			charpos = pg_mbstrlen_with_len(p->input, byteoff) + 1;
+
+	const char *rest = p->input + byteoff;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR),
+			 errmsg("syntax error in %s at position %d: %s", p->what, charpos, msg),
+			 *rest ? errdetail("At or near \"%.*s\".", pg_mbcliplen(rest, strlen(rest), 20), rest)
+			 : errdetail("At the end of the %s.", p->what)));
+}
+
+/* Whether c may appear in an unquoted word (keys may contain dots and slashes). */
+static bool
+word_char(char c)
+{
+	return isalnum((unsigned char) c) || c == '_' || c == '.' || c == '/' ||
+		c == ':' || IS_HIGHBIT_SET(c);
+}
+
+/* Read a quoted string or identifier starting at p->off; q is the quote. */
+static char *
+read_quoted(Parser *p, char q)
+{
+	StringInfoData buf;
+	int			start = p->off;
+	const char *s = p->input;
+
+	initStringInfo(&buf);
+	p->off++;
+	for (;;)
+	{
+		if (s[p->off] == '\0')
+			syntax_error(p, start, q == '`' ? "unterminated quoted key" : "unterminated string");
+		if (s[p->off] == q)
+		{
+			if (s[p->off + 1] == q) /* doubled quote is a literal quote */
+			{
+				appendStringInfoChar(&buf, q);
+				p->off += 2;
+				continue;
+			}
+			p->off++;
+			break;
+		}
+		if (s[p->off] == '\\' && q != '`' && s[p->off + 1] == q)
+			p->off++;			/* backslash-escaped quote */
+		appendStringInfoChar(&buf, s[p->off++]);
+	}
+	return buf.data;
+}
+
+/* Whether a number starts at offset i. */
+static bool
+number_starts(const char *s, int i)
+{
+	if (isdigit((unsigned char) s[i]))
+		return true;
+	if (s[i] == '.' && isdigit((unsigned char) s[i + 1]))
+		return true;
+	if ((s[i] == '-' || s[i] == '+') &&
+		(isdigit((unsigned char) s[i + 1]) || (s[i + 1] == '.' && isdigit((unsigned char) s[i + 2]))))
+		return true;
+	return false;
+}
+
+/* Advance to the next token. */
+static void
+next_token(Parser *p)
+{
+	const char *s = p->input;
+	int			start;
+
+	while (isspace((unsigned char) s[p->off]))
+		p->off++;
+	start = p->off;
+	p->tok.pos = start;
+	p->tok.text = NULL;
+	if (s[start] == '\0')
+		p->tok.kind = T_END;
+	else if (s[start] == '(' || s[start] == ')' || s[start] == ',')
+	{
+		p->tok.kind = s[start] == '(' ? T_LPAREN : s[start] == ')' ? T_RPAREN : T_COMMA;
+		p->off++;
+	}
+	else if (s[start] == '\'' || s[start] == '"')
+	{
+		p->tok.kind = T_STRING;
+		p->tok.text = read_quoted(p, s[start]);
+	}
+	else if (s[start] == '`')
+	{
+		p->tok.kind = T_QUOTED_IDENT;
+		p->tok.text = read_quoted(p, '`');
+	}
+	else if (number_starts(s, start))
+	{
+		char	   *end;
+
+		p->tok.kind = T_NUMBER;
+		(void) strtod(s + start, &end);
+		p->off = end - s;
+		if (word_char(s[p->off]) && s[p->off] != '.')
+			syntax_error(p, start, "invalid number");
+		p->tok.text = pnstrdup(s + start, p->off - start);
+	}
+	else if (strchr("=!<>", s[start]))
+	{
+		p->tok.kind = T_OP;
+		p->off++;
+		if ((s[start] == '!' || s[start] == '<' || s[start] == '>') && s[p->off] == '=')
+			p->off++;
+		else if (s[start] == '<' && s[p->off] == '>')
+			p->off++;
+		else if (s[start] == '=' && s[p->off] == '=')
+			p->off++;			/* == is accepted as = */
+		else if (s[start] == '!')
+			syntax_error(p, start, "expected !=");
+		p->tok.text = pnstrdup(s + start, p->off - start);
+	}
+	else if (word_char(s[start]))
+	{
+		p->tok.kind = T_WORD;
+		while (word_char(s[p->off]))
+			p->off++;
+		p->tok.text = pnstrdup(s + start, p->off - start);
+		/* prefix.`quoted key` or prefix."quoted key": one field token */
+		if (p->off > start && s[p->off - 1] == '.' && (s[p->off] == '`' || s[p->off] == '"'))
+		{
+			char	   *key = read_quoted(p, s[p->off]);
+
+			p->tok.kind = T_QUOTED_IDENT;
+			p->tok.text = psprintf("%s%c%s", pnstrdup(s + start, strlen(p->tok.text)), '\x01', key);
+		}
+	}
+	else
+		syntax_error(p, start, psprintf("unexpected character \"%c\"", s[start]));
+}
+
+/* Whether the current token is the keyword kw (case-insensitive). */
+static bool
+at_keyword(Parser *p, const char *kw)
+{
+	return p->tok.kind == T_WORD && pg_strcasecmp(p->tok.text, kw) == 0;
+}
+
+/* Look up an attribute by name. */
+static const AttrDef *
+find_attr(const char *name)
+{
+	const AttrDef *a;
+
+	for (a = attrs; a->name; a++)
+		if (pg_strcasecmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Map a field prefix to its kind; false when unknown. */
+static bool
+prefix_kind(const char *prefix, FieldKind *kind)
+{
+	static const struct
+	{
+		const char *name;
+		FieldKind	kind;
+	}			prefixes[] = {
+		{"metric", F_METRIC}, {"metrics", F_METRIC},
+		{"param", F_PARAM}, {"params", F_PARAM}, {"parameter", F_PARAM}, {"parameters", F_PARAM},
+		{"tag", F_TAG}, {"tags", F_TAG},
+		{"attribute", F_ATTR}, {"attributes", F_ATTR}, {"attr", F_ATTR}, {"run", F_ATTR},
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(prefixes); i++)
+		if (pg_strcasecmp(prefixes[i].name, prefix) == 0)
+		{
+			*kind = prefixes[i].kind;
+			return true;
+		}
+	return false;
+}
+
+/* Raise "unknown field" (42703) for a filter or order_by. */
+static void
+unknown_field(Parser *p, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("unknown %s field \"%s\"", p->what, name),
+			 errhint("Use metrics.<key>, params.<key>, tags.<key> or attributes.<name> "
+					 "(run_id, run_name, status, user_id, start_time, end_time, parent_run_id).")));
+}
+
+/* Parse a field reference at the current token. */
+static Field
+parse_field(Parser *p)
+{
+	Field		f;
+	char	   *text = p->tok.text;
+	char	   *sep;
+	char	   *prefix;
+
+	f.pos = p->tok.pos;
+	f.key = NULL;
+	f.attr = NULL;
+	if (p->tok.kind != T_WORD && p->tok.kind != T_QUOTED_IDENT)
+		syntax_error(p, p->tok.pos, "expected a field such as metrics.<key>, params.<key>, tags.<key> or attributes.<name>");
+	if (p->tok.kind == T_QUOTED_IDENT && (sep = strchr(text, '\x01')) != NULL)
+	{
+		*sep = '\0';
+		prefix = pnstrdup(text, strlen(text) - 1);	/* drop the trailing dot */
+		f.key = sep + 1;
+	}
+	else if (p->tok.kind == T_QUOTED_IDENT)
+		syntax_error(p, p->tok.pos, "a quoted key needs a prefix such as metrics.`key`");
+	else if ((sep = strchr(text, '.')) != NULL)
+	{
+		prefix = pnstrdup(text, sep - text);
+		f.key = sep + 1;
+		if (*f.key == '\0')
+			syntax_error(p, p->off, "expected a key after the dot");
+	}
+	else
+	{
+		prefix = NULL;
+		f.key = text;
+	}
+	if (prefix == NULL)
+		f.kind = F_ATTR;
+	else if (!prefix_kind(prefix, &f.kind))
+		unknown_field(p, p->tok.kind == T_QUOTED_IDENT ? psprintf("%s.%s", prefix, f.key) : text);
+	if (f.kind == F_ATTR)
+	{
+		f.attr = find_attr(f.key);
+		if (f.attr == NULL)
+			unknown_field(p, prefix ? psprintf("%s.%s", prefix, f.key) : f.key);
+	}
+	next_token(p);
+	return f;
+}
+
+/* Add a query parameter and return its number. */
+static int
+add_param(SearchParams *sp, Oid type, Datum value)
+{
+	if (sp->n == sp->cap)
+	{
+		sp->cap = sp->cap ? sp->cap * 2 : 8;
+		sp->types = sp->types ? repalloc(sp->types, sizeof(Oid) * sp->cap) : palloc(sizeof(Oid) * sp->cap);
+		sp->values = sp->values ? repalloc(sp->values, sizeof(Datum) * sp->cap) : palloc(sizeof(Datum) * sp->cap);
+	}
+	sp->types[sp->n] = type;
+	sp->values[sp->n] = value;
+	return ++sp->n;
+}
+
+/* The value of a numeric literal (NaN and Infinity words included), or false. */
+static bool
+token_number(Token *t, float8 *out)
+{
+	if (t->kind == T_NUMBER)
+	{
+		*out = float8in_internal(t->text, NULL, "double precision", t->text);
+		return true;
+	}
+	if (t->kind == T_WORD)
+	{
+		if (pg_strcasecmp(t->text, "NaN") == 0)
+			*out = get_float8_nan();
+		else if (pg_strcasecmp(t->text, "Infinity") == 0 || pg_strcasecmp(t->text, "inf") == 0)
+			*out = get_float8_infinity();
+		else
+			return false;
+		return true;
+	}
+	return false;
+}
+
+/* Convert a literal to the Datum a field compares with; errors at its position. */
+static Datum
+literal_datum(Parser *p, Field *f, Oid *type)
+{
+	Token	   *t = &p->tok;
+	float8		num;
+
+	if (f->kind == F_METRIC)
+	{
+		if (!token_number(t, &num))
+			syntax_error(p, t->pos, "metrics compare with a number");
+		*type = FLOAT8OID;
+		return Float8GetDatum(num);
+	}
+	if (f->kind != F_ATTR || f->attr->type == A_TEXT)
+	{
+		if (t->kind != T_STRING)
+			syntax_error(p, t->pos, "expected a quoted string such as 'value'");
+		*type = TEXTOID;
+		return CStringGetTextDatum(t->text);
+	}
+	if (f->attr->type == A_UUID)
+	{
+		if (t->kind != T_STRING)
+			syntax_error(p, t->pos, "expected a quoted run id");
+		*type = UUIDOID;
+		return DirectFunctionCall1(uuid_in, CStringGetDatum(t->text));
+	}
+	*type = TIMESTAMPTZOID;
+	if (token_number(t, &num))	/* MLflow: milliseconds since the epoch */
+	{
+		if (isnan(num) || isinf(num))
+			syntax_error(p, t->pos, "a time must be finite");
+		return DirectFunctionCall1(float8_timestamptz, Float8GetDatum(num / 1000.0));
+	}
+	if (t->kind != T_STRING)
+		syntax_error(p, t->pos, "expected milliseconds since the epoch or a quoted timestamp");
+	return DirectFunctionCall3(timestamptz_in, CStringGetDatum(t->text),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/* The SQL operator for a comparator, checked against the field's kind. */
+static const char *
+comparator_sql(Parser *p, Field *f, Token *op)
+{
+	bool		ordered = (f->kind == F_METRIC) || (f->kind == F_ATTR && f->attr->type == A_TIME);
+	bool		text_like = (f->kind == F_PARAM || f->kind == F_TAG ||
+							 (f->kind == F_ATTR && f->attr->type == A_TEXT));
+
+	if (op->kind == T_OP)
+	{
+		if (strcmp(op->text, "=") == 0 || strcmp(op->text, "==") == 0)
+			return "OPERATOR(pg_catalog.=)";
+		if (strcmp(op->text, "!=") == 0 || strcmp(op->text, "<>") == 0)
+			return "OPERATOR(pg_catalog.<>)";
+		if (!ordered)
+			syntax_error(p, op->pos, psprintf("comparator %s is not supported for this field; use =, !=, LIKE, ILIKE or IN", op->text));
+		if (strcmp(op->text, "<") == 0)
+			return "OPERATOR(pg_catalog.<)";
+		if (strcmp(op->text, "<=") == 0)
+			return "OPERATOR(pg_catalog.<=)";
+		if (strcmp(op->text, ">") == 0)
+			return "OPERATOR(pg_catalog.>)";
+		if (strcmp(op->text, ">=") == 0)
+			return "OPERATOR(pg_catalog.>=)";
+	}
+	else if (op->kind == T_WORD && (pg_strcasecmp(op->text, "LIKE") == 0 ||
+									pg_strcasecmp(op->text, "ILIKE") == 0))
+	{
+		if (!text_like)
+			syntax_error(p, op->pos, psprintf("%s is only supported for params, tags and text attributes", op->text));
+		return pg_strcasecmp(op->text, "LIKE") == 0 ? "OPERATOR(pg_catalog.~~)" : "OPERATOR(pg_catalog.~~*)";
+	}
+	syntax_error(p, op->pos, "expected a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN)");
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Write the SQL for the compared value of a field: m.value, p.value or r.col. */
+static void
+append_condition_open(Parser *p, Field *f)
+{
+	StringInfo	sql = p->sql;
+	int			k;
+
+	if (f->kind == F_ATTR)
+	{
+		appendStringInfo(sql, "(%s ", f->attr->column);
+		return;
+	}
+	k = add_param(p->params, TEXTOID, CStringGetTextDatum(f->key));
+	appendStringInfo(sql,
+					 "EXISTS (SELECT 1 FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+					 "AND x.key OPERATOR(pg_catalog.=) $%d AND x.value ",
+					 f->kind == F_METRIC ? "latest_metrics" : f->kind == F_PARAM ? "params" : "tags", k);
+}
+
+/* The array type for a scalar literal type. */
+static Oid
+array_type_for(Oid t)
+{
+	return t == FLOAT8OID ? FLOAT8ARRAYOID : t == UUIDOID ? UUIDARRAYOID :
+		t == TIMESTAMPTZOID ? TIMESTAMPTZARRAYOID : TEXTARRAYOID;
+}
+
+/* field [NOT] IN (v, ...): the list becomes one array parameter. */
+static void
+parse_in_list(Parser *p, Field *f, bool negated)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * 8);
+	int			n = 0,
+				cap = 8;
+	Oid			type = TEXTOID;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			k;
+
+	if (p->tok.kind != T_LPAREN)
+		syntax_error(p, p->tok.pos, "expected ( after IN");
+	next_token(p);
+	for (;;)
+	{
+		if (n == cap)
+			elems = repalloc(elems, sizeof(Datum) * (cap *= 2));
+		elems[n++] = literal_datum(p, f, &type);
+		next_token(p);
+		if (p->tok.kind == T_RPAREN)
+			break;
+		if (p->tok.kind != T_COMMA)
+			syntax_error(p, p->tok.pos, "expected , or ) in the IN list");
+		next_token(p);
+	}
+	next_token(p);
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	k = add_param(p->params, array_type_for(type),
+				  PointerGetDatum(construct_array(elems, n, type, typlen, typbyval, typalign)));
+	append_condition_open(p, f);
+	/* NOT IN is "<> ALL" (for metrics/params/tags: has the key, value not listed) */
+	appendStringInfo(p->sql, negated ? "OPERATOR(pg_catalog.<>) ALL ($%d))" :
+					 "OPERATOR(pg_catalog.=) ANY ($%d))", k);
+}
+
+/* One comparison: field comparator value, or field [NOT] IN (...). */
+static void
+parse_comparison(Parser *p)
+{
+	Field		f = parse_field(p);
+	Token		op = p->tok;
+	const char *opsql;
+	Oid			type;
+	int			k;
+
+	if (at_keyword(p, "IN") || at_keyword(p, "NOT"))
+	{
+		bool		negated = at_keyword(p, "NOT");
+
+		next_token(p);
+		if (negated && !at_keyword(p, "IN"))
+			syntax_error(p, p->tok.pos, "expected IN after NOT");
+		if (negated)
+			next_token(p);
+		parse_in_list(p, &f, negated);
+		return;
+	}
+	opsql = comparator_sql(p, &f, &op);
+	next_token(p);
+	if (p->tok.kind == T_END)
+		syntax_error(p, p->tok.pos, "expected a value");
+	k = add_param(p->params, TEXTOID, (Datum) 0);	/* reserve the number */
+	p->params->values[k - 1] = literal_datum(p, &f, &type);
+	p->params->types[k - 1] = type;
+	next_token(p);
+	append_condition_open(p, &f);
+	appendStringInfo(p->sql, "%s $%d)", opsql, k);
+}
+
+static void parse_or(Parser *p);
+
+/* A parenthesised expression or a comparison. */
+static void
+parse_primary(Parser *p)
+{
+	if (p->tok.kind == T_LPAREN)
+	{
+		int			open = p->tok.pos;
+
+		next_token(p);
+		appendStringInfoChar(p->sql, '(');
+		parse_or(p);
+		if (p->tok.kind != T_RPAREN)
+			syntax_error(p, p->tok.kind == T_END ? open : p->tok.pos,
+						 p->tok.kind == T_END ? "unbalanced parenthesis" : "expected )");
+		appendStringInfoChar(p->sql, ')');
+		next_token(p);
+		return;
+	}
+	if (p->tok.kind == T_END)
+		syntax_error(p, p->tok.pos, "unexpected end of filter");
+	parse_comparison(p);
+}
+
+/* primary { AND primary } */
+static void
+parse_and(Parser *p)
+{
+	parse_primary(p);
+	while (at_keyword(p, "AND"))
+	{
+		next_token(p);
+		appendStringInfoString(p->sql, " AND ");
+		parse_primary(p);
+	}
+}
+
+/* and_expr { OR and_expr } */
+static void
+parse_or(Parser *p)
+{
+	appendStringInfoChar(p->sql, '(');
+	parse_and(p);
+	while (at_keyword(p, "OR"))
+	{
+		next_token(p);
+		appendStringInfoString(p->sql, ") OR (");
+		parse_and(p);
+	}
+	appendStringInfoChar(p->sql, ')');
+}
+
+/* Set up a parser over input and read its first token. */
+static void
+parser_init(Parser *p, const char *input, const char *what, StringInfo sql, SearchParams *params)
+{
+	p->input = input;
+	p->what = what;
+	p->off = 0;
+	p->sql = sql;
+	p->params = params;
+	next_token(p);
+}
+
+/* Translate a filter into a SQL condition on runs r (appended to sql). */
+void
+search_translate_filter(const char *filter, StringInfo sql, SearchParams *params)
+{
+	Parser		p;
+
+	parser_init(&p, filter, "filter", sql, params);
+	parse_or(&p);
+	if (p.tok.kind != T_END)
+		syntax_error(&p, p.tok.pos, p.tok.kind == T_RPAREN ? "unbalanced parenthesis"
+					 : "expected AND, OR or the end of the filter");
+}
+
+/* Translate order_by into an ORDER BY list (appended to sql). */
+void
+search_translate_order(const char *order_by, StringInfo sql, SearchParams *params)
+{
+	Parser		p;
+
+	parser_init(&p, order_by, "order_by", sql, params);
+	for (;;)
+	{
+		Field		f = parse_field(&p);
+		bool		desc = false;
+
+		if (at_keyword(&p, "DESC") || at_keyword(&p, "ASC"))
+		{
+			desc = at_keyword(&p, "DESC");
+			next_token(&p);
+		}
+		if (f.kind == F_ATTR)
+			appendStringInfoString(sql, f.attr->column);
+		else
+			appendStringInfo(sql,
+							 "(SELECT x.value FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+							 "AND x.key OPERATOR(pg_catalog.=) $%d)",
+							 f.kind == F_METRIC ? "latest_metrics" : f.kind == F_PARAM ? "params" : "tags",
+							 add_param(params, TEXTOID, CStringGetTextDatum(f.key)));
+		appendStringInfoString(sql, desc ? " DESC NULLS LAST, " : " ASC NULLS LAST, ");
+		if (p.tok.kind == T_END)
+			break;
+		if (p.tok.kind != T_COMMA)
+			syntax_error(&p, p.tok.pos, "expected ASC, DESC, a comma or the end of order_by");
+		next_token(&p);
+	}
+}
+
+/* Whether a text argument is NULL or only white space. */
+static bool
+blank_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *s;
+
+	if (PG_ARGISNULL(argno))
+		return true;
+	s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	while (isspace((unsigned char) *s))
+		s++;
+	return *s == '\0';
+}
+
+/* The id of an experiment by name (SPI connected), or an error. */
+static Datum
+experiment_id(text *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(name)};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT e.id FROM mlops.experiments e WHERE e.name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "experiment lookup failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("experiment \"%s\" does not exist", text_to_cstring(name))));
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_runs);
+
+/* search_runs(experiment, filter, order_by, max_results): setof mlops.runs. */
+Datum
+mlops_search_runs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	StringInfoData sql;
+	SearchParams params = {0};
+	int64		max_results = PG_ARGISNULL(3) ? 1000 : PG_GETARG_INT32(3);
+	int			k_limit;
+	uint64		i;
+
+	if (max_results < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_results must be at least 1, not %lld", (long long) max_results)));
+	InitMaterializedSRF(fcinfo, 0);
+	initStringInfo(&sql);
+	SPI_connect();
+	appendStringInfoString(&sql, "SELECT r.* FROM mlops.runs r WHERE ");
+	if (!PG_ARGISNULL(0))
+		appendStringInfo(&sql, "r.experiment_id OPERATOR(pg_catalog.=) $%d",
+						 add_param(&params, INT8OID, experiment_id(PG_GETARG_TEXT_PP(0))));
+	else
+		appendStringInfoString(&sql, "true");
+	if (!blank_arg(fcinfo, 1))
+	{
+		appendStringInfoString(&sql, " AND ");
+		search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(1)), &sql, &params);
+	}
+	appendStringInfoString(&sql, " ORDER BY ");
+	search_translate_order(blank_arg(fcinfo, 2) ? "start_time DESC" :
+						   text_to_cstring(PG_GETARG_TEXT_PP(2)), &sql, &params);
+	k_limit = add_param(&params, INT8OID, Int64GetDatum(max_results));
+	appendStringInfo(&sql, "r.start_time DESC, r.id LIMIT $%d", k_limit);
+
+	if (SPI_execute_with_args(sql.data, params.n, params.types, params.values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "search query failed");
+	for (i = 0; i < SPI_processed; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_runs_sql);
+
+/* _search_runs_sql(filter, order_by): the generated SQL, for tests and EXPLAIN. */
+Datum
+mlops_search_runs_sql(PG_FUNCTION_ARGS)
+{
+	StringInfoData sql;
+	SearchParams params = {0};
+
+	initStringInfo(&sql);
+	if (!blank_arg(fcinfo, 0))
+		search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(0)), &sql, &params);
+	else
+		appendStringInfoString(&sql, "true");
+	appendStringInfoString(&sql, " ORDER BY ");
+	search_translate_order(blank_arg(fcinfo, 1) ? "start_time DESC" :
+						   text_to_cstring(PG_GETARG_TEXT_PP(1)), &sql, &params);
+	appendStringInfoString(&sql, "r.start_time DESC, r.id");
+	PG_RETURN_TEXT_P(cstring_to_text(sql.data));
+}

@@ -1,0 +1,22 @@
+/*
+ * search.h: the MLflow search filter and order_by parser (search.c).
+ */
+#ifndef MLOPS_SEARCH_H
+#define MLOPS_SEARCH_H
+
+#include "postgres.h"
+#include "lib/stringinfo.h"
+
+/* Query parameters collected while translating a filter. */
+typedef struct SearchParams
+{
+	int			n;
+	int			cap;
+	Oid		   *types;
+	Datum	   *values;
+} SearchParams;
+
+extern void search_translate_filter(const char *filter, StringInfo sql, SearchParams *params);
+extern void search_translate_order(const char *order_by, StringInfo sql, SearchParams *params);
+
+#endif							/* MLOPS_SEARCH_H */

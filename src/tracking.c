@@ -1,0 +1,993 @@
+/*
+ * tracking.c: the hot path of experiment tracking.
+ *
+ *  - mlops._run_guard(): BEFORE row trigger on metrics, params, tags,
+ *    artifacts and run_inputs. Locks the row's run FOR SHARE (so end_run,
+ *    an UPDATE, waits for loggers in flight and loggers wait for end_run)
+ *    and refuses unknown and ended runs. The check is cached per
+ *    (run, transaction, subtransaction) because the lock lasts as long.
+ *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
+ *    (transition table) that folds new points into latest_metrics: one
+ *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
+ *    in (run, key) order so that concurrent batches cannot deadlock.
+ *  - log_metric: after checking its arguments and the caller's INSERT
+ *    privilege, one statement locks the open run and moves latest_metrics,
+ *    then the point goes straight into the heap and indexes of
+ *    mlops.metrics (no executor, no triggers: the lock is what the foreign
+ *    key and the guard would check). Runs as the tables' owner, because
+ *    writers cannot write latest_metrics themselves.
+ *  - log_metrics (arrays and jsonb): argument checks, then one prepared
+ *    INSERT ... SELECT FROM unnest() whose CTE locks the open run; the
+ *    trigger above maintains latest_metrics. All or nothing.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/dependency.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "commands/sequence.h"
+#include "nodes/makefuncs.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rls.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+
+#include "tracking.h"
+
+/* The run most recently checked and locked by this backend, and when. */
+typedef struct RunCheckCache
+{
+	bool		valid;
+	pg_uuid_t	run;
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+} RunCheckCache;
+
+static RunCheckCache run_cache;
+
+/*
+ * The run an INSERT issued by log_metric(s) locks itself (in a CTE that
+ * selects the run FOR SHARE only while it is open); the guard trusts it for
+ * the duration of that statement.
+ */
+static pg_uuid_t *fastpath_run = NULL;
+
+static SPIPlanPtr plan_run_lock = NULL;
+static SPIPlanPtr plan_latest_upsert = NULL;
+static SPIPlanPtr plan_latest_update = NULL;
+static SPIPlanPtr plan_metrics_insert_arrays = NULL;
+static SPIPlanPtr plan_metric_insert_locking = NULL;
+static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
+
+/* Prepare a query once per backend and keep the plan. Call inside SPI. */
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/* Format a uuid for messages. */
+static char *
+uuid_str(pg_uuid_t *u)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(u)));
+}
+
+/*
+ * Whether this session is loading a dump: a superuser session with
+ * row_security = off, which is what pg_dump and pg_restore scripts set.
+ * Rows are then kept as dumped (rules, created_by, latest_metrics untouched).
+ */
+static bool
+restoring(void)
+{
+	return !row_security && superuser_arg(GetSessionUserId());
+}
+
+PG_FUNCTION_INFO_V1(mlops_restoring);
+
+/* mlops._restoring(): the same test for the plpgsql triggers. */
+Datum
+mlops_restoring(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(restoring());
+}
+
+/* Whether the cache says this run was checked and locked in this subtransaction. */
+static bool
+run_cache_hit(pg_uuid_t *run)
+{
+	if (fastpath_run && memcmp(fastpath_run->data, run->data, UUID_LEN) == 0)
+		return true;
+	return run_cache.valid &&
+		run_cache.lxid == MyProc->lxid &&
+		run_cache.subxid == GetCurrentSubTransactionId() &&
+		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
+}
+
+/* Remember that this run is locked and open for the current subtransaction. */
+static void
+run_cache_set(pg_uuid_t *run)
+{
+	run_cache.valid = true;
+	run_cache.run = *run;
+	run_cache.lxid = MyProc->lxid;
+	run_cache.subxid = GetCurrentSubTransactionId();
+}
+
+/*
+ * Lock a run FOR SHARE and refuse it when unknown or ended. "what" names the
+ * thing being logged. With missing_ok, an unknown run returns false (a
+ * cascading delete of the run itself). Must be called inside SPI.
+ */
+static bool
+check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
+{
+	Oid			argtypes[1] = {UUIDOID};
+	Datum		values[1];
+	char	   *status;
+	SPIPlanPtr	plan;
+
+	if (run_cache_hit(run))
+		return true;
+	plan = keep_plan(&plan_run_lock,
+					 "SELECT r.status FROM mlops.runs r "
+					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
+					 1, argtypes);
+	values[0] = UUIDPGetDatum(run);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "run lock query failed");
+	if (SPI_processed == 0)
+	{
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run %s does not exist", uuid_str(run)),
+				 errhint("Start a run with mlops.start_run() and log %s into it.", what)));
+	}
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %s has ended (status %s): cannot log %s",
+						uuid_str(run), status, what),
+				 errhint("An ended run is read-only; start a new run with mlops.start_run().")));
+	run_cache_set(run);
+	return true;
+}
+
+/* The oid of table mlops.<name>. */
+static Oid
+tracking_relid(const char *name)
+{
+	return get_relname_relid(name, get_namespace_oid("mlops", false));
+}
+
+/* The owner of the tracking tables (the extension's installer). */
+static Oid
+tracking_owner(void)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("latest_metrics")));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "table mlops.latest_metrics is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/* Refuse a caller without INSERT on mlops.metrics (checked before running as owner). */
+static void
+check_metrics_insert_privilege(void)
+{
+	AclResult	acl = pg_class_aclcheck(tracking_relid("metrics"), GetUserId(), ACL_INSERT);
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "metrics");
+}
+
+/* Whether a datum is a text whose character length exceeds max. */
+static bool
+text_too_long(text *t, int max, int *nchars)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	*nchars = len;
+	if (len <= max)
+		return false;
+	*nchars = pg_mbstrlen_with_len(VARDATA_ANY(t), len);
+	return *nchars > max;
+}
+
+/* Refuse a NULL, empty or over-long key; "what" is e.g. "metric". */
+void
+mlops_check_key(const char *what, text *key)
+{
+	int			nchars;
+
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s key must not be null", what)));
+	if (VARSIZE_ANY_EXHDR(key) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s key must not be empty", what)));
+	if (text_too_long(key, MLOPS_KEY_MAX, &nchars))
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s key is too long (%d characters, at most %d)",
+						what, nchars, MLOPS_KEY_MAX),
+				 errdetail("The key starts with \"%.40s\".", text_to_cstring(key))));
+}
+
+/* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
+static pg_uuid_t *
+tuple_run(HeapTuple tuple, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+
+	return isnull ? NULL : DatumGetUUIDP(d);
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_guard);
+
+/* BEFORE row trigger: what is logged into a run needs an existing, open run. */
+Datum
+mlops_run_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	const char *what;
+	int			attno;
+	pg_uuid_t  *oldrun = NULL,
+			   *newrun = NULL;
+	bool		needs_check;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "mlops._run_guard() must be a BEFORE ... FOR EACH ROW trigger");
+	desc = RelationGetDescr(td->tg_relation);
+	what = RelationGetRelationName(td->tg_relation);
+	attno = SPI_fnumber(desc, "run_id");
+	if (attno <= 0)
+		elog(ERROR, "table \"%s\" has no run_id column", what);
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		oldrun = tuple_run(td->tg_trigtuple, desc, attno);
+	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		newrun = tuple_run(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
+						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
+	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
+		(newrun && !run_cache_hit(newrun)));
+	if (needs_check)
+	{
+		SPI_connect();
+		if (oldrun)
+			check_run_open(oldrun, what, TRIGGER_FIRED_BY_DELETE(td->tg_event));
+		if (newrun)
+			check_run_open(newrun, what, false);
+		SPI_finish();
+	}
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(td->tg_newtuple);
+	return PointerGetDatum(td->tg_trigtuple);
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_cache_reset);
+
+/* AFTER row trigger on runs: a changed run must be checked again. */
+Datum
+mlops_run_cache_reset(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "mlops._run_cache_reset() must be called as a trigger");
+	run_cache.valid = false;
+	return PointerGetDatum(NULL);
+}
+
+/* Hash key of the latest-value fold: (run, metric key). */
+typedef struct LatestKey
+{
+	pg_uuid_t	run;
+	const char *key;
+	int			keylen;
+} LatestKey;
+
+/* One (run, key) and its best point so far. */
+typedef struct LatestEntry
+{
+	LatestKey	k;
+	int64		step;
+	TimestampTz ts;
+	float8		value;
+} LatestEntry;
+
+/* Hash of a LatestKey. */
+static uint32
+latest_hash(const void *key, Size keysize)
+{
+	const LatestKey *k = (const LatestKey *) key;
+
+	return hash_bytes(k->run.data, UUID_LEN) ^
+		hash_bytes((const unsigned char *) k->key, k->keylen);
+}
+
+/* Equality of two LatestKeys (0 when equal). */
+static int
+latest_match(const void *key1, const void *key2, Size keysize)
+{
+	const LatestKey *a = (const LatestKey *) key1;
+	const LatestKey *b = (const LatestKey *) key2;
+
+	if (a->keylen != b->keylen || memcmp(a->run.data, b->run.data, UUID_LEN) != 0)
+		return 1;
+	return memcmp(a->key, b->key, a->keylen);
+}
+
+/* Order of LatestEntry pointers by (run, key): a fixed lock order. */
+static int
+latest_cmp(const void *p1, const void *p2)
+{
+	const LatestEntry *a = *(const LatestEntry *const *) p1;
+	const LatestEntry *b = *(const LatestEntry *const *) p2;
+	int			c = memcmp(a->k.run.data, b->k.run.data, UUID_LEN);
+
+	if (c != 0)
+		return c;
+	c = memcmp(a->k.key, b->k.key, Min(a->k.keylen, b->k.keylen));
+	if (c != 0)
+		return c;
+	return (a->k.keylen > b->k.keylen) - (a->k.keylen < b->k.keylen);
+}
+
+/* Column numbers of the metrics columns the fold reads. */
+typedef struct MetricCols
+{
+	int			run,
+				key,
+				step,
+				ts,
+				value;
+} MetricCols;
+
+/* Fold one new metrics row into the hash: later rows win ties. */
+static void
+latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
+{
+	bool		isnull;
+	LatestKey	k;
+	LatestEntry *e;
+	bool		found;
+	text	   *key;
+	int64		step;
+	TimestampTz ts;
+
+	k.run = *DatumGetUUIDP(slot_getattr(slot, c->run, &isnull));
+	key = DatumGetTextPP(slot_getattr(slot, c->key, &isnull));
+	k.key = VARDATA_ANY(key);
+	k.keylen = VARSIZE_ANY_EXHDR(key);
+	step = DatumGetInt64(slot_getattr(slot, c->step, &isnull));
+	ts = DatumGetTimestampTz(slot_getattr(slot, c->ts, &isnull));
+	e = hash_search(h, &k, HASH_ENTER, &found);
+	if (!found)
+	{
+		char	   *copy = palloc(k.keylen + 1);
+
+		memcpy(copy, k.key, k.keylen);
+		copy[k.keylen] = '\0';
+		e->k.key = copy;
+	}
+	else if (step < e->step || (step == e->step && ts < e->ts))
+		return;
+	e->step = step;
+	e->ts = ts;
+	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
+}
+
+/* The five query arguments of a latest_metrics point. */
+static void
+latest_values(LatestEntry *e, Datum *values)
+{
+	values[0] = UUIDPGetDatum(&e->k.run);
+	values[1] = PointerGetDatum(cstring_to_text_with_len(e->k.key, e->k.keylen));
+	values[2] = Int64GetDatum(e->step);
+	values[3] = TimestampTzGetDatum(e->ts);
+	values[4] = Float8GetDatum(e->value);
+}
+
+/* UPDATE the key's row to this point if it is later; whether a row moved. */
+static bool
+latest_try_update(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
+	plan = keep_plan(&plan_latest_update,
+					 "UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+					 5, argtypes);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "latest_metrics update failed");
+	return SPI_processed > 0;
+}
+
+/* Insert the key's row, or move it to this point if it is later (concurrency-safe). */
+static void
+latest_insert_or_update(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
+	plan = keep_plan(&plan_latest_upsert,
+					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
+					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
+					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
+					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
+					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
+					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
+					 5, argtypes);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "latest_metrics upsert failed");
+}
+
+/*
+ * Move latest_metrics forward to this point unless a later one is there.
+ * The common case (a newer step of a key already present) is one UPDATE.
+ */
+static void
+latest_upsert(LatestEntry *e)
+{
+	if (!latest_try_update(e))
+		latest_insert_or_update(e);
+}
+
+/* Upsert entries as the tables' owner: writers cannot write latest_metrics directly. */
+static void
+latest_upsert_all(LatestEntry **entries, long n)
+{
+	Oid			save_uid;
+	int			save_ctx;
+	long		i;
+
+	GetUserIdAndSecContext(&save_uid, &save_ctx);
+	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		SPI_connect();
+		for (i = 0; i < n; i++)
+			latest_upsert(entries[i]);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_uid, save_ctx);
+	}
+	PG_END_TRY();
+}
+
+/* Find a column by name in a trigger relation, or fail. */
+static int
+column_or_fail(TupleDesc desc, const char *name)
+{
+	int			attno = SPI_fnumber(desc, name);
+
+	if (attno <= 0)
+		elog(ERROR, "mlops.metrics has no column \"%s\"", name);
+	return attno;
+}
+
+/* Fold every row of a transition table into a new (run, key) hash. */
+static HTAB *
+latest_fold_store(Tuplestorestate *ts, TupleDesc desc)
+{
+	MetricCols	c;
+	HASHCTL		ctl;
+	HTAB	   *h;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			ptr;
+
+	c.run = column_or_fail(desc, "run_id");
+	c.key = column_or_fail(desc, "key");
+	c.step = column_or_fail(desc, "step");
+	c.ts = column_or_fail(desc, "ts");
+	c.value = column_or_fail(desc, "value");
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(LatestKey);
+	ctl.entrysize = sizeof(LatestEntry);
+	ctl.hash = latest_hash;
+	ctl.match = latest_match;
+	ctl.hcxt = CurrentMemoryContext;
+	h = hash_create("mlops latest metrics", 64, &ctl,
+					HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	/* a read pointer of our own: other AFTER triggers may read the same store */
+	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+		latest_fold_row(h, slot, &c);
+	tuplestore_select_read_pointer(ts, 0);
+	ExecDropSingleTupleTableSlot(slot);
+	return h;
+}
+
+/* Write the folded points to latest_metrics in (run, key) order. */
+static void
+latest_flush(HTAB *h)
+{
+	HASH_SEQ_STATUS seq;
+	LatestEntry *e,
+			  **sorted;
+	long		n = 0;
+
+	sorted = palloc(sizeof(LatestEntry *) * Max(hash_get_num_entries(h), 1));
+	hash_seq_init(&seq, h);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		sorted[n++] = e;
+	qsort(sorted, n, sizeof(LatestEntry *), latest_cmp);
+	if (n > 0)
+		latest_upsert_all(sorted, n);
+	pfree(sorted);
+}
+
+PG_FUNCTION_INFO_V1(mlops_metrics_latest);
+
+/* AFTER INSERT statement trigger on metrics: maintain latest_metrics. */
+Datum
+mlops_metrics_latest(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HTAB	   *h;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_newtable == NULL)
+		elog(ERROR, "mlops._metrics_latest() must be an AFTER INSERT trigger with a NEW TABLE");
+	if (restoring())
+		return PointerGetDatum(NULL);
+	h = latest_fold_store(td->tg_newtable, RelationGetDescr(td->tg_relation));
+	latest_flush(h);
+	hash_destroy(h);
+	return PointerGetDatum(NULL);
+}
+
+/* A required (non-null) argument, or a clear error naming it. */
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* The open run, locked FOR SHARE; $1 is the run. */
+#define RUN_LOCK_SQL \
+	"SELECT r.id FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
+	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
+
+/*
+ * Execute a metrics INSERT (SPI connected). When it wrote fewer rows than
+ * expected, the run was unknown or ended: check_run_open raises the error.
+ * Afterwards the run is known open and locked for this subtransaction.
+ */
+static int64
+execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run, int64 expected)
+{
+	int64		n;
+
+	fastpath_run = run;
+	PG_TRY();
+	{
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "metric insert failed");
+	}
+	PG_FINALLY();
+	{
+		fastpath_run = NULL;
+	}
+	PG_END_TRY();
+	n = (int64) SPI_processed;
+	if (n < expected || expected == 0)
+		check_run_open(run, "metrics", false);
+	run_cache_set(run);
+	return n;
+}
+
+/* Column numbers of mlops.metrics, checked to be exactly the six we write. */
+static void
+metrics_columns(TupleDesc desc, MetricCols *c, int *id)
+{
+	int			live = 0,
+				i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	*id = column_or_fail(desc, "id");
+	c->run = column_or_fail(desc, "run_id");
+	c->key = column_or_fail(desc, "key");
+	c->step = column_or_fail(desc, "step");
+	c->ts = column_or_fail(desc, "ts");
+	c->value = column_or_fail(desc, "value");
+	if (live != 6)
+		elog(ERROR, "mlops.metrics has columns log_metric does not know");
+}
+
+/* The identity sequence of metrics.id, looked up once per backend and table. */
+static Oid
+metrics_id_sequence(Oid relid, int attnum)
+{
+	static Oid	cached_rel = InvalidOid;
+	static Oid	cached_seq = InvalidOid;
+
+	if (cached_rel != relid)
+	{
+		cached_seq = getIdentitySequence(relid, attnum, false);
+		cached_rel = relid;
+	}
+	return cached_seq;
+}
+
+/*
+ * Insert one point into mlops.metrics directly (heap and indexes), the hot
+ * path of log_metric. The caller has checked the key, the caller's INSERT
+ * privilege, and holds the run locked FOR SHARE while it is open, which is
+ * what the foreign key and the guard trigger would check.
+ */
+static void
+metric_insert_direct(LatestEntry *e, text *key)
+{
+	Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot;
+	MetricCols	c;
+	int			id;
+
+	metrics_columns(desc, &c, &id);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * desc->natts);
+	slot->tts_values[id - 1] = Int64GetDatum(nextval_internal(metrics_id_sequence(RelationGetRelid(rel), id), false));
+	slot->tts_values[c.run - 1] = UUIDPGetDatum(&e->k.run);
+	slot->tts_values[c.key - 1] = PointerGetDatum(key);
+	slot->tts_values[c.step - 1] = Int64GetDatum(e->step);
+	slot->tts_values[c.ts - 1] = TimestampTzGetDatum(e->ts);
+	slot->tts_values[c.value - 1] = Float8GetDatum(e->value);
+	slot->tts_isnull[id - 1] = slot->tts_isnull[c.run - 1] = slot->tts_isnull[c.key - 1] = false;
+	slot->tts_isnull[c.step - 1] = slot->tts_isnull[c.ts - 1] = slot->tts_isnull[c.value - 1] = false;
+	ExecStoreVirtualTuple(slot);
+	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
+	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+}
+
+/*
+ * Lock the open run and move its latest_metrics row forward in one statement
+ * (SPI connected, as the owner); raises for an unknown or ended run.
+ * Returns whether the key already had a row (then the UPDATE did the work).
+ */
+static bool
+lock_run_and_move_latest(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+	bool		isnull;
+
+	latest_values(e, values);
+	plan = keep_plan(&plan_metric_insert_locking,
+					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
+					 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
+					 "SELECT EXISTS (SELECT FROM u) OR EXISTS (SELECT FROM mlops.latest_metrics lm "
+					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2) FROM r",
+					 5, argtypes);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "run lock failed");
+	if (SPI_processed == 0)
+		check_run_open(&e->k.run, "metrics", false);
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metric);
+
+/* log_metric(run, key, value, step, ts): one point. */
+Datum
+mlops_log_metric(PG_FUNCTION_ARGS)
+{
+	text	   *key;
+	Oid			save_uid;
+	int			save_ctx;
+	LatestEntry one;
+
+	require_arg(fcinfo, 0, "run");
+	key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	mlops_check_key("metric", key);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("value of metric \"%s\" must not be null", text_to_cstring(key)),
+				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
+	require_arg(fcinfo, 3, "step");
+	require_arg(fcinfo, 4, "ts");
+	check_metrics_insert_privilege();
+	one.k.run = *PG_GETARG_UUID_P(0);
+	one.k.key = VARDATA_ANY(key);
+	one.k.keylen = VARSIZE_ANY_EXHDR(key);
+	one.step = PG_GETARG_INT64(3);
+	one.ts = PG_GETARG_TIMESTAMPTZ(4);
+	one.value = PG_GETARG_FLOAT8(2);
+
+	/* as the tables' owner: writers cannot write latest_metrics themselves */
+	GetUserIdAndSecContext(&save_uid, &save_ctx);
+	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		bool		exists;
+
+		SPI_connect();
+		exists = lock_run_and_move_latest(&one);
+		metric_insert_direct(&one, key);
+		if (!exists)			/* the first point of a key (or a concurrent first) */
+			latest_insert_or_update(&one);
+		run_cache_set(&one.k.run);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_uid, save_ctx);
+	}
+	PG_END_TRY();
+	PG_RETURN_VOID();
+}
+
+/* Refuse a NULL or multi-dimensional array argument; return its length. */
+static int
+array_len_checked(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	ArrayType  *a;
+
+	require_arg(fcinfo, argno, name);
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", name)));
+	return ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+}
+
+/* Check every key of a text[] (no NULL, empty or over-long ones). */
+static void
+check_key_array(ArrayType *keys)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	deconstruct_array(keys, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("metric key must not be null"),
+					 errdetail("keys[%d] is NULL.", i + 1)));
+		mlops_check_key("metric", DatumGetTextPP(elems[i]));
+	}
+	pfree(elems);
+	pfree(nulls);
+}
+
+/* Refuse NULL elements in vals or steps. */
+static void
+check_no_nulls(ArrayType *a, const char *name)
+{
+	if (array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL", name),
+				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
+}
+
+/* One INSERT ... SELECT FROM unnest() of a checked batch; returns the row count. */
+static int64
+insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_null, int64 nrows)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	SPIPlanPtr	plan;
+	int64		n;
+
+	SPI_connect();
+	if (run_cache_hit(DatumGetUUIDP(run)))
+		plan = keep_plan(&plan_metrics_insert_arrays,
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+						 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+						 5, argtypes);
+	else
+		plan = keep_plan(&plan_metrics_insert_arrays_locking,
+						 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
+						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						 "SELECT r.id, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+						 "FROM r, ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+						 5, argtypes);
+	values[0] = run;
+	values[1] = keys;
+	values[2] = vals;
+	values[3] = steps;
+	if (steps_null)
+		nulls[3] = 'n';
+	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows);
+	SPI_finish();
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metrics_arrays);
+
+/* log_metrics(run, keys[], vals[], steps[]): the bulk path. */
+Datum
+mlops_log_metrics_arrays(PG_FUNCTION_ARGS)
+{
+	int			nk,
+				nv,
+				ns = -1;
+
+	require_arg(fcinfo, 0, "run");
+	nk = array_len_checked(fcinfo, 1, "keys");
+	nv = array_len_checked(fcinfo, 2, "vals");
+	if (!PG_ARGISNULL(3))
+		ns = array_len_checked(fcinfo, 3, "steps");
+	if (nk != nv || (ns >= 0 && ns != nk))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("keys, vals and steps must have the same length"),
+				 ns >= 0 ? errdetail("keys has %d elements, vals %d, steps %d.", nk, nv, ns)
+				 : errdetail("keys has %d elements, vals %d.", nk, nv)));
+	check_key_array(PG_GETARG_ARRAYTYPE_P(1));
+	check_no_nulls(PG_GETARG_ARRAYTYPE_P(2), "vals");
+	if (ns >= 0)
+		check_no_nulls(PG_GETARG_ARRAYTYPE_P(3), "steps");
+	PG_RETURN_INT32((int32) insert_metric_arrays(PG_GETARG_DATUM(0),
+												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
+												 PointerGetDatum(PG_GETARG_ARRAYTYPE_P(2)),
+												 ns >= 0 ? PointerGetDatum(PG_GETARG_ARRAYTYPE_P(3)) : (Datum) 0,
+												 ns < 0, nk));
+}
+
+/* The float8 of one jsonb metric value: a number or "NaN"/"Infinity"/"-Infinity". */
+static float8
+jsonb_metric_value(JsonbValue *v, const char *key)
+{
+	if (v->type == jbvNumeric)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+												  NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvString)
+	{
+		char	   *s = pnstrdup(v->val.string.val, v->val.string.len);
+
+		if (strcmp(s, "NaN") == 0)
+			return get_float8_nan();
+		if (strcmp(s, "Infinity") == 0)
+			return get_float8_infinity();
+		if (strcmp(s, "-Infinity") == 0)
+			return -get_float8_infinity();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("value of metric \"%s\" is not a number", key),
+			 errdetail("Got JSON %s.",
+					   v->type == jbvString ? "string" :
+					   v->type == jbvNull ? "null" :
+					   v->type == jbvBool ? "boolean" : "array or object"),
+			 errhint("Use a JSON number, or one of the strings \"NaN\", \"Infinity\", \"-Infinity\".")));
+	return 0;					/* keep compiler quiet */
+}
+
+PG_FUNCTION_INFO_V1(mlops_log_metrics_jsonb);
+
+/* log_metrics(run, metrics jsonb, step): {"loss": 0.3, "acc": 0.9} at one step. */
+Datum
+mlops_log_metrics_jsonb(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *j;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n,
+				i = 0;
+	Datum	   *keys,
+			   *vals,
+			   *steps;
+	char	   *curkey = NULL;
+
+	require_arg(fcinfo, 0, "run");
+	require_arg(fcinfo, 1, "metrics");
+	require_arg(fcinfo, 2, "step");
+	j = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(j) || JB_ROOT_IS_SCALAR(j))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("metrics must be a JSON object"),
+				 errhint("Pass {\"loss\": 0.3, \"acc\": 0.9}.")));
+	n = JB_ROOT_COUNT(j);
+	keys = palloc(sizeof(Datum) * Max(n, 1));
+	vals = palloc(sizeof(Datum) * Max(n, 1));
+	steps = palloc(sizeof(Datum) * Max(n, 1));
+	it = JsonbIteratorInit(&j->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			text	   *k = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+
+			mlops_check_key("metric", k);
+			curkey = text_to_cstring(k);
+			keys[i] = PointerGetDatum(k);
+		}
+		else if (tok == WJB_VALUE)
+		{
+			vals[i] = Float8GetDatum(jsonb_metric_value(&v, curkey));
+			steps[i] = PG_GETARG_DATUM(2);
+			i++;
+		}
+	}
+	PG_RETURN_INT32((int32) insert_metric_arrays(PG_GETARG_DATUM(0),
+												 PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT)),
+												 PointerGetDatum(construct_array(vals, i, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+												 PointerGetDatum(construct_array(steps, i, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+												 false, i));
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# log_metric from 4 concurrent pgbench clients (each logging into its own run)
+# against the same clients doing a plain INSERT into an equivalent table (same
+# columns, defaults, indexes and foreign key as mlops.metrics, no triggers).
+# ratio = our tps / plain tps (target >= 0.8). Five alternating rounds, best of each (the machine is shared and noisy).
+. "$SRC_DIR/scripts/benchlib.sh"
+SECS=${TRACKING_BENCH_SECS:-6}
+psql -qX -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS public.bench_plain_metrics, public.bench_runs;
+CREATE TABLE public.bench_plain_metrics (LIKE mlops.metrics INCLUDING ALL);
+ALTER TABLE public.bench_plain_metrics ADD FOREIGN KEY (run_id) REFERENCES mlops.runs (id) ON DELETE CASCADE;
+CREATE TABLE public.bench_runs AS
+SELECT g AS client, mlops.start_run('bench-log-metric', 'client' || g) AS run FROM generate_series(0, 3) g;
+SQL
+tmp=$(mktemp -d)
+cat >"$tmp/ours.sql" <<'EOF2'
+\set c :client_id % 4
+\set step random(1, 1000000)
+SELECT mlops.log_metric((SELECT run FROM public.bench_runs WHERE client = :c), 'loss', random(), :step);
+EOF2
+cat >"$tmp/plain.sql" <<'EOF2'
+\set c :client_id % 4
+\set step random(1, 1000000)
+INSERT INTO public.bench_plain_metrics (run_id, key, step, value) VALUES ((SELECT run FROM public.bench_runs WHERE client = :c), 'loss', :step, random());
+EOF2
+# tps FILE: transactions per second of a pgbench run
+tps() { pgbench -n -M prepared -c 4 -j 4 -T "$SECS" -f "$1" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
+# warm up both (new tables, first points of each run's key), not measured
+SECS=2 tps "$tmp/plain.sql" >/dev/null; SECS=2 tps "$tmp/ours.sql" >/dev/null
+best_ours=0; best_plain=0
+for round in 1 2 3 4 5; do
+    p=$(tps "$tmp/plain.sql"); o=$(tps "$tmp/ours.sql")
+    echo "round $round: plain INSERT $p tps, mlops.log_metric $o tps"
+    best_plain=$(/usr/bin/python3 -c "print(max($best_plain, ${p:-0}))")
+    best_ours=$(/usr/bin/python3 -c "print(max($best_ours, ${o:-0}))")
+done
+rm -rf "$tmp"
+psql -qXAt -c "SELECT 'points logged: ' || count(*) || ', latest rows: ' || (SELECT count(*) FROM mlops.latest_metrics lm JOIN public.bench_runs b ON b.run = lm.run_id) FROM mlops.metrics m JOIN public.bench_runs b ON b.run = m.run_id"
+psql -qX -c "DROP TABLE public.bench_plain_metrics, public.bench_runs"
+report "log_metric, 4 pgbench clients (tps)" "plain INSERT into an equivalent table" "$(ratio "$best_ours" "$best_plain")" ">= 0.8"
