@@ -1,7 +1,8 @@
 -- Model registry: versions, the stage machine, policies, approvals, gates,
 -- aliases with history, the audit chain, and every refusal with its SQLSTATE.
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS mlops;
+DROP EXTENSION IF EXISTS mlops CASCADE;  -- a fresh install: no rows from other test files
+CREATE EXTENSION mlops;
 RESET client_min_messages;
 SELECT mlops.create_roles();
 \set VERBOSITY default
@@ -24,15 +25,16 @@ GRANT mlops_reader TO regress_reg_reader;
 -- runs and metrics come from tracking; plain INSERTs here
 INSERT INTO mlops.experiments (name) VALUES ('regress_registry');
 INSERT INTO mlops.runs (id, experiment_id, name, status) VALUES
-    ('00000000-0000-0000-0000-000000000001', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r1', 'FINISHED'),
-    ('00000000-0000-0000-0000-000000000002', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r2', 'FINISHED'),
-    ('00000000-0000-0000-0000-000000000003', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r3', 'FINISHED');
+    ('00000000-0000-0000-0000-000000000001', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r1', 'RUNNING'),
+    ('00000000-0000-0000-0000-000000000002', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r2', 'RUNNING'),
+    ('00000000-0000-0000-0000-000000000003', (SELECT id FROM mlops.experiments WHERE name = 'regress_registry'), 'r3', 'RUNNING');
 INSERT INTO mlops.metrics (run_id, key, step, value) VALUES
     ('00000000-0000-0000-0000-000000000001', 'auc', 0, 0.81),
     ('00000000-0000-0000-0000-000000000002', 'auc', 0, 0.86),
     ('00000000-0000-0000-0000-000000000003', 'auc', 0, 0.79);
-INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
-SELECT run_id, key, step, ts, value FROM mlops.metrics;
+-- the rules of tracking: metrics go into running runs, latest_metrics follows by trigger
+UPDATE mlops.runs SET status = 'FINISHED' WHERE name IN ('r1', 'r2', 'r3');
+SELECT run_id, key, value FROM mlops.latest_metrics ORDER BY run_id;
 
 -- the default state machine
 SELECT name, exclusive FROM mlops.stages ORDER BY id;

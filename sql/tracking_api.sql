@@ -1,7 +1,8 @@
 -- Tracking API (API.md -> Tracking): every function, the rules for function
 -- and plain-SQL writers alike, and every bad input with SQLSTATE + message.
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS mlops;
+DROP EXTENSION IF EXISTS mlops CASCADE;  -- a fresh install: no rows from other test files
+CREATE EXTENSION mlops;
 RESET client_min_messages;
 -- try(sql): run a statement, show "ok" or SQLSTATE: message (detail)
 CREATE FUNCTION pg_temp.try(sql text, with_detail boolean DEFAULT true) RETURNS text LANGUAGE plpgsql AS $$

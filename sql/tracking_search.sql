@@ -1,7 +1,8 @@
 -- search_runs (API.md -> Tracking): the MLflow filter grammar parsed in C
 -- into a parameterised query; order_by; syntax errors with their position.
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS mlops;
+DROP EXTENSION IF EXISTS mlops CASCADE;  -- a fresh install: no rows from other test files
+CREATE EXTENSION mlops;
 RESET client_min_messages;
 CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; det text;
