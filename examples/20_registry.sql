@@ -2,15 +2,14 @@
 -- A model version comes from a tracked run; production needs an approval by
 -- someone else and a metric gate; every step lands in a hash-chained audit log.
 \echo
-\echo '== 1. a tracked run (plain INSERTs stand in for the tracking API) and three people'
-INSERT INTO mlops.experiments (name) VALUES ('demo_registry');
-INSERT INTO mlops.runs (id, experiment_id, name, status)
-SELECT ('00000000-0000-0000-0000-0000000de00' || g)::uuid, e.id, 'train-' || g, 'FINISHED'
-  FROM mlops.experiments e, generate_series(1, 3) g WHERE e.name = 'demo_registry';
-INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value) VALUES
-    ('00000000-0000-0000-0000-0000000de001', 'auc', 10, now(), 0.91),
-    ('00000000-0000-0000-0000-0000000de002', 'auc', 10, now(), 0.93),
-    ('00000000-0000-0000-0000-0000000de003', 'auc', 10, now(), 0.88);
+\echo '== 1. three tracked runs (the tracking API) and three people'
+SELECT mlops.start_run('demo_registry', 'train-1', '{"max_depth": "4"}') AS run1 \gset
+SELECT mlops.start_run('demo_registry', 'train-2', '{"max_depth": "6"}') AS run2 \gset
+SELECT mlops.start_run('demo_registry', 'train-3', '{"max_depth": "8"}') AS run3 \gset
+SELECT mlops.log_metric(:'run1', 'auc', 0.91, 10),
+       mlops.log_metric(:'run2', 'auc', 0.93, 10),
+       mlops.log_metric(:'run3', 'auc', 0.88, 10);
+SELECT mlops.end_run(:'run1'), mlops.end_run(:'run2'), mlops.end_run(:'run3');
 SELECT r.name AS run, mlops.run_metric(r.id, 'auc') AS auc
   FROM mlops.runs r JOIN mlops.experiments e ON e.id = r.experiment_id
  WHERE e.name = 'demo_registry' ORDER BY r.name;
@@ -31,7 +30,7 @@ $$;
 \echo '       carol (admin): production needs 1 approval and auc >= 0.85, no worse than production'
 SET ROLE demo_alice;
 SELECT mlops.register_model('churn', 'predicts customer churn') AS model_id;
-SELECT mlops.create_model_version('churn', '00000000-0000-0000-0000-0000000de001', 's3://models/churn/1') AS version;
+SELECT mlops.create_model_version('churn', :'run1', 's3://models/churn/1') AS version;
 SELECT mlops.transition('churn', 1, 'staging', 'offline eval looks fine');
 RESET ROLE;
 SET ROLE demo_carol;
@@ -77,7 +76,7 @@ SELECT pg_sleep(0.05);
 \echo
 \echo '== 5. version 2 (auc 0.93 vs 0.91 in production) goes the same way and archives version 1'
 SET ROLE demo_alice;
-SELECT mlops.create_model_version('churn', '00000000-0000-0000-0000-0000000de002', 's3://models/churn/2') AS version;
+SELECT mlops.create_model_version('churn', :'run2', 's3://models/churn/2') AS version;
 SELECT mlops.transition('churn', 2, 'staging');
 SELECT mlops.request_transition('churn', 2, 'production', 'retrained on March data') AS req2 \gset
 RESET ROLE;
@@ -94,7 +93,7 @@ SELECT version, stage, run_id, created_by, stage_changed_at IS NOT NULL AS moved
 \echo
 \echo '== 6. version 3 (auc 0.88): approved, but the baseline gate refuses it (0.88 < 0.93 in production)'
 SET ROLE demo_alice;
-SELECT mlops.create_model_version('churn', '00000000-0000-0000-0000-0000000de003', 's3://models/churn/3') AS version;
+SELECT mlops.create_model_version('churn', :'run3', 's3://models/churn/3') AS version;
 SELECT mlops.transition('churn', 3, 'staging');
 SELECT mlops.request_transition('churn', 3, 'production') AS req3 \gset
 RESET ROLE;
