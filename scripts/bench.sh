@@ -8,14 +8,7 @@
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
-if [ "$(id -u)" -eq 0 ]; then
-    ensure_packages
-    rerun_unprivileged scripts/bench.sh
-    exit $?
-fi
-ensure_packages
-cd "$SRC_DIR"
-PGTMP=$SRC_DIR/.pgtmp
+enter_unprivileged scripts/bench.sh "$@"
 CLUSTER=$PGTMP/bench
 mkdir -p "$PGTMP"
 stop_cluster "$CLUSTER"

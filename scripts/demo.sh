@@ -5,14 +5,7 @@
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
-if [ "$(id -u)" -eq 0 ]; then
-    ensure_packages
-    rerun_unprivileged scripts/demo.sh
-    exit $?
-fi
-ensure_packages
-cd "$SRC_DIR"
-PGTMP=$SRC_DIR/.pgtmp
+enter_unprivileged scripts/demo.sh "$@"
 CLUSTER=$PGTMP/demo
 mkdir -p "$PGTMP"
 stop_cluster "$CLUSTER"

@@ -54,6 +54,20 @@ rerun_unprivileged() {
     return $rc
 }
 
+# enter_unprivileged SCRIPT: install missing packages; as root, run SCRIPT as the
+# postgres OS user on a copy of the tree and exit with its status; otherwise
+# continue in the source tree with PGTMP set.
+enter_unprivileged() {
+    local script=$1; shift
+    ensure_packages
+    if [ "$(id -u)" -eq 0 ]; then
+        rerun_unprivileged "$script" "$@"
+        exit $?
+    fi
+    cd "$SRC_DIR" || exit 1
+    PGTMP=$SRC_DIR/.pgtmp
+}
+
 # Build mlops and install it, with a private copy of PostgreSQL, under $PGTMP/inst.
 private_install() {
     PGTMP=${PGTMP:-$SRC_DIR/.pgtmp}

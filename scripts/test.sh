@@ -7,14 +7,7 @@
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
-if [ "$(id -u)" -eq 0 ]; then
-    ensure_packages
-    rerun_unprivileged scripts/test.sh
-    exit $?
-fi
-ensure_packages
-cd "$SRC_DIR"
-PGTMP=$SRC_DIR/.pgtmp
+enter_unprivileged scripts/test.sh "$@"
 rm -rf "$PGTMP" tmp_check results output_iso regression.diffs regression.out
 mkdir -p "$PGTMP"
 PASSED=0
