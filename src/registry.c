@@ -930,8 +930,16 @@ count_approvals(int64 request_id, const Policy *p, const char *requested_by, con
 	/* the same login acting under another role counts unless it is a superuser session */
 	vals[4] = BoolGetDatum(p->allow_self || role_name_is_super(requested_session));
 	vals[5] = name_datum(requested_session);
-	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver)::int4 FROM mlops.approvals a "
+
+	/*
+	 * One login is one approver, whatever roles it sets: approvals count once
+	 * per session_user. Only a superuser session (which could write the rows
+	 * verbatim anyway) counts once per role it acted as.
+	 */
+	reg_exec("SELECT pg_catalog.count(DISTINCT CASE WHEN s.rolsuper THEN 'r:' OPERATOR(pg_catalog.||) a.approver::text "
+			 "ELSE 's:' OPERATOR(pg_catalog.||) a.approver_session::text END)::int4 FROM mlops.approvals a "
 			 "JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.approver "
+			 "LEFT JOIN pg_catalog.pg_roles s ON s.rolname OPERATOR(pg_catalog.=) a.approver_session "
 			 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 AND a.decision OPERATOR(pg_catalog.=) 'approve' "
 			 "AND ($2 OR a.approver OPERATOR(pg_catalog.<>) $3) "
 			 "AND ($5 OR a.approver_session OPERATOR(pg_catalog.<>) $6) "
@@ -1337,6 +1345,21 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
 						strcmp(res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
+	if (!role_name_is_super(c->session_name))
+	{
+		/* one decision per login: SET ROLE does not make a second approver */
+		Datum		svals[2] = {vals[0], name_datum(c->session_name)};
+
+		if (reg_exec("SELECT a.decision, a.approver::text FROM mlops.approvals a "
+					 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
+					 "AND a.approver_session OPERATOR(pg_catalog.=) $2", 2, types, svals, NULL, false, 1) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("login \"%s\" has already %s transition request " INT64_FORMAT " (as role \"%s\")",
+							c->session_name, strcmp(res_str(0, 1), "approve") == 0 ? "approved" : "rejected",
+							request_id, res_str(0, 2)),
+					 errhint("Each login decides once; another member of the approver role must approve it.")));
+	}
 	policy_lookup(vi.model_id, to, &p);
 	if (p.found && !is_member_of_role(c->role, p.approver_role))
 		ereport(ERROR,

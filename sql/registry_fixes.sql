@@ -1,0 +1,65 @@
+-- Registry review fixes: each section shows a hole that is closed now.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mlops;
+RESET client_min_messages;
+SELECT mlops.create_roles();
+\set VERBOSITY default
+\pset null '<null>'
+SELECT setval('mlops.transition_requests_id_seq', 5000, false) IS NOT NULL AS ok;
+-- start from no '*' policies (an earlier test may have left some)
+DELETE FROM mlops.policies WHERE model_id IS NULL;
+
+CREATE ROLE regress_fix_writer LOGIN IN ROLE mlops_writer;
+CREATE ROLE regress_fix_alice LOGIN IN ROLE mlops_approver;
+CREATE ROLE regress_fix_bob LOGIN IN ROLE mlops_approver;
+CREATE ROLE regress_fix_alice_alt IN ROLE mlops_approver;
+GRANT regress_fix_alice_alt TO regress_fix_alice;
+CREATE ROLE regress_fix_admin LOGIN IN ROLE mlops_admin;
+INSERT INTO mlops.experiments (name) VALUES ('regress_fixes');
+INSERT INTO mlops.runs (id, experiment_id, name, status) VALUES
+    ('00000000-0000-0000-0000-0000000000f1', (SELECT id FROM mlops.experiments WHERE name = 'regress_fixes'), 'f1', 'FINISHED'),
+    ('00000000-0000-0000-0000-0000000000f2', (SELECT id FROM mlops.experiments WHERE name = 'regress_fixes'), 'f2', 'FINISHED');
+
+-- 1. one login is one approver: approving again after SET ROLE is refused,
+--    and approvals count once per session_user
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.register_model('fix_m') > 0 AS registered;
+SELECT mlops.create_model_version('fix_m', '00000000-0000-0000-0000-0000000000f1', 's3://fix/1');
+SELECT mlops.create_model_version('fix_m', '00000000-0000-0000-0000-0000000000f2', 's3://fix/2');
+SELECT mlops.transition('fix_m', 1, 'staging');
+SELECT mlops.transition('fix_m', 2, 'staging');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_admin;
+SELECT mlops.set_policy('fix_m', 'production', 2);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.request_transition('fix_m', 1, 'production') AS req \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_alice;
+SELECT mlops.approve(:req);
+SET ROLE regress_fix_alice_alt;
+SELECT mlops.approve(:req);                     -- same login, another role
+\echo '   sqlstate' :SQLSTATE
+SET ROLE mlops_approver;
+SELECT mlops.approve(:req);
+\echo '   sqlstate' :SQLSTATE
+RESET SESSION AUTHORIZATION;
+-- a row slipped in by a superuser as if from alice's login under another role still counts once
+INSERT INTO mlops.approvals (request_id, decision, approver, approver_session, at)
+VALUES (:req, 'approve', 'regress_fix_alice_alt', 'regress_fix_alice', now());
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.transition('fix_m', 1, 'production');   -- 1 of 2: alice counts once
+\echo '   sqlstate' :SQLSTATE
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_bob;
+SELECT mlops.approve(:req);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.transition('fix_m', 1, 'production');
+RESET SESSION AUTHORIZATION;
+SELECT approver, approver_session FROM mlops.approvals WHERE request_id = :req ORDER BY id;
+SELECT version, stage FROM mlops.model_versions v JOIN mlops.models m ON m.id = v.model_id
+ WHERE m.name = 'fix_m' ORDER BY version;
+
+-- clean up
+DROP ROLE regress_fix_writer, regress_fix_alice, regress_fix_bob, regress_fix_alice_alt, regress_fix_admin;
