@@ -209,8 +209,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON mlops.audit_log
 CREATE TRIGGER stage_history_no_truncate BEFORE TRUNCATE ON mlops.stage_history
     FOR EACH STATEMENT EXECUTE FUNCTION mlops._audit_guard();
 
-COMMENT ON TRIGGER models_guard ON mlops.models IS 'fills created_by/at; only the description of a model may change';
-COMMENT ON TRIGGER model_versions_guard ON mlops.model_versions IS 'version numbers, the stage machine, policies, approvals, gates, exclusive stages, history, audit, NOTIFY';
+COMMENT ON TRIGGER models_guard ON mlops.models IS 'fills created_by/at; only the description of a model may change (audited)';
+COMMENT ON TRIGGER model_versions_guard ON mlops.model_versions IS 'version numbers, immutable artifact_uri, audited descriptions, the stage machine, policies, approvals, gates, exclusive stages, history, audit, NOTIFY';
 COMMENT ON TRIGGER transition_requests_guard ON mlops.transition_requests IS 'validates and audits transition requests; no direct changes';
 COMMENT ON TRIGGER approvals_guard ON mlops.approvals IS 'open request, approver role, no self-approval, one decision per approver; audit';
 COMMENT ON TRIGGER model_aliases_guard ON mlops.model_aliases IS 'alias history: a new assignment or a DELETE closes the current one; audit, NOTIFY';
