@@ -80,5 +80,18 @@ SELECT version, artifact_uri, v.description FROM mlops.model_versions v JOIN mlo
  WHERE m.name = 'fix_m' ORDER BY version;
 SELECT action, entity, actor, detail FROM mlops.audit_log WHERE id > :audit_mark ORDER BY id;
 
+-- 3. multi-row INSERTs keep the audit hash chain linear
+SET SESSION AUTHORIZATION regress_fix_writer;
+INSERT INTO mlops.models (name) VALUES ('fix_multi_a'), ('fix_multi_b'), ('fix_multi_c');
+INSERT INTO mlops.model_versions (model_id, run_id, artifact_uri)
+SELECT m.id, '00000000-0000-0000-0000-0000000000f1', 's3://multi/' || m.name || '/' || g
+  FROM mlops.models m, generate_series(1, 2) g WHERE m.name LIKE 'fix\_multi\_%';
+UPDATE mlops.model_versions SET description = 'bulk'
+ WHERE model_id IN (SELECT id FROM mlops.models WHERE name LIKE 'fix\_multi\_%');
+RESET SESSION AUTHORIZATION;
+SELECT mlops.verify_audit_chain() AS first_broken;
+SELECT count(*) FILTER (WHERE prev_hash IS NULL) AS roots, count(DISTINCT prev_hash) = count(prev_hash) AS linear
+  FROM mlops.audit_log;
+
 -- clean up
 DROP ROLE regress_fix_writer, regress_fix_alice, regress_fix_bob, regress_fix_alice_alt, regress_fix_admin;
