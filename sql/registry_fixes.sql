@@ -93,5 +93,23 @@ SELECT mlops.verify_audit_chain() AS first_broken;
 SELECT count(*) FILTER (WHERE prev_hash IS NULL) AS roots, count(DISTINCT prev_hash) = count(prev_hash) AS linear
   FROM mlops.audit_log;
 
+-- 4. built-in stages and moves cannot be rewritten; only a stage's description
+SET SESSION AUTHORIZATION regress_fix_admin;
+UPDATE mlops.stages SET exclusive = false WHERE name = 'production';
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.stage_transitions SET to_stage = 'production' WHERE from_stage = 'none' AND to_stage = 'staging';
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.stage_transitions SET from_stage = 'archived' WHERE from_stage = 'staging' AND to_stage = 'none';
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.stages SET description = 'serving traffic' WHERE name = 'production';
+UPDATE mlops.stages SET description = 'serving; one version per model' WHERE name = 'production';
+-- an admin's own stage stays editable
+INSERT INTO mlops.stages (name, description) VALUES ('fix_canary', 'canary');
+UPDATE mlops.stages SET exclusive = true WHERE name = 'fix_canary';
+DELETE FROM mlops.stages WHERE name = 'fix_canary';
+RESET SESSION AUTHORIZATION;
+SELECT name, exclusive, description FROM mlops.stages WHERE builtin ORDER BY id;
+SELECT from_stage, to_stage FROM mlops.stage_transitions WHERE builtin ORDER BY id;
+
 -- clean up
 DROP ROLE regress_fix_writer, regress_fix_alice, regress_fix_bob, regress_fix_alice_alt, regress_fix_admin;

@@ -1696,6 +1696,35 @@ config_entity(const char *kind, HeapTuple tup, TupleDesc desc)
 	}
 }
 
+/* Error unless an UPDATE of a built-in stage or move changes at most its description. */
+static void
+builtin_update_check(const char *kind, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *col = NameStr(att->attname);
+
+		/* a rename has its own error below */
+		if (att->attisdropped || strcmp(col, "description") == 0 ||
+			(strcmp(kind, "stage") == 0 && strcmp(col, "name") == 0) ||
+			!col_changed(oldtup, newtup, desc, col))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" of built-in %s cannot be changed", col,
+						strcmp(kind, "stage") == 0
+						? psprintf("stage \"%s\"", col_str(oldtup, desc, "name"))
+						: psprintf("stage transition \"%s\" -> \"%s\"", col_str(oldtup, desc, "from_stage"),
+								   col_str(oldtup, desc, "to_stage"))),
+				 errhint(strcmp(kind, "stage") == 0
+						 ? "Built-in stages are part of the extension; only their description can be updated."
+						 : "Built-in moves are part of the extension; govern them with mlops.set_policy() instead.")));
+	}
+}
+
 /* Config tables: validation, protected built-ins, audit with before/after. */
 static HeapTuple
 config_body(TriggerData *td, RegCtx *c)
@@ -1734,11 +1763,18 @@ config_body(TriggerData *td, RegCtx *c)
 					 errhint(strcmp(kind, "stage") == 0
 							 ? "Built-in stages are part of the extension; add your own stages beside them."
 							 : "Built-in moves are part of the extension; govern them with mlops.set_policy() instead.")));
+		if (oldtup && newtup && DatumGetBool(col_get(oldtup, desc, "builtin", &isnull)))
+			builtin_update_check(kind, oldtup, newtup, desc);
 		if (newtup)
 		{
+			Datum		added_by = name_datum(c->role_name);
+			bool		added_null = false;
+
+			/* (fetched first: the NULL flag must be read after col_get sets it) */
+			if (oldtup)
+				added_by = col_get(oldtup, desc, "added_by", &added_null);
 			edit_set(&e, desc, "builtin", oldtup ? col_get(oldtup, desc, "builtin", &isnull) : BoolGetDatum(false), false);
-			edit_set(&e, desc, "added_by", oldtup ? col_get(oldtup, desc, "added_by", &isnull) : name_datum(c->role_name),
-					 oldtup ? isnull : false);
+			edit_set(&e, desc, "added_by", added_by, added_null);
 		}
 		if (strcmp(kind, "stage") == 0 && oldtup && newtup && col_changed(oldtup, newtup, desc, "name"))
 			ereport(ERROR,
