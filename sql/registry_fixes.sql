@@ -111,5 +111,25 @@ RESET SESSION AUTHORIZATION;
 SELECT name, exclusive, description FROM mlops.stages WHERE builtin ORDER BY id;
 SELECT from_stage, to_stage FROM mlops.stage_transitions WHERE builtin ORDER BY id;
 
+-- 5. a version archived by another's promotion loses its open requests too
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.request_transition('fix_m', 1, 'staging', 'demote v1') AS old_req \gset
+SELECT mlops.request_transition('fix_m', 2, 'production') AS req2 \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_bob;
+SELECT mlops.approve(:old_req);
+SELECT mlops.approve(:req2);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_alice;
+SELECT mlops.approve(:req2);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.transition('fix_m', 2, 'production');
+RESET SESSION AUTHORIZATION;
+SELECT id = :old_req AS old_request, status, closed_by FROM mlops.transition_requests
+ WHERE id IN (:old_req, :req2) ORDER BY id;
+SELECT entity, detail->'cancelled_requests' = jsonb_build_array(:old_req) AS cancelled_logged,
+       detail->>'replaced_by_version' AS replaced_by
+  FROM mlops.audit_log WHERE action = 'stage.change' AND entity = 'model:fix_m@1' ORDER BY id DESC LIMIT 1;
 -- clean up
 DROP ROLE regress_fix_writer, regress_fix_alice, regress_fix_bob, regress_fix_alice_alt, regress_fix_admin;

@@ -1024,6 +1024,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	int64		request_id = 0;
 	int			napprovals = 0;
 	char	   *archived = NULL;
+	char	   *cancelled = NULL;
 	char	   *comment = NULL;
 	StringInfoData gate_log;
 	StringInfo	d,
@@ -1052,13 +1053,25 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 			reg_exec("UPDATE mlops.transition_requests SET status = 'consumed', closed_at = pg_catalog.now(), "
 					 "closed_by = $3 WHERE id OPERATOR(pg_catalog.=) $1", 3, types, rvals, NULL, false, 0);
 		}
-		/* other open requests of this version that start elsewhere are stale now */
-		reg_exec("UPDATE mlops.transition_requests SET status = 'cancelled', closed_at = pg_catalog.now(), "
-				 "closed_by = $3 WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
-				 "AND from_stage OPERATOR(pg_catalog.<>) $2", 3, types, vals, NULL, false, 0);
 		if (note_lxid == MyProc->lxid && note_version_id == vi.id)
 			comment = note_comment;
 		note_lxid = InvalidLocalTransactionId;
+	}
+
+	/*
+	 * Open requests of this version that start elsewhere are stale now, also
+	 * when the move is internal (archived by another version's promotion):
+	 * their approvals must not be reused later.
+	 */
+	{
+		Oid			types[3] = {INT8OID, TEXTOID, NAMEOID};
+		Datum		vals[3] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), name_datum(c->role_name)};
+
+		reg_exec("WITH c AS (UPDATE mlops.transition_requests SET status = 'cancelled', closed_at = pg_catalog.now(), "
+				 "closed_by = $3 WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
+				 "AND from_stage OPERATOR(pg_catalog.<>) $2 RETURNING id) "
+				 "SELECT pg_catalog.jsonb_agg(c.id ORDER BY c.id)::text FROM c", 3, types, vals, NULL, false, 0);
+		cancelled = res_str(0, 1);
 	}
 	if (excl)
 		archived = archive_holders(&vi, to);
@@ -1080,6 +1093,8 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 		json_kv_str(d, "gates", gate_log.data);
 	if (archived && strcmp(archived, "[]") != 0)
 		json_kv_raw(d, "archived_versions", archived);
+	if (cancelled)
+		json_kv_raw(d, "cancelled_requests", cancelled);
 	if (c->internal && archiving_for_version)
 		json_kv_int(d, "replaced_by_version", archiving_for_version);
 	if (comment)
