@@ -131,5 +131,74 @@ SELECT id = :old_req AS old_request, status, closed_by FROM mlops.transition_req
 SELECT entity, detail->'cancelled_requests' = jsonb_build_array(:old_req) AS cancelled_logged,
        detail->>'replaced_by_version' AS replaced_by
   FROM mlops.audit_log WHERE action = 'stage.change' AND entity = 'model:fix_m@1' ORDER BY id DESC LIMIT 1;
+-- 6. smaller things
+-- a policy loaded verbatim by a superuser with a broken gate: an error, no crash
+INSERT INTO mlops.models (name) VALUES ('fix_gate');
+INSERT INTO mlops.model_versions (model_id, run_id, artifact_uri)
+SELECT id, '00000000-0000-0000-0000-0000000000f1', 's3://gate/1' FROM mlops.models WHERE name = 'fix_gate';
+SELECT mlops.transition('fix_gate', 1, 'staging');
+INSERT INTO mlops.policies (model_id, to_stage, min_approvals, approver_role, gates, updated_by, updated_at)
+SELECT id, 'production', 1, 'mlops_approver', '[{"op":">=","value":0.5}]', 'postgres', now()
+  FROM mlops.models WHERE name = 'fix_gate';
+SELECT mlops.request_transition('fix_gate', 1, 'production') AS greq \gset
+SET SESSION AUTHORIZATION regress_fix_bob;
+SELECT mlops.approve(:greq);
+RESET SESSION AUTHORIZATION;
+SELECT mlops.transition('fix_gate', 1, 'production');          -- no metric
+\echo '   sqlstate' :SQLSTATE
+UPDATE mlops.policies SET gates = '[{"metric":"auc","value":0.5}]'
+ WHERE model_id = (SELECT id FROM mlops.models WHERE name = 'fix_gate');   -- validated now
+\echo '   sqlstate' :SQLSTATE
+ALTER TABLE mlops.policies DISABLE TRIGGER policies_guard;
+UPDATE mlops.policies SET gates = '[{"metric":"auc","value":0.5}]'
+ WHERE model_id = (SELECT id FROM mlops.models WHERE name = 'fix_gate');
+ALTER TABLE mlops.policies ENABLE TRIGGER policies_guard;
+SELECT mlops.transition('fix_gate', 1, 'production');          -- no op
+\echo '   sqlstate' :SQLSTATE
+-- a failing gate names the API to use
+SELECT mlops.set_policy('fix_gate', 'production', 1, gates => '[{"metric":"auc","op":">=","value":0.99}]');
+INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
+VALUES ('00000000-0000-0000-0000-0000000000f1', 'auc', 0, now(), 0.9);
+SELECT mlops.transition('fix_gate', 1, 'production');
+\echo '   sqlstate' :SQLSTATE
+SELECT stage FROM mlops.model_versions WHERE model_id = (SELECT id FROM mlops.models WHERE name = 'fix_gate');
+-- hints quote the model name as a literal
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.register_model('o''brien') > 0 AS registered;
+SELECT mlops.create_model_version('o''brien', '00000000-0000-0000-0000-0000000000f1', 's3://ob/1');
+SELECT mlops.transition('o''brien', 1, 'staging');
+RESET SESSION AUTHORIZATION;
+SELECT mlops.set_policy('o''brien', 'production', 1);
+SET SESSION AUTHORIZATION regress_fix_writer;
+SELECT mlops.transition('o''brien', 1, 'production');
+\echo '   sqlstate' :SQLSTATE
+-- model names are at most 200 characters (NOTIFY payloads carry them)
+SELECT mlops.register_model(repeat('m', 201));
+\echo '   sqlstate' :SQLSTATE
+SELECT mlops.register_model(repeat('m', 200)) > 0 AS registered_200;
+-- raw ids that match nothing
+INSERT INTO mlops.model_versions (model_id, run_id, artifact_uri)
+VALUES (-1, '00000000-0000-0000-0000-0000000000f1', 's3://none');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.transition_requests (model_version_id, to_stage) VALUES (-1, 'staging');
+\echo '   sqlstate' :SQLSTATE
+RESET SESSION AUTHORIZATION;
+\set VERBOSITY terse
+INSERT INTO mlops.models (name, created_by, created_at) VALUES (repeat('v', 201), 'postgres', now());   -- verbatim: CHECK
+\echo '   sqlstate' :SQLSTATE
+\set VERBOSITY default
+SELECT count(*) AS long_models FROM mlops.models WHERE length(name) > 200;
+-- a reader sees the registry sequences
+SELECT bool_and(has_sequence_privilege('mlops_reader', c.oid, 'SELECT')) AS reader_reads_sequences
+  FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = 'mlops'::regnamespace
+   AND c.relname IN ('stages_id_seq', 'stage_transitions_id_seq', 'models_id_seq', 'model_versions_id_seq',
+                     'stage_history_id_seq', 'transition_requests_id_seq', 'approvals_id_seq',
+                     'policies_id_seq', 'model_aliases_id_seq', 'audit_log_id_seq');
+-- set_policy with '*' updates the one '*' row in place
+SELECT mlops.set_policy('*', 'archived', 1);
+SELECT mlops.set_policy('*', 'archived', 2);
+SELECT count(*), max(min_approvals) FROM mlops.policies WHERE model_id IS NULL AND to_stage = 'archived';
+DELETE FROM mlops.policies WHERE model_id IS NULL;
+
 -- clean up
 DROP ROLE regress_fix_writer, regress_fix_alice, regress_fix_bob, regress_fix_alice_alt, regress_fix_admin;

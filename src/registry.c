@@ -29,6 +29,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -44,6 +45,9 @@
 #include "utils/uuid.h"
 
 #include "registry.h"
+
+/* Longest model name, in characters (also a CHECK on mlops.models). */
+#define REGISTRY_MODEL_NAME_MAX 200
 
 /* Nesting depth of the registry's own (owner) writes in this backend. */
 static int	internal_depth = 0;
@@ -420,7 +424,8 @@ lock_model(int64 model_id)
 				 1, types, vals, NULL, false, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model with id " INT64_FORMAT " does not exist", model_id)));
+				 errmsg("model_id " INT64_FORMAT " does not match any model in mlops.models", model_id),
+				 errhint("Look the model up by name in mlops.models, or use the mlops.* functions, which take model names.")));
 	return res_str(0, 1);
 }
 
@@ -523,6 +528,14 @@ role_name_is_super(const char *name)
 
 /* ---------------------------------------------------------------- gates */
 
+/* Whether op is one of the gate operators. */
+static bool
+gate_op_valid(const char *op)
+{
+	return strcmp(op, ">=") == 0 || strcmp(op, ">") == 0 || strcmp(op, "<=") == 0 ||
+		strcmp(op, "<") == 0 || strcmp(op, "=") == 0 || strcmp(op, "!=") == 0;
+}
+
 /* Compare a with b under op. */
 static bool
 gate_compare(double a, const char *op, double b)
@@ -573,7 +586,7 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("gate on metric \"%s\" failed: run %s of version %d of model \"%s\" has no metric \"%s\"",
 						metric, vi->run_id, vi->version, vi->model, metric),
-				 errhint("Log the metric on the run, or change the policy with mlops.set_policy().")));
+				 errhint("Log the metric on the run, request another move with mlops.request_transition(), or change the policy with mlops.set_policy().")));
 	if (!has_value)
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
@@ -595,7 +608,8 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 			ereport(ERROR,
 					(errcode(ERRCODE_RAISE_EXCEPTION),
 					 errmsg("gate on metric \"%s\" failed: production version %d of model \"%s\" has no metric \"%s\" to compare with",
-							metric, prod_version, vi->model, metric)));
+							metric, prod_version, vi->model, metric),
+					 errhint("Change the gates with mlops.set_policy(), or request another move with mlops.request_transition().")));
 		what = psprintf("production version %d (%g)", prod_version, threshold);
 	}
 	else
@@ -604,13 +618,14 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 		ereport(ERROR,
 				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("gate %s %s %s failed for version %d of model \"%s\": %s = %g",
-						metric, op, what, vi->version, vi->model, metric, value)));
+						metric, op, what, vi->version, vi->model, metric, value),
+				 errhint("Promote a version that passes (mlops.request_transition()), or change the gates with mlops.set_policy().")));
 	appendStringInfo(log, "%s%s=%g %s %s", log->len ? ", " : "", metric, value, op, what);
 }
 
 /* Check every gate of a policy (a jsonb array) against a version. */
 static void
-gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
+gates_check(const VersionInfo *vi, const char *to, Datum gates, StringInfo log)
 {
 	Oid			types[1] = {JSONBOID};
 	Datum		vals[1] = {gates};
@@ -629,6 +644,14 @@ gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
 		char	   *op = SPI_getvalue(tt->vals[i], tt->tupdesc, 2);
 		Datum		thr = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
 
+		/* a policy loaded verbatim by a superuser skipped gates_validate */
+		if (metric == NULL || metric[0] == '\0' || op == NULL || !gate_op_valid(op))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("gate %d of the policy for moving model \"%s\" to stage \"%s\" is invalid: %s",
+							i + 1, vi->model, to, metric == NULL || metric[0] == '\0' ? "no \"metric\""
+							: op == NULL ? "no \"op\"" : psprintf("unknown \"op\" \"%s\"", op)),
+					 errhint("Fix the gates with mlops.set_policy(); then mlops.transition() again.")));
 		/* no "value" means "baseline": "production" (the only baseline set_policy accepts) */
 		gate_check(vi, metric, op, !isnull, isnull ? 0 : DatumGetFloat8(thr), log);
 	}
@@ -672,8 +695,7 @@ gates_validate(Datum gates)
 			problem = "is not a JSON object";
 		else if (mkind == NULL || strcmp(mkind, "string") != 0 || metric[0] == '\0')
 			problem = "needs \"metric\": a metric name";
-		else if (op == NULL || (strcmp(op, ">=") != 0 && strcmp(op, ">") != 0 && strcmp(op, "<=") != 0 &&
-								strcmp(op, "<") != 0 && strcmp(op, "=") != 0 && strcmp(op, "!=") != 0))
+		else if (op == NULL || !gate_op_valid(op))
 			problem = "needs \"op\": one of >=, >, <=, <, =, !=";
 		else if ((vkind != NULL) == (baseline != NULL))
 			problem = "needs exactly one of \"value\" (a number) and \"baseline\": \"production\"";
@@ -768,6 +790,14 @@ models_body(TriggerData *td, RegCtx *c)
 	if (c->is_super && !isnull)
 		return tup;				/* a superuser loading rows verbatim (pg_restore) */
 	name = col_str(tup, desc, "name");
+	/* keeps NOTIFY payloads (which carry the name) far below their 8000-byte limit */
+	if (name && pg_mbstrlen(name) > REGISTRY_MODEL_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("model name \"%s...\" is too long (%d characters, at most %d)",
+						pnstrdup(name, pg_mbcliplen(name, strlen(name), 40)), pg_mbstrlen(name),
+						REGISTRY_MODEL_NAME_MAX),
+				 errhint("Choose a shorter name; put details in the description.")));
 	edit_set(&e, desc, "created_by", name_datum(c->session_name), false);
 	edit_set(&e, desc, "created_at", now_datum(), false);
 	edit_set(&e, desc, "last_version", Int32GetDatum(0), false);
@@ -852,8 +882,8 @@ versions_insert(TriggerData *td, RegCtx *c)
 				 1, types, vals, NULL, false, 0) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model with id " INT64_FORMAT " does not exist", model_id),
-				 errhint("Register it with mlops.register_model().")));
+				 errmsg("model_id " INT64_FORMAT " does not match any model in mlops.models", model_id),
+				 errhint("Register the model with mlops.register_model() and create versions by name with mlops.create_model_version().")));
 	memset(&vi, 0, sizeof(vi));
 	vi.id = col_int8(tup, desc, "id");
 	vi.model_id = model_id;
@@ -995,8 +1025,8 @@ approval_require(const VersionInfo *vi, const char *from, const char *to,
 						vi->version, vi->model, to),
 				 errdetail("A policy requires %d approval(s) from members of role \"%s\".",
 						   p.min_approvals, p.approver_role_name),
-				 errhint("Call mlops.request_transition('%s', %d, '%s') and have it approved with mlops.approve().",
-						 vi->model, vi->version, to)));
+				 errhint("Call mlops.request_transition(%s, %d, %s) and have it approved with mlops.approve().",
+						 quote_literal_cstr(vi->model), vi->version, quote_literal_cstr(to))));
 	*napprovals = count_approvals(request_id, &p, requested_by, requested_session);
 	if (*napprovals < p.min_approvals)
 		ereport(ERROR,
@@ -1005,7 +1035,7 @@ approval_require(const VersionInfo *vi, const char *from, const char *to,
 						request_id, vi->version, vi->model, to, *napprovals, p.min_approvals),
 				 errhint("Members of role \"%s\" other than the requester approve it with mlops.approve(" INT64_FORMAT ").",
 						 p.approver_role_name, request_id)));
-	gates_check(vi, p.gates, gate_log);
+	gates_check(vi, to, p.gates, gate_log);
 	return request_id;
 }
 
@@ -1270,7 +1300,8 @@ requests_insert(TriggerData *td, RegCtx *c)
 	if (!load_version(version_id, &vi))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model version with id " INT64_FORMAT " does not exist", version_id)));
+				 errmsg("model_version_id " INT64_FORMAT " does not match any model version in mlops.model_versions", version_id),
+				 errhint("Use the mlops.* functions, which take a model name and version number.")));
 	(void) lock_model(vi.model_id);
 	(void) load_version(version_id, &vi);
 	(void) stage_require(to ? to : "");
@@ -1387,7 +1418,8 @@ approvals_insert(TriggerData *td, RegCtx *c)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("transition request " INT64_FORMAT " is %s, not open", request_id, status),
-				 errhint("Open a new one with mlops.request_transition('%s', %d, '%s').", vi.model, vi.version, to)));
+				 errhint("Open a new one with mlops.request_transition(%s, %d, %s).",
+						 quote_literal_cstr(vi.model), vi.version, quote_literal_cstr(to))));
 	if (reg_exec("SELECT a.decision FROM mlops.approvals a WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
 				 "AND a.approver OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, false, 1) > 0)
 		ereport(ERROR,
@@ -1560,7 +1592,8 @@ aliases_insert(TriggerData *td, RegCtx *c)
 	if (!load_version(version_id, &vi))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model version with id " INT64_FORMAT " does not exist", version_id)));
+				 errmsg("model_version_id " INT64_FORMAT " does not match any model version in mlops.model_versions", version_id),
+				 errhint("Use the mlops.* functions, which take a model name and version number.")));
 	if (!alias_valid(alias))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
