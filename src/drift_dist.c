@@ -209,6 +209,8 @@ cat_grow(CatState *c)
 {
 	CatEntry   *old = c->slots;
 	int64		oldsize = c->size,
+				n0 = c->n[0],
+				n1 = c->n[1],
 				i;
 
 	c->size *= 2;
@@ -218,6 +220,9 @@ cat_grow(CatState *c)
 	for (i = 0; i < oldsize; i++)
 		if (old[i].key != NULL)
 			cat_add(c, old[i].key, old[i].len, old[i].hash, old[i].cnt[0], old[i].cnt[1], false);
+	/* re-adding the entries counted them again: the totals stay what they were */
+	c->n[0] = n0;
+	c->n[1] = n1;
 	pfree(old);
 }
 
