@@ -44,9 +44,12 @@ SET ROLE mlops_approver;
 SELECT mlops.approve(:req);
 \echo '   sqlstate' :SQLSTATE
 RESET SESSION AUTHORIZATION;
--- a row slipped in by a superuser as if from alice's login under another role still counts once
+-- the table backs it: a second row of alice's login, even written verbatim by a superuser
+\set VERBOSITY terse
 INSERT INTO mlops.approvals (request_id, decision, approver, approver_session, at)
 VALUES (:req, 'approve', 'regress_fix_alice_alt', 'regress_fix_alice', now());
+\echo '   sqlstate' :SQLSTATE
+\set VERBOSITY default
 SET SESSION AUTHORIZATION regress_fix_writer;
 SELECT mlops.transition('fix_m', 1, 'production');   -- 1 of 2: alice counts once
 \echo '   sqlstate' :SQLSTATE
@@ -140,10 +143,14 @@ SELECT mlops.transition('fix_gate', 1, 'staging');
 INSERT INTO mlops.policies (model_id, to_stage, min_approvals, approver_role, gates, updated_by, updated_at)
 SELECT id, 'production', 1, 'mlops_approver', '[{"op":">=","value":0.5}]', 'postgres', now()
   FROM mlops.models WHERE name = 'fix_gate';
+SET SESSION AUTHORIZATION regress_fix_writer;
 SELECT mlops.request_transition('fix_gate', 1, 'production') AS greq \gset
-SET SESSION AUTHORIZATION regress_fix_bob;
-SELECT mlops.approve(:greq);
 RESET SESSION AUTHORIZATION;
+SELECT mlops.approve(:greq);                                     -- a superuser session approves once
+SET ROLE regress_fix_bob;
+SELECT mlops.approve(:greq);                                     -- and is one login under any role
+\echo '   sqlstate' :SQLSTATE
+RESET ROLE;
 SELECT mlops.transition('fix_gate', 1, 'production');          -- no metric
 \echo '   sqlstate' :SQLSTATE
 UPDATE mlops.policies SET gates = '[{"metric":"auc","value":0.5}]'

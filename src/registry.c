@@ -971,15 +971,9 @@ count_approvals(int64 request_id, const Policy *p, const char *requested_by, con
 	vals[4] = BoolGetDatum(p->allow_self || role_name_is_super(requested_session));
 	vals[5] = name_datum(requested_session);
 
-	/*
-	 * One login is one approver, whatever roles it sets: approvals count once
-	 * per session_user. Only a superuser session (which could write the rows
-	 * verbatim anyway) counts once per role it acted as.
-	 */
-	reg_exec("SELECT pg_catalog.count(DISTINCT CASE WHEN s.rolsuper THEN 'r:' OPERATOR(pg_catalog.||) a.approver::text "
-			 "ELSE 's:' OPERATOR(pg_catalog.||) a.approver_session::text END)::int4 FROM mlops.approvals a "
+	/* one login is one approver, whatever roles it sets: count session users */
+	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver_session)::int4 FROM mlops.approvals a "
 			 "JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.approver "
-			 "LEFT JOIN pg_catalog.pg_roles s ON s.rolname OPERATOR(pg_catalog.=) a.approver_session "
 			 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 AND a.decision OPERATOR(pg_catalog.=) 'approve' "
 			 "AND ($2 OR a.approver OPERATOR(pg_catalog.<>) $3) "
 			 "AND ($5 OR a.approver_session OPERATOR(pg_catalog.<>) $6) "
@@ -1426,7 +1420,6 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
 						strcmp(res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
-	if (!role_name_is_super(c->session_name))
 	{
 		/* one decision per login: SET ROLE does not make a second approver */
 		Datum		svals[2] = {vals[0], name_datum(c->session_name)};

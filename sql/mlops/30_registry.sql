@@ -105,7 +105,9 @@ CREATE TABLE mlops.approvals (
     approver_session name,
     comment          text,
     at               timestamptz,
-    UNIQUE (request_id, approver)
+    UNIQUE (request_id, approver),
+    -- one decision per login: SET ROLE does not make another approver
+    UNIQUE (request_id, approver_session)
 );
 COMMENT ON TABLE mlops.approvals IS 'approvals and rejections of transition requests, one per login (session_user) and request; approvals count once per login';
 
@@ -214,7 +216,7 @@ CREATE TRIGGER stage_history_no_truncate BEFORE TRUNCATE ON mlops.stage_history
 COMMENT ON TRIGGER models_guard ON mlops.models IS 'fills created_by/at; only the description of a model may change (audited)';
 COMMENT ON TRIGGER model_versions_guard ON mlops.model_versions IS 'version numbers, immutable artifact_uri, audited descriptions, the stage machine, policies, approvals, gates, exclusive stages, history, audit, NOTIFY';
 COMMENT ON TRIGGER transition_requests_guard ON mlops.transition_requests IS 'validates and audits transition requests; no direct changes';
-COMMENT ON TRIGGER approvals_guard ON mlops.approvals IS 'open request, approver role, no self-approval, one decision per approver; audit';
+COMMENT ON TRIGGER approvals_guard ON mlops.approvals IS 'open request, approver role, no self-approval, one decision per login (session_user); audit';
 COMMENT ON TRIGGER model_aliases_guard ON mlops.model_aliases IS 'alias history: a new assignment or a DELETE closes the current one; audit, NOTIFY';
 COMMENT ON TRIGGER stages_guard ON mlops.stages IS 'built-in stages stay, no renames; audit';
 COMMENT ON TRIGGER stage_transitions_guard ON mlops.stage_transitions IS 'built-in moves stay; audit';
