@@ -20,12 +20,12 @@ SELECT mlops._cat_state_info('\x4d43533104000000000000000100000061ffffffffffffff
 SELECT mlops._cat_state_info('\x4d43533105000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f0000000000000000'::bytea);
 SELECT mlops._cat_state_info('\x4d43533105000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000062ffffffffffffff1f0000000000000000'::bytea);
 
+SELECT mlops.create_roles();
 -- the byte decoders are for superusers only; the aggregates still work in
 -- parallel plans (serialized states) for a reader
 SELECT p.oid::regprocedure AS decoder, has_function_privilege('mlops_reader', p.oid, 'EXECUTE') AS reader_may_call
   FROM pg_proc p WHERE p.pronamespace = 'mlops'::regnamespace AND p.proname LIKE '\_%'
    AND 'bytea'::regtype = ANY (p.proargtypes::regtype[]) ORDER BY 1::text;
-SELECT mlops.create_roles();
 CREATE ROLE regress_drift_fix_reader IN ROLE mlops_reader;
 GRANT SELECT ON cat_many TO regress_drift_fix_reader;
 SET parallel_setup_cost = 0;
