@@ -160,13 +160,13 @@ SELECT mlops.approve(:req);                                      -- a writer is 
 SELECT mlops.transition('churn', 2, 'production');               -- 0 of 2 approvals
 \echo '   sqlstate' :SQLSTATE
 RESET ROLE;
-SET ROLE regress_reg_approver1;
+SET SESSION AUTHORIZATION regress_reg_approver1;
 SELECT mlops.approve(:req, 'looks good');
 SELECT mlops.approve(:req);                                      -- twice
 \echo '   sqlstate' :SQLSTATE
 SELECT mlops.approve(999999);                                    -- unknown request
 \echo '   sqlstate' :SQLSTATE
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SET ROLE regress_reg_writer;
 SELECT mlops.transition('churn', 2, 'production');               -- 1 of 2 approvals
 \echo '   sqlstate' :SQLSTATE
@@ -179,9 +179,9 @@ SET ROLE regress_reg_outsider;
 SELECT mlops.approve(:req);
 \echo '   sqlstate' :SQLSTATE
 RESET ROLE;
-SET ROLE regress_reg_approver2;
+SET SESSION AUTHORIZATION regress_reg_approver2;
 SELECT mlops.approve(:req);
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT r.status, count(a.*) AS approvals FROM mlops.transition_requests r
   LEFT JOIN mlops.approvals a ON a.request_id = r.id WHERE r.id = :req GROUP BY r.status;
 SET ROLE regress_reg_writer;
@@ -194,18 +194,18 @@ SELECT status, closed_by FROM mlops.transition_requests WHERE id = :req;
 SELECT mlops.approve(:req);                                      -- not an approver anyway
 \echo '   sqlstate' :SQLSTATE
 RESET ROLE;
-SET ROLE regress_reg_approver1;
+SET SESSION AUTHORIZATION regress_reg_approver1;
 SELECT mlops.approve(:req);                                      -- closed request
 \echo '   sqlstate' :SQLSTATE
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT mlops.production_version('churn');
 
 -- ------------------------------------------------------------------- gates
 SET ROLE regress_reg_writer;
 SELECT mlops.request_transition('churn', 1, 'production') AS req1 \gset
 RESET ROLE;
-SET ROLE regress_reg_approver1; SELECT mlops.approve(:req1); RESET ROLE;
-SET ROLE regress_reg_approver2; SELECT mlops.approve(:req1); RESET ROLE;
+SET SESSION AUTHORIZATION regress_reg_approver1; SELECT mlops.approve(:req1); RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_reg_approver2; SELECT mlops.approve(:req1); RESET SESSION AUTHORIZATION;
 SET ROLE regress_reg_writer;
 -- auc 0.81 >= 0.8 passes, but the production version (2) has 0.86
 SELECT mlops.transition('churn', 1, 'production');
@@ -222,15 +222,15 @@ SELECT mlops.transition('churn', 1, 'production');
 \echo '   sqlstate' :SQLSTATE
 RESET ROLE;
 -- one rejection closes the request, whatever the approvals
-SET ROLE regress_reg_approver1;
+SET SESSION AUTHORIZATION regress_reg_approver1;
 SELECT mlops.reject(:req1);                                      -- approved already: a decision is final
 \echo '   sqlstate' :SQLSTATE
-RESET ROLE;
-SET ROLE regress_reg_approver3;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_reg_approver3;
 SELECT mlops.reject(:req1, 'no f1');
 SELECT mlops.approve(:req1);                                     -- decided already
 \echo '   sqlstate' :SQLSTATE
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SET ROLE regress_reg_writer;
 SELECT mlops.transition('churn', 1, 'production');               -- the rejected request allows nothing
 \echo '   sqlstate' :SQLSTATE
@@ -295,14 +295,14 @@ SET ROLE regress_reg_writer;
 SELECT mlops.request_transition('fraud', 1, 'staging') AS f1 \gset
 SELECT mlops.request_transition('fraud', 2, 'staging') AS f2 \gset
 RESET ROLE;
-SET ROLE regress_reg_approver1;
+SET SESSION AUTHORIZATION regress_reg_approver1;
 SELECT mlops.approve(:f1);                                       -- not in regress_reg_approver2
 \echo '   sqlstate' :SQLSTATE
-RESET ROLE;
-SET ROLE regress_reg_approver2;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_reg_approver2;
 SELECT mlops.approve(:f1);
 SELECT mlops.approve(:f2);
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SET ROLE regress_reg_writer;
 SELECT mlops.transition('fraud', 1, 'staging');
 SELECT mlops.transition('fraud', 2, 'staging');

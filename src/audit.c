@@ -136,6 +136,13 @@ audit_append(RegCtx *c, const char *action, const char *entity, StringInfo detai
 	appendStringInfoChar(detail, '}');
 
 	LockRelationOid(registry_relid("audit_log"), ShareRowExclusiveLock);
+
+	/*
+	 * Make this transaction's earlier appends visible to the tail read, also
+	 * when they were made within the same command (a multi-row INSERT fires
+	 * this once per row); do not rely on SPI having advanced the counter.
+	 */
+	CommandCounterIncrement();
 	(void) audit_tail(&prev);
 	reg_exec("SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass)",
 			 0, NULL, NULL, NULL, false, 1);

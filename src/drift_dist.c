@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "lib/stringinfo.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -76,7 +77,14 @@ dist_state(FunctionCallInfo fcinfo, DriftSamples **out)
 
 PG_FUNCTION_INFO_V1(mlops_wasserstein_final);
 
-/* Final function of mlops.wasserstein: exact W1 of the two samples. */
+/*
+ * Final function of mlops.wasserstein: exact W1 of the two samples.
+ * Sorts or partitions the state's samples in place. FINALFUNC_MODIFY stays
+ * READ_ONLY (the default) because the state still holds the same multiset of
+ * values: the transition function only appends, and every final function
+ * sorts or selects again, so a window frame or a final call on a shared
+ * state gives the same answer.
+ */
 Datum
 mlops_wasserstein_final(PG_FUNCTION_ARGS)
 {
@@ -116,7 +124,14 @@ rel_entr(double x, double y)
 
 PG_FUNCTION_INFO_V1(mlops_jensen_shannon_final);
 
-/* Final function of mlops.jensen_shannon: the JS distance (natural log), sqrt of the divergence. */
+/*
+ * Final function of mlops.jensen_shannon: the JS distance (natural log), sqrt of the divergence.
+ * Sorts or partitions the state's samples in place. FINALFUNC_MODIFY stays
+ * READ_ONLY (the default) because the state still holds the same multiset of
+ * values: the transition function only appends, and every final function
+ * sorts or selects again, so a window frame or a final call on a shared
+ * state gives the same answer.
+ */
 Datum
 mlops_jensen_shannon_final(PG_FUNCTION_ARGS)
 {
@@ -141,7 +156,14 @@ mlops_jensen_shannon_final(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_hellinger_final);
 
-/* Final function of mlops.hellinger: ||sqrt(p) - sqrt(q)||_2 / sqrt(2), in [0, 1]. */
+/*
+ * Final function of mlops.hellinger: ||sqrt(p) - sqrt(q)||_2 / sqrt(2), in [0, 1].
+ * Sorts or partitions the state's samples in place. FINALFUNC_MODIFY stays
+ * READ_ONLY (the default) because the state still holds the same multiset of
+ * values: the transition function only appends, and every final function
+ * sorts or selects again, so a window frame or a final call on a shared
+ * state gives the same answer.
+ */
 Datum
 mlops_hellinger_final(PG_FUNCTION_ARGS)
 {
@@ -209,15 +231,21 @@ cat_grow(CatState *c)
 {
 	CatEntry   *old = c->slots;
 	int64		oldsize = c->size,
+				n0 = c->n[0],
+				n1 = c->n[1],
 				i;
 
 	c->size *= 2;
 	c->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(CatEntry) * c->size);
 	memset(c->slots, 0, sizeof(CatEntry) * c->size);
 	c->used = 0;
+	c->n[0] = c->n[1] = 0;		/* cat_add counts the entries again */
 	for (i = 0; i < oldsize; i++)
 		if (old[i].key != NULL)
 			cat_add(c, old[i].key, old[i].len, old[i].hash, old[i].cnt[0], old[i].cnt[1], false);
+	/* the totals stay what they were */
+	c->n[0] = n0;
+	c->n[1] = n1;
 	pfree(old);
 }
 
@@ -242,10 +270,14 @@ cat_add(CatState *c, const char *key, int32 len, uint32 hash, int64 c0, int64 c1
 		}
 		else if (e->hash != hash || e->len != len || memcmp(e->key, key, len) != 0)
 			continue;
-		e->cnt[0] += c0;
-		e->cnt[1] += c1;
-		c->n[0] += c0;
-		c->n[1] += c1;
+		/* crafted states (or absurd inputs) must not wrap the counts */
+		if (pg_add_s64_overflow(e->cnt[0], c0, &e->cnt[0]) ||
+			pg_add_s64_overflow(e->cnt[1], c1, &e->cnt[1]) ||
+			pg_add_s64_overflow(c->n[0], c0, &c->n[0]) ||
+			pg_add_s64_overflow(c->n[1], c1, &c->n[1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("category counts of a categorical drift state are out of range")));
 		return;
 	}
 }

@@ -147,13 +147,17 @@ ks2_binom_overflows(int64 m, int64 n)
 bool
 drift_ks2_exact(int64 m, int64 n, double *d, int alternative, double *p)
 {
-	int64		g = ks_gcd(m, n);
-	int64		lcm = (m / g) * n;
-	int64		h = (int64) rint(*d * (double) lcm);
+	int64		g,
+				lcm,
+				h;
 	double		prob;
 
-	if (Max(m, n) > KS_MAX_EXACT_N)
+	/* size first: (m/g)*n and rint(d*lcm) may overflow int64 for huge samples */
+	if (m <= 0 || n <= 0 || Max(m, n) > KS_MAX_EXACT_N)
 		return false;
+	g = ks_gcd(m, n);
+	lcm = (m / g) * n;
+	h = (int64) rint(*d * (double) lcm);
 	*d = (double) h / (double) lcm;
 	if (h == 0)
 	{

@@ -115,7 +115,14 @@ mlops_ks_2samp(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_ks_final);
 
-/* Final function of mlops.ks_test: the alternative recorded in the state, else two-sided. */
+/*
+ * Final function of mlops.ks_test: the alternative recorded in the state, else two-sided.
+ * Sorts or partitions the state's samples in place. FINALFUNC_MODIFY stays
+ * READ_ONLY (the default) because the state still holds the same multiset of
+ * values: the transition function only appends, and every final function
+ * sorts or selects again, so a window frame or a final call on a shared
+ * state gives the same answer.
+ */
 Datum
 mlops_ks_final(PG_FUNCTION_ARGS)
 {

@@ -49,7 +49,14 @@ mlops_psi_arrays(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_psi_final);
 
-/* Final function of the mlops.psi aggregates. */
+/*
+ * Final function of the mlops.psi aggregates.
+ * Sorts or partitions the state's samples in place. FINALFUNC_MODIFY stays
+ * READ_ONLY (the default) because the state still holds the same multiset of
+ * values: the transition function only appends, and every final function
+ * sorts or selects again, so a window frame or a final call on a shared
+ * state gives the same answer.
+ */
 Datum
 mlops_psi_final(PG_FUNCTION_ARGS)
 {

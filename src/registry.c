@@ -29,6 +29,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -44,6 +45,9 @@
 #include "utils/uuid.h"
 
 #include "registry.h"
+
+/* Longest model name, in characters (also a CHECK on mlops.models). */
+#define REGISTRY_MODEL_NAME_MAX 200
 
 /* Nesting depth of the registry's own (owner) writes in this backend. */
 static int	internal_depth = 0;
@@ -420,7 +424,8 @@ lock_model(int64 model_id)
 				 1, types, vals, NULL, false, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model with id " INT64_FORMAT " does not exist", model_id)));
+				 errmsg("model_id " INT64_FORMAT " does not match any model in mlops.models", model_id),
+				 errhint("Look the model up by name in mlops.models, or use the mlops.* functions, which take model names.")));
 	return res_str(0, 1);
 }
 
@@ -523,6 +528,14 @@ role_name_is_super(const char *name)
 
 /* ---------------------------------------------------------------- gates */
 
+/* Whether op is one of the gate operators. */
+static bool
+gate_op_valid(const char *op)
+{
+	return strcmp(op, ">=") == 0 || strcmp(op, ">") == 0 || strcmp(op, "<=") == 0 ||
+		strcmp(op, "<") == 0 || strcmp(op, "=") == 0 || strcmp(op, "!=") == 0;
+}
+
 /* Compare a with b under op. */
 static bool
 gate_compare(double a, const char *op, double b)
@@ -573,7 +586,7 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("gate on metric \"%s\" failed: run %s of version %d of model \"%s\" has no metric \"%s\"",
 						metric, vi->run_id, vi->version, vi->model, metric),
-				 errhint("Log the metric on the run, or change the policy with mlops.set_policy().")));
+				 errhint("Log the metric on the run, request another move with mlops.request_transition(), or change the policy with mlops.set_policy().")));
 	if (!has_value)
 	{
 		Oid			types[2] = {INT8OID, INT8OID};
@@ -595,7 +608,8 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 			ereport(ERROR,
 					(errcode(ERRCODE_RAISE_EXCEPTION),
 					 errmsg("gate on metric \"%s\" failed: production version %d of model \"%s\" has no metric \"%s\" to compare with",
-							metric, prod_version, vi->model, metric)));
+							metric, prod_version, vi->model, metric),
+					 errhint("Change the gates with mlops.set_policy(), or request another move with mlops.request_transition().")));
 		what = psprintf("production version %d (%g)", prod_version, threshold);
 	}
 	else
@@ -604,13 +618,14 @@ gate_check(const VersionInfo *vi, const char *metric, const char *op,
 		ereport(ERROR,
 				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("gate %s %s %s failed for version %d of model \"%s\": %s = %g",
-						metric, op, what, vi->version, vi->model, metric, value)));
+						metric, op, what, vi->version, vi->model, metric, value),
+				 errhint("Promote a version that passes (mlops.request_transition()), or change the gates with mlops.set_policy().")));
 	appendStringInfo(log, "%s%s=%g %s %s", log->len ? ", " : "", metric, value, op, what);
 }
 
 /* Check every gate of a policy (a jsonb array) against a version. */
 static void
-gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
+gates_check(const VersionInfo *vi, const char *to, Datum gates, StringInfo log)
 {
 	Oid			types[1] = {JSONBOID};
 	Datum		vals[1] = {gates};
@@ -629,6 +644,14 @@ gates_check(const VersionInfo *vi, Datum gates, StringInfo log)
 		char	   *op = SPI_getvalue(tt->vals[i], tt->tupdesc, 2);
 		Datum		thr = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
 
+		/* a policy loaded verbatim by a superuser skipped gates_validate */
+		if (metric == NULL || metric[0] == '\0' || op == NULL || !gate_op_valid(op))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("gate %d of the policy for moving model \"%s\" to stage \"%s\" is invalid: %s",
+							i + 1, vi->model, to, metric == NULL || metric[0] == '\0' ? "no \"metric\""
+							: op == NULL ? "no \"op\"" : psprintf("unknown \"op\" \"%s\"", op)),
+					 errhint("Fix the gates with mlops.set_policy(); then mlops.transition() again.")));
 		/* no "value" means "baseline": "production" (the only baseline set_policy accepts) */
 		gate_check(vi, metric, op, !isnull, isnull ? 0 : DatumGetFloat8(thr), log);
 	}
@@ -672,8 +695,7 @@ gates_validate(Datum gates)
 			problem = "is not a JSON object";
 		else if (mkind == NULL || strcmp(mkind, "string") != 0 || metric[0] == '\0')
 			problem = "needs \"metric\": a metric name";
-		else if (op == NULL || (strcmp(op, ">=") != 0 && strcmp(op, ">") != 0 && strcmp(op, "<=") != 0 &&
-								strcmp(op, "<") != 0 && strcmp(op, "=") != 0 && strcmp(op, "!=") != 0))
+		else if (op == NULL || !gate_op_valid(op))
 			problem = "needs \"op\": one of >=, >, <=, <, =, !=";
 		else if ((vkind != NULL) == (baseline != NULL))
 			problem = "needs exactly one of \"value\" (a number) and \"baseline\": \"production\"";
@@ -753,12 +775,29 @@ models_body(TriggerData *td, RegCtx *c)
 						 errmsg("column \"%s\" of model \"%s\" cannot be changed", fixed[i],
 								col_str(tup, desc, "name")),
 						 errhint("Only the description of a model can be updated.")));
+		if (col_changed(tup, td->tg_newtuple, desc, "description"))
+		{
+			name = col_str(tup, desc, "name");
+			d = json_open();
+			json_kv_str(d, "model", name);
+			json_kv_str(d, "before", col_str(tup, desc, "description"));
+			json_kv_str(d, "after", col_str(td->tg_newtuple, desc, "description"));
+			audit_append(c, "model.describe", psprintf("model:%s", name ? name : ""), d);
+		}
 		return td->tg_newtuple;
 	}
 	(void) col_get(tup, desc, "created_by", &isnull);
 	if (c->is_super && !isnull)
 		return tup;				/* a superuser loading rows verbatim (pg_restore) */
 	name = col_str(tup, desc, "name");
+	/* keeps NOTIFY payloads (which carry the name) far below their 8000-byte limit */
+	if (name && pg_mbstrlen(name) > REGISTRY_MODEL_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("model name \"%s...\" is too long (%d characters, at most %d)",
+						pnstrdup(name, pg_mbcliplen(name, strlen(name), 40)), pg_mbstrlen(name),
+						REGISTRY_MODEL_NAME_MAX),
+				 errhint("Choose a shorter name; put details in the description.")));
 	edit_set(&e, desc, "created_by", name_datum(c->session_name), false);
 	edit_set(&e, desc, "created_at", now_datum(), false);
 	edit_set(&e, desc, "last_version", Int32GetDatum(0), false);
@@ -798,8 +837,9 @@ mlops_models_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = trigger_data(fcinfo, "mlops_models_guard");
 
-	/* fast path: a description-only update needs no SPI */
+	/* fast path: an update that changes nothing audited needs no SPI */
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "description") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "name") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_by") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_at") &&
@@ -842,8 +882,8 @@ versions_insert(TriggerData *td, RegCtx *c)
 				 1, types, vals, NULL, false, 0) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model with id " INT64_FORMAT " does not exist", model_id),
-				 errhint("Register it with mlops.register_model().")));
+				 errmsg("model_id " INT64_FORMAT " does not match any model in mlops.models", model_id),
+				 errhint("Register the model with mlops.register_model() and create versions by name with mlops.create_model_version().")));
 	memset(&vi, 0, sizeof(vi));
 	vi.id = col_int8(tup, desc, "id");
 	vi.model_id = model_id;
@@ -930,7 +970,9 @@ count_approvals(int64 request_id, const Policy *p, const char *requested_by, con
 	/* the same login acting under another role counts unless it is a superuser session */
 	vals[4] = BoolGetDatum(p->allow_self || role_name_is_super(requested_session));
 	vals[5] = name_datum(requested_session);
-	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver)::int4 FROM mlops.approvals a "
+
+	/* one login is one approver, whatever roles it sets: count session users */
+	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver_session)::int4 FROM mlops.approvals a "
 			 "JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.approver "
 			 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 AND a.decision OPERATOR(pg_catalog.=) 'approve' "
 			 "AND ($2 OR a.approver OPERATOR(pg_catalog.<>) $3) "
@@ -977,8 +1019,8 @@ approval_require(const VersionInfo *vi, const char *from, const char *to,
 						vi->version, vi->model, to),
 				 errdetail("A policy requires %d approval(s) from members of role \"%s\".",
 						   p.min_approvals, p.approver_role_name),
-				 errhint("Call mlops.request_transition('%s', %d, '%s') and have it approved with mlops.approve().",
-						 vi->model, vi->version, to)));
+				 errhint("Call mlops.request_transition(%s, %d, %s) and have it approved with mlops.approve().",
+						 quote_literal_cstr(vi->model), vi->version, quote_literal_cstr(to))));
 	*napprovals = count_approvals(request_id, &p, requested_by, requested_session);
 	if (*napprovals < p.min_approvals)
 		ereport(ERROR,
@@ -987,7 +1029,7 @@ approval_require(const VersionInfo *vi, const char *from, const char *to,
 						request_id, vi->version, vi->model, to, *napprovals, p.min_approvals),
 				 errhint("Members of role \"%s\" other than the requester approve it with mlops.approve(" INT64_FORMAT ").",
 						 p.approver_role_name, request_id)));
-	gates_check(vi, p.gates, gate_log);
+	gates_check(vi, to, p.gates, gate_log);
 	return request_id;
 }
 
@@ -1006,6 +1048,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	int64		request_id = 0;
 	int			napprovals = 0;
 	char	   *archived = NULL;
+	char	   *cancelled = NULL;
 	char	   *comment = NULL;
 	StringInfoData gate_log;
 	StringInfo	d,
@@ -1034,13 +1077,25 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 			reg_exec("UPDATE mlops.transition_requests SET status = 'consumed', closed_at = pg_catalog.now(), "
 					 "closed_by = $3 WHERE id OPERATOR(pg_catalog.=) $1", 3, types, rvals, NULL, false, 0);
 		}
-		/* other open requests of this version that start elsewhere are stale now */
-		reg_exec("UPDATE mlops.transition_requests SET status = 'cancelled', closed_at = pg_catalog.now(), "
-				 "closed_by = $3 WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
-				 "AND from_stage OPERATOR(pg_catalog.<>) $2", 3, types, vals, NULL, false, 0);
 		if (note_lxid == MyProc->lxid && note_version_id == vi.id)
 			comment = note_comment;
 		note_lxid = InvalidLocalTransactionId;
+	}
+
+	/*
+	 * Open requests of this version that start elsewhere are stale now, also
+	 * when the move is internal (archived by another version's promotion):
+	 * their approvals must not be reused later.
+	 */
+	{
+		Oid			types[3] = {INT8OID, TEXTOID, NAMEOID};
+		Datum		vals[3] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), name_datum(c->role_name)};
+
+		reg_exec("WITH c AS (UPDATE mlops.transition_requests SET status = 'cancelled', closed_at = pg_catalog.now(), "
+				 "closed_by = $3 WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
+				 "AND from_stage OPERATOR(pg_catalog.<>) $2 RETURNING id) "
+				 "SELECT pg_catalog.jsonb_agg(c.id ORDER BY c.id)::text FROM c", 3, types, vals, NULL, false, 0);
+		cancelled = res_str(0, 1);
 	}
 	if (excl)
 		archived = archive_holders(&vi, to);
@@ -1062,6 +1117,8 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 		json_kv_str(d, "gates", gate_log.data);
 	if (archived && strcmp(archived, "[]") != 0)
 		json_kv_raw(d, "archived_versions", archived);
+	if (cancelled)
+		json_kv_raw(d, "cancelled_requests", cancelled);
 	if (c->internal && archiving_for_version)
 		json_kv_int(d, "replaced_by_version", archiving_for_version);
 	if (comment)
@@ -1079,11 +1136,30 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	return edit_apply(c, &e, newtup, desc);
 }
 
+/* Audit a change of a version's description (before/after). */
+static void
+versions_describe(TriggerData *td, RegCtx *c)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	VersionInfo vi;
+	StringInfo	d;
+
+	if (!load_version(col_int8(td->tg_trigtuple, desc, "id"), &vi))
+		return;
+	d = json_open();
+	json_kv_str(d, "model", vi.model);
+	json_kv_int(d, "version", vi.version);
+	json_kv_str(d, "before", col_str(td->tg_trigtuple, desc, "description"));
+	json_kv_str(d, "after", col_str(td->tg_newtuple, desc, "description"));
+	audit_append(c, "version.describe", version_entity(&vi), d);
+}
+
 /* UPDATE of model_versions: immutable columns, then the stage change if any. */
 static HeapTuple
 versions_update(TriggerData *td, RegCtx *c)
 {
-	static const char *const fixed[] = {"id", "model_id", "version", "run_id", "created_by", "created_at"};
+	static const char *const fixed[] = {"id", "model_id", "version", "run_id", "artifact_uri",
+	"created_by", "created_at"};
 	TupleDesc	desc = td->tg_relation->rd_att;
 	int			i;
 
@@ -1104,9 +1180,14 @@ versions_update(TriggerData *td, RegCtx *c)
 					 errmsg("column \"%s\" of version %d of model \"%s\" cannot be changed", fixed[i],
 							DatumGetInt32(col_get(td->tg_trigtuple, desc, "version", &isnull)),
 							model ? model : "?"),
-					 errhint("Register a new version with mlops.create_model_version(); move stages with "
-							 "mlops.request_transition() and mlops.transition().")));
+					 strcmp(fixed[i], "artifact_uri") == 0
+					 ? errhint("A version's artifact is immutable: create a new version with "
+							   "mlops.create_model_version() for a new artifact.")
+					 : errhint("Register a new version with mlops.create_model_version(); move stages with "
+							   "mlops.request_transition() and mlops.transition().")));
 		}
+	if (!c->internal && col_changed(td->tg_trigtuple, td->tg_newtuple, desc, "description"))
+		versions_describe(td, c);
 	if (!col_changed(td->tg_trigtuple, td->tg_newtuple, desc, "stage"))
 	{
 		/* stage_exclusive alone changes only through the stages FK cascade */
@@ -1174,9 +1255,9 @@ mlops_model_versions_guard(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		/* fast path: nothing governed changes (description, artifact_uri) */
+		/* fast path: nothing governed or audited changes (e.g. stage_exclusive by the FK cascade) */
 		static const char *const watched[] = {"stage", "model_id", "version", "run_id", "id",
-		"created_by", "created_at", "stage_changed_at"};
+		"artifact_uri", "description", "created_by", "created_at", "stage_changed_at"};
 		TupleDesc	desc = td->tg_relation->rd_att;
 		int			i;
 
@@ -1213,7 +1294,8 @@ requests_insert(TriggerData *td, RegCtx *c)
 	if (!load_version(version_id, &vi))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model version with id " INT64_FORMAT " does not exist", version_id)));
+				 errmsg("model_version_id " INT64_FORMAT " does not match any model version in mlops.model_versions", version_id),
+				 errhint("Use the mlops.* functions, which take a model name and version number.")));
 	(void) lock_model(vi.model_id);
 	(void) load_version(version_id, &vi);
 	(void) stage_require(to ? to : "");
@@ -1330,13 +1412,28 @@ approvals_insert(TriggerData *td, RegCtx *c)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("transition request " INT64_FORMAT " is %s, not open", request_id, status),
-				 errhint("Open a new one with mlops.request_transition('%s', %d, '%s').", vi.model, vi.version, to)));
+				 errhint("Open a new one with mlops.request_transition(%s, %d, %s).",
+						 quote_literal_cstr(vi.model), vi.version, quote_literal_cstr(to))));
 	if (reg_exec("SELECT a.decision FROM mlops.approvals a WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
 				 "AND a.approver OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, false, 1) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
 						strcmp(res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
+	{
+		/* one decision per login: SET ROLE does not make a second approver */
+		Datum		svals[2] = {vals[0], name_datum(c->session_name)};
+
+		if (reg_exec("SELECT a.decision, a.approver::text FROM mlops.approvals a "
+					 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
+					 "AND a.approver_session OPERATOR(pg_catalog.=) $2", 2, types, svals, NULL, false, 1) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("login \"%s\" has already %s transition request " INT64_FORMAT " (as role \"%s\")",
+							c->session_name, strcmp(res_str(0, 1), "approve") == 0 ? "approved" : "rejected",
+							request_id, res_str(0, 2)),
+					 errhint("Each login decides once; another member of the approver role must approve it.")));
+	}
 	policy_lookup(vi.model_id, to, &p);
 	if (p.found && !is_member_of_role(c->role, p.approver_role))
 		ereport(ERROR,
@@ -1488,7 +1585,8 @@ aliases_insert(TriggerData *td, RegCtx *c)
 	if (!load_version(version_id, &vi))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model version with id " INT64_FORMAT " does not exist", version_id)));
+				 errmsg("model_version_id " INT64_FORMAT " does not match any model version in mlops.model_versions", version_id),
+				 errhint("Use the mlops.* functions, which take a model name and version number.")));
 	if (!alias_valid(alias))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1639,6 +1737,35 @@ config_entity(const char *kind, HeapTuple tup, TupleDesc desc)
 	}
 }
 
+/* Error unless an UPDATE of a built-in stage or move changes at most its description. */
+static void
+builtin_update_check(const char *kind, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *col = NameStr(att->attname);
+
+		/* a rename has its own error below */
+		if (att->attisdropped || strcmp(col, "description") == 0 ||
+			(strcmp(kind, "stage") == 0 && strcmp(col, "name") == 0) ||
+			!col_changed(oldtup, newtup, desc, col))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" of built-in %s cannot be changed", col,
+						strcmp(kind, "stage") == 0
+						? psprintf("stage \"%s\"", col_str(oldtup, desc, "name"))
+						: psprintf("stage transition \"%s\" -> \"%s\"", col_str(oldtup, desc, "from_stage"),
+								   col_str(oldtup, desc, "to_stage"))),
+				 errhint(strcmp(kind, "stage") == 0
+						 ? "Built-in stages are part of the extension; only their description can be updated."
+						 : "Built-in moves are part of the extension; govern them with mlops.set_policy() instead.")));
+	}
+}
+
 /* Config tables: validation, protected built-ins, audit with before/after. */
 static HeapTuple
 config_body(TriggerData *td, RegCtx *c)
@@ -1677,11 +1804,18 @@ config_body(TriggerData *td, RegCtx *c)
 					 errhint(strcmp(kind, "stage") == 0
 							 ? "Built-in stages are part of the extension; add your own stages beside them."
 							 : "Built-in moves are part of the extension; govern them with mlops.set_policy() instead.")));
+		if (oldtup && newtup && DatumGetBool(col_get(oldtup, desc, "builtin", &isnull)))
+			builtin_update_check(kind, oldtup, newtup, desc);
 		if (newtup)
 		{
+			Datum		added_by = name_datum(c->role_name);
+			bool		added_null = false;
+
+			/* (fetched first: the NULL flag must be read after col_get sets it) */
+			if (oldtup)
+				added_by = col_get(oldtup, desc, "added_by", &added_null);
 			edit_set(&e, desc, "builtin", oldtup ? col_get(oldtup, desc, "builtin", &isnull) : BoolGetDatum(false), false);
-			edit_set(&e, desc, "added_by", oldtup ? col_get(oldtup, desc, "added_by", &isnull) : name_datum(c->role_name),
-					 oldtup ? isnull : false);
+			edit_set(&e, desc, "added_by", added_by, added_null);
 		}
 		if (strcmp(kind, "stage") == 0 && oldtup && newtup && col_changed(oldtup, newtup, desc, "name"))
 			ereport(ERROR,

@@ -221,3 +221,9 @@ COMMENT ON FUNCTION mlops._cat_state_info(bytea) IS 'internal: decode a serializ
 CREATE FUNCTION mlops._drift_state_encode(param integer, ref double precision[], cur double precision[]) RETURNS bytea
     LANGUAGE c STRICT IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_state_encode';
 COMMENT ON FUNCTION mlops._drift_state_encode(integer, double precision[], double precision[]) IS 'internal: the serialized numeric drift state of two samples (for tests)';
+-- Functions that decode caller-supplied bytes: nobody but a superuser calls them
+-- directly (the aggregates call their deserializers with the owner's rights).
+REVOKE EXECUTE ON FUNCTION mlops._drift_deserialize(bytea, internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION mlops._cat_deserialize(bytea, internal) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION mlops._drift_state_info(bytea) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION mlops._cat_state_info(bytea) FROM PUBLIC;

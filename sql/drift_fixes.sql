@@ -1,0 +1,45 @@
+-- Drift review fixes: category tables that grow, count overflow in crafted
+-- states, exact KS size check before the lattice arithmetic, privileges.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mlops;
+RESET client_min_messages;
+\set VERBOSITY terse
+
+-- a category table that grows keeps its sample sizes (they were counted again on each growth)
+CREATE TABLE cat_many AS
+SELECT 'c' || (g % 700) AS c, g % 2 = 0 AS r FROM generate_series(1, 3000) g;
+WITH t AS (SELECT c, count(*) FILTER (WHERE r) AS a, count(*) FILTER (WHERE NOT r) AS b FROM cat_many GROUP BY c),
+     tot AS (SELECT sum(a) AS na, sum(b) AS nb FROM t),
+     x AS (SELECT sum((a - (a + b) * na / (na + nb))^2 / ((a + b) * na / (na + nb))
+                    + (b - (a + b) * nb / (na + nb))^2 / ((a + b) * nb / (na + nb))) AS stat FROM t, tot)
+SELECT (s.t).n_ref, (s.t).n_cur, abs((s.t).statistic - x.stat) < 1e-9 * x.stat AS statistic_matches
+  FROM (SELECT mlops.chi2_test(c, r) AS t FROM cat_many) s, x;
+
+-- counts that would wrap: one category repeated in a crafted state, or totals past int64
+SELECT mlops._cat_state_info('\x4d43533104000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f0000000000000000'::bytea);
+SELECT mlops._cat_state_info('\x4d43533105000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f0000000000000000'::bytea);
+SELECT mlops._cat_state_info('\x4d43533105000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000061ffffffffffffff1f00000000000000000100000062ffffffffffffff1f0000000000000000'::bytea);
+
+SELECT mlops.create_roles();
+-- the byte decoders are for superusers only; the aggregates still work in
+-- parallel plans (serialized states) for a reader
+SELECT p.oid::regprocedure AS decoder, has_function_privilege('mlops_reader', p.oid, 'EXECUTE') AS reader_may_call
+  FROM pg_proc p WHERE p.pronamespace = 'mlops'::regnamespace AND p.proname LIKE '\_%'
+   AND 'bytea'::regtype = ANY (p.proargtypes::regtype[]) ORDER BY 1::text;
+CREATE ROLE regress_drift_fix_reader IN ROLE mlops_reader;
+GRANT SELECT ON cat_many TO regress_drift_fix_reader;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET force_parallel_mode = on;
+SET ROLE regress_drift_fix_reader;
+EXPLAIN (COSTS OFF) SELECT mlops.chi2_test(c, r) FROM cat_many;
+SELECT (t).n_ref, (t).n_cur FROM (SELECT mlops.chi2_test(c, r) AS t FROM cat_many) s;
+SELECT mlops.psi(length(c)::float8, r) >= 0 AS psi_ok FROM cat_many;
+SELECT mlops._cat_state_info('\x4d435331');
+RESET ROLE;
+RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;
+DROP TABLE cat_many;
+DROP ROLE regress_drift_fix_reader;
