@@ -775,15 +775,6 @@ models_body(TriggerData *td, RegCtx *c)
 						 errmsg("column \"%s\" of model \"%s\" cannot be changed", fixed[i],
 								col_str(tup, desc, "name")),
 						 errhint("Only the description of a model can be updated.")));
-		if (col_changed(tup, td->tg_newtuple, desc, "description"))
-		{
-			name = col_str(tup, desc, "name");
-			d = json_open();
-			json_kv_str(d, "model", name);
-			json_kv_str(d, "before", col_str(tup, desc, "description"));
-			json_kv_str(d, "after", col_str(td->tg_newtuple, desc, "description"));
-			audit_append(c, "model.describe", psprintf("model:%s", name ? name : ""), d);
-		}
 		return td->tg_newtuple;
 	}
 	(void) col_get(tup, desc, "created_by", &isnull);
@@ -837,9 +828,8 @@ mlops_models_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = trigger_data(fcinfo, "mlops_models_guard");
 
-	/* fast path: an update that changes nothing audited needs no SPI */
+	/* fast path: a description-only update needs no SPI (descriptions are not audited) */
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
-		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "description") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "name") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_by") &&
 		!col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_at") &&
@@ -1136,24 +1126,6 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	return edit_apply(c, &e, newtup, desc);
 }
 
-/* Audit a change of a version's description (before/after). */
-static void
-versions_describe(TriggerData *td, RegCtx *c)
-{
-	TupleDesc	desc = td->tg_relation->rd_att;
-	VersionInfo vi;
-	StringInfo	d;
-
-	if (!load_version(col_int8(td->tg_trigtuple, desc, "id"), &vi))
-		return;
-	d = json_open();
-	json_kv_str(d, "model", vi.model);
-	json_kv_int(d, "version", vi.version);
-	json_kv_str(d, "before", col_str(td->tg_trigtuple, desc, "description"));
-	json_kv_str(d, "after", col_str(td->tg_newtuple, desc, "description"));
-	audit_append(c, "version.describe", version_entity(&vi), d);
-}
-
 /* UPDATE of model_versions: immutable columns, then the stage change if any. */
 static HeapTuple
 versions_update(TriggerData *td, RegCtx *c)
@@ -1186,8 +1158,6 @@ versions_update(TriggerData *td, RegCtx *c)
 					 : errhint("Register a new version with mlops.create_model_version(); move stages with "
 							   "mlops.request_transition() and mlops.transition().")));
 		}
-	if (!c->internal && col_changed(td->tg_trigtuple, td->tg_newtuple, desc, "description"))
-		versions_describe(td, c);
 	if (!col_changed(td->tg_trigtuple, td->tg_newtuple, desc, "stage"))
 	{
 		/* stage_exclusive alone changes only through the stages FK cascade */
@@ -1255,9 +1225,9 @@ mlops_model_versions_guard(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		/* fast path: nothing governed or audited changes (e.g. stage_exclusive by the FK cascade) */
+		/* fast path: nothing governed changes (description, stage_exclusive by the FK cascade) */
 		static const char *const watched[] = {"stage", "model_id", "version", "run_id", "id",
-		"artifact_uri", "description", "created_by", "created_at", "stage_changed_at"};
+		"artifact_uri", "created_by", "created_at", "stage_changed_at"};
 		TupleDesc	desc = td->tg_relation->rd_att;
 		int			i;
 

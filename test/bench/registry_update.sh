@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cost of the governance trigger on an UPDATE that changes only the
 # description of model versions: the same UPDATE of the same 20,000 rows with
-# the trigger enabled and disabled, alternating, best of 5 each. Each changed
-# description appends an audit row (version.describe), hence the wider target.
+# the trigger enabled and disabled, alternating, best of 5 each (the issue's
+# target: descriptions are not governed, so the trigger's fast path applies).
 . "$SRC_DIR/scripts/benchlib.sh"
 psql -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 SET client_min_messages = warning;
@@ -29,4 +29,4 @@ for i in 1 2 3 4 5; do
 done
 echo "description-only UPDATE of 20000 versions: with trigger ${with}s, without ${without}s"
 report "description-only UPDATE of 20k model_versions, governance trigger on" \
-    "same UPDATE, trigger disabled" "$(ratio "$with" "$without")" "<= 6"
+    "same UPDATE, trigger disabled" "$(ratio "$with" "$without")" "<= 1.5"
