@@ -526,7 +526,7 @@ hist_read(const uint8_t *data, size_t len, const char **err)
 	sketch_free(edges);
 	for (i = 0; i < HIST_NBINS(h); i++)
 	{
-		uint64_t	c;
+		uint64_t	c = 0;
 
 		sr_u64(&r, &c);
 		h->counts[i] = (int64_t) c;
