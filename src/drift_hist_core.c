@@ -408,7 +408,7 @@ hist_same_edges(const Hist *a, const Hist *b)
 		memcmp(a->edges, b->edges, sizeof(double) * a->nedges) == 0;
 }
 
-/* dst += src; false (and *err) on different edges or overflow. */
+/* dst += src; false (and *err, dst unchanged) on different edges or overflow. */
 bool
 hist_add(Hist *dst, const Hist *src, const char **err)
 {
@@ -419,13 +419,11 @@ hist_add(Hist *dst, const Hist *src, const char **err)
 		*err = "cannot combine histograms with different edges";
 		return false;
 	}
-	for (i = 0; i < HIST_NBINS(dst); i++)
+	/* bins and totals are >= 0 and their totals fit, so this bounds every bin */
+	if (hist_total(src) > INT64_MAX - hist_total(dst))
 	{
-		if (src->counts[i] > INT64_MAX - dst->counts[i])
-		{
-			*err = "histogram count out of range";
-			return false;
-		}
+		*err = "histogram count out of range";
+		return false;
 	}
 	for (i = 0; i < HIST_NBINS(dst); i++)
 		dst->counts[i] += src->counts[i];

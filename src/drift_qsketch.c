@@ -221,8 +221,11 @@ qs_combine_into(QSketch *a, const QSketch *b, MemoryContext aggctx)
 	old = MemoryContextSwitchTo(aggctx);
 	if (a == NULL)
 		a = qs_copy(b);
-	else
-		qs_merge(a, b);
+	else if (!qs_merge(a, b))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("qsketch count out of range"),
+				 errdetail("The merged sketches summarise more than 9223372036854775807 values.")));
 	MemoryContextSwitchTo(old);
 	return a;
 }

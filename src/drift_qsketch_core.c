@@ -323,15 +323,21 @@ qs_insert(QSketch *s, double x)
 		qs_compress(s);
 }
 
-/* dst := dst + src (src unchanged); the result's k is the smaller one. */
-void
+/*
+ * dst := dst + src (src unchanged); the result's k is the smaller one.
+ * False (dst unchanged) when the merged count would not fit in an int64.
+ */
+bool
 qs_merge(QSketch *dst, const QSketch *src)
 {
 	int			h;
+	uint64_t	room = (uint64_t) INT64_MAX - dst->n - dst->nan;
 
+	if (src->n > room || src->nan > room - src->n)
+		return false;
 	dst->nan += src->nan;
 	if (src->n == 0)
-		return;
+		return true;
 	if (dst->n == 0)
 	{
 		dst->min = src->min;
@@ -367,6 +373,7 @@ qs_merge(QSketch *dst, const QSketch *src)
 	}
 	qs_refresh(dst);
 	qs_compress(dst);
+	return true;
 }
 
 /* Sort level 0 (before writing: every level is then sorted). */
@@ -726,6 +733,8 @@ qs_read(const uint8_t *data, size_t len, const char **err)
 	sr_u64(&r, &s->rng);
 	if ((*err = qs_check_header(s)) != NULL)
 		goto fail;
+	if (s->n == 0)
+		s->min = s->max = NAN;	/* one NaN bit pattern */
 	for (h = 0; h < s->nlevels; h++)
 	{
 		if (!sr_u32(&r, &s->size[h]))

@@ -47,7 +47,7 @@ extern void qs_free(QSketch *s);
 extern QSketch *qs_copy(const QSketch *s);
 extern int	qs_capacity(const QSketch *s, int h);
 extern void qs_insert(QSketch *s, double x);
-extern void qs_merge(QSketch *dst, const QSketch *src);
+extern bool qs_merge(QSketch *dst, const QSketch *src);
 extern void qs_sort_level0(QSketch *s);
 extern uint64_t qs_rank(const QSketch *s, double x, bool inclusive);
 extern QSView *qs_view(const QSketch *s);
