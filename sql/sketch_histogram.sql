@@ -65,7 +65,7 @@ SELECT x, mlops.histogram(x, '{0}') OVER (ORDER BY t ROWS BETWEEN CURRENT ROW AN
   FROM (VALUES (1, 1::float8), (2, NULL), (3, NULL), (4, 2)) v(t, x);
 -- the aggregate declares its inverse, combine, serial and deserial functions
 SELECT aggfnoid::regprocedure, aggminvtransfn, aggcombinefn, aggserialfn, aggdeserialfn
-  FROM pg_aggregate WHERE aggfnoid::regproc::text IN ('mlops.histogram', 'mlops.merge')
+  FROM pg_aggregate WHERE aggfnoid::regprocedure::text IN ('mlops.histogram(double precision,double precision[])', 'mlops.merge(mlops.histogram)')
  ORDER BY 1::text;
 
 -- parallel plans give the same answers
