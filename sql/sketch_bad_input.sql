@@ -50,7 +50,7 @@ SELECT left(t, 60) AS input, pg_temp.err(format('SELECT %L::mlops.qsketch', t)) 
   ('{"k": 512, "n": 5, "nan": 0, "min": 1, "max": 2, "var": 1, "wsum": 1, "rng": 7, "levels": [[], [1, 2]]}'),
   ('{"k": 512, "n": 99999999999999999999, "nan": 0, "min": 1, "max": 2, "var": 0, "wsum": 0, "rng": 7, "levels": [[1]]}'),
   ('{"k": 512, "n": 9223372036854775807, "nan": 1, "min": 1, "max": 2, "var": 0, "wsum": 0, "rng": 7, "levels": [[1]]}'),
-  ('{"k": 16, "n": 20, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]]}'),
+  ('{"k": 16, "n": 70, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [[' || rtrim(repeat('1,', 70), ',') || ']]}'),
   ('{"k": 512, "n": 1, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [' || repeat('[], ', 60) || '[1]]}'),
   ('{"k": 512, "n": 1, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [[1e999]]}'),
   ('{"k": 512, "n": 1, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [[1]'),

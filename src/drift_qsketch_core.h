@@ -13,6 +13,7 @@
 #define QS_MIN_K 16
 #define QS_MAX_K 16384
 #define QS_MIN_CAP 8
+#define QS_MIN_CAP0 64
 #define QS_MAX_LEVELS 60
 
 typedef struct QSketch
@@ -27,6 +28,7 @@ typedef struct QSketch
 	double		wsum;			/* sum of w over all compactions (see .c) */
 	uint64_t	rng;			/* state of the coin generator, never 0 */
 	uint32_t	captotal;		/* cached sum of the level capacities */
+	uint32_t	cap[QS_MAX_LEVELS];	/* cached capacity of each level */
 	uint32_t	nretained;		/* items kept, < captotal between calls */
 	uint32_t	size[QS_MAX_LEVELS];
 	uint32_t	alloc[QS_MAX_LEVELS];
