@@ -57,8 +57,8 @@ WITH est AS MATERIALIZED (SELECT q, mlops.quantile(s, q) AS v
 SELECT count(*) AS quantiles,
        count(*) FILTER (WHERE abs((SELECT count(*) FROM qs_1m WHERE x <= est.v) / 1e6 - q) <= 0.01) AS within_1pct
   FROM est;
--- the worst case size for k = 512 (60 levels) stays below 16 kB
-SELECT 60 + 4 * 60 + 8 * (sum(c) - 1) AS max_wire_bytes
+-- the worst case size for k = 512 (60 levels; level 0 holds at least 64) stays below 16 kB
+SELECT 60 + 4 * 60 + 8 * (sum(c) + (64 - 8) - 1) AS max_wire_bytes
   FROM (WITH RECURSIVE caps(d, c) AS (SELECT 0, 512 UNION ALL
         SELECT d + 1, CASE WHEN c > 8 THEN greatest(8, 2 * c / 3) ELSE 8 END FROM caps WHERE d < 59)
         SELECT c FROM caps) s;

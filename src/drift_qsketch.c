@@ -81,7 +81,7 @@ qs_check_k(int32 k)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("qsketch k must be between %d and %d", QS_MIN_K, QS_MAX_K),
-				 errhint("The default k = %d keeps the rank error near 0.5%% in at most 15.5 kB.", QS_DEFAULT_K)));
+				 errhint("The default k = %d keeps the rank error near 0.5%% in at most 16 kB.", QS_DEFAULT_K)));
 	return k;
 }
 

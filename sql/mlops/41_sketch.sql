@@ -119,7 +119,7 @@ CREATE TYPE mlops.qsketch (
     INTERNALLENGTH = VARIABLE,
     STORAGE = extended
 );
-COMMENT ON TYPE mlops.qsketch IS 'mergeable KLL quantile sketch of float8 values (default k = 512: rank error about 0.5%, at most 15.5 kB); NaN counted apart';
+COMMENT ON TYPE mlops.qsketch IS 'mergeable KLL quantile sketch of float8 values (default k = 512: rank error about 0.5%, at most 16 kB); NaN counted apart';
 
 CREATE FUNCTION mlops.qsketch_agg_trans(internal, double precision) RETURNS internal
     AS 'MODULE_PATHNAME', 'mlops_qsketch_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
