@@ -169,11 +169,24 @@ mlops_histogram_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/*
+ * Transition state of histogram(value, edges): the histogram, plus the raw
+ * bytes of the first row's edges array, so later rows are checked with one
+ * memcmp and no detoasting (values read from a table have short headers).
+ */
+typedef struct HistAggState
+{
+	Hist		hist;			/* first: a HistAggState is also a Hist */
+	Size		rawlen;
+	char	   *raw;
+} HistAggState;
+
 /* Transition state for histogram(value, edges): created on the first row. */
 static Hist *
 hist_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 {
-	Hist	   *h = PG_ARGISNULL(0) ? NULL : (Hist *) PG_GETARG_POINTER(0);
+	HistAggState *st = PG_ARGISNULL(0) ? NULL : (HistAggState *) PG_GETARG_POINTER(0);
+	Datum		d;
 	ArrayType  *arr;
 	double	   *edges;
 	int			nedges;
@@ -182,25 +195,39 @@ hist_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("histogram edges must not be NULL")));
-	arr = PG_GETARG_ARRAYTYPE_P(2);
-	if (h == NULL)
+	d = PG_GETARG_DATUM(2);
+	/* fast path: the same bytes as the first row's edges */
+	if (st != NULL && st->raw != NULL && !VARATT_IS_EXTERNAL(DatumGetPointer(d)) &&
+		!VARATT_IS_COMPRESSED(DatumGetPointer(d)) &&
+		VARSIZE_ANY_EXHDR(DatumGetPointer(d)) == st->rawlen &&
+		memcmp(VARDATA_ANY(DatumGetPointer(d)), st->raw, st->rawlen) == 0)
+		return &st->hist;
+	arr = DatumGetArrayTypeP(d);
+	if (st == NULL)
 	{
 		MemoryContext old;
+		Hist	   *h;
 
 		edges = hist_array_edges(arr, &nedges);
 		old = MemoryContextSwitchTo(aggctx);
 		h = hist_new(edges, nedges);
+		st = palloc(sizeof(HistAggState));
+		st->hist = *h;
+		pfree(h);
+		st->rawlen = VARSIZE(arr) - VARHDRSZ;
+		st->raw = palloc(st->rawlen);
+		memcpy(st->raw, VARDATA(arr), st->rawlen);
 		MemoryContextSwitchTo(old);
-		return h;
+		return &st->hist;
 	}
-	/* every row must bring the same edges: a memcmp of nedges doubles */
-	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] != h->nedges ||
-		memcmp(ARR_DATA_PTR(arr), h->edges, sizeof(double) * h->nedges) != 0)
+	/* slow path: compare the values (another representation of the same edges is fine) */
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] != st->hist.nedges ||
+		memcmp(ARR_DATA_PTR(arr), st->hist.edges, sizeof(double) * st->hist.nedges) != 0)
 	{
 		hist_array_edges(arr, &nedges);
 		hist_edges_mismatch();
 	}
-	return h;
+	return &st->hist;
 }
 
 PG_FUNCTION_INFO_V1(mlops_histogram_trans);

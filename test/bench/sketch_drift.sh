@@ -39,22 +39,22 @@ echo "histogram over 2M rows: ${hagg}s"
 report "histogram (10 bins), 2M rows, serial" "sum(x), same rows" "$(ratio "$hagg" "$floor")" "<= 1.5"
 
 one=$(sql_time "SELECT 1" 9)
-ks=$(sql_time "SELECT (mlops.ks(r.s, c.s)).* FROM sk_bench_sketches r, sk_bench_sketches c WHERE r.is_reference AND NOT c.is_reference" 9)
+ks=$(sql_time "SELECT k.* FROM sk_bench_sketches r, sk_bench_sketches c, LATERAL mlops.ks(r.s, c.s) k WHERE r.is_reference AND NOT c.is_reference" 9)
 echo "SELECT 1: ${one}s, ks of two stored 1M-row sketches: ${ks}s"
 report "ks(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(ratio "$ks" "$one")" "<= 5"
 psi=$(sql_time "SELECT mlops.psi(r.s, c.s) FROM sk_bench_sketches r, sk_bench_sketches c WHERE r.is_reference AND NOT c.is_reference" 9)
 report "psi(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(ratio "$psi" "$one")" "<= 5"
 
-scan=$(sql_time "SELECT sum(x) FROM sk_bench_windows" 3)
-win=$(sql_time "SELECT count(*) FROM (SELECT date_trunc('hour', w.ts) AS hour,
+scan=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench_windows" 3)
+win=$(sql_time "$SERIAL SELECT count(*) FROM (SELECT date_bin('1 hour', w.ts, timestamptz '2026-01-01 00:00+00') AS hour,
                   mlops.psi((SELECT hist FROM sk_bench_ref), mlops.histogram(w.x, (SELECT edges FROM sk_bench_ref))) AS psi
              FROM sk_bench_windows w GROUP BY 1) d" 3)
 echo "one scan of 7.2M rows: ${scan}s, 720 hourly histograms + psi against the stored reference: ${win}s"
 report "drift of 720 hourly windows (histogram + psi vs stored reference), 7.2M rows" "sum(x), same rows" "$(ratio "$win" "$scan")" "<= 3"
-slide=$(sql_time "SELECT count(*) FROM (SELECT mlops.psi((SELECT hist FROM sk_bench_ref),
+slide=$(sql_time "$SERIAL SELECT count(*) FROM (SELECT mlops.psi((SELECT hist FROM sk_bench_ref),
                       mlops.histogram(x, (SELECT edges FROM sk_bench_ref)) OVER (ORDER BY ts RANGE BETWEEN interval '1 hour' PRECEDING AND CURRENT ROW)) AS psi
              FROM sk_bench_windows WHERE ts < timestamptz '2026-01-01 00:00+00' + interval '72 hours') d" 1)
-scan72=$(sql_time "SELECT sum(x) FROM sk_bench_windows WHERE ts < timestamptz '2026-01-01 00:00+00' + interval '72 hours'" 3)
+scan72=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench_windows WHERE ts < timestamptz '2026-01-01 00:00+00' + interval '72 hours'" 3)
 echo "sliding 1-hour frame at every one of 720k rows: ${slide}s (scan of the same rows ${scan72}s)"
 report "sliding 1-hour frame, psi at every row (720k rows, MINVFUNC)" "sum(x), same rows" "$(ratio "$slide" "$scan72")" "<= 30"
 
