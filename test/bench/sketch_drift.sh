@@ -62,4 +62,9 @@ ser=$(sql_time "$SERIAL SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" 
 par=$(sql_time "$PAR SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" 3)
 echo "qsketch_agg serial ${ser}s, 2 workers ${par}s"
 report "qsketch_agg speedup with 2 parallel workers (serial/parallel)" "same query, serial" "$(ratio "$ser" "$par")" ">= 1.6"
+# what the machine gives the scan floor itself, to read the line above against
+fser=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench" 3)
+fpar=$(sql_time "$PAR SELECT sum(x) FROM sk_bench" 3)
+echo "sum(x) serial ${fser}s, 2 workers ${fpar}s"
+report "sum(x) speedup with 2 parallel workers (machine reference)" "same query, serial" "$(ratio "$fser" "$fpar")" ">= 1.6"
 psql -qX -c "DROP TABLE sk_bench, sk_bench_sketches, sk_bench_windows, sk_bench_ref"
