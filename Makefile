@@ -59,3 +59,10 @@ bench:
 	@scripts/bench.sh
 
 .PHONY: test demo bench tap regress-temp isolation-temp
+
+# make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
+# FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@test/fuzz/run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
