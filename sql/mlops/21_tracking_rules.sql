@@ -147,9 +147,13 @@ CREATE TRIGGER runs_90_cache_reset AFTER UPDATE OR DELETE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._run_cache_reset();
 
 -- Params: immutable once set; the same value again is a no-op.
+-- enable_seqscan = off: the lookup below is planned once per session and the
+-- plan is cached; planned while params is (nearly) empty, a sequential scan
+-- would be kept for a bulk INSERT of 500k rows and make it quadratic.
 CREATE FUNCTION mlops._params_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
 AS $fn$
 DECLARE
     old_value text;
