@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -97,7 +98,11 @@ typedef struct Parser
 	Token		tok;			/* current token */
 	StringInfo	sql;
 	SearchParams *params;
+	int			depth;			/* open parentheses around the current token */
 } Parser;
+
+/* Deepest parenthesis nesting a filter may use. */
+#define MAX_FILTER_DEPTH 100
 
 /* Raise a syntax error at a byte offset, with a caret under the input. */
 static void
@@ -567,9 +572,13 @@ parse_primary(Parser *p)
 	{
 		int			open = p->tok.pos;
 
+		check_stack_depth();
+		if (++p->depth > MAX_FILTER_DEPTH)
+			syntax_error(p, open, psprintf("filter nesting exceeds %d levels", MAX_FILTER_DEPTH));
 		next_token(p);
 		appendStringInfoChar(p->sql, '(');
 		parse_or(p);
+		p->depth--;
 		if (p->tok.kind != T_RPAREN)
 			syntax_error(p, p->tok.kind == T_END ? open : p->tok.pos,
 						 p->tok.kind == T_END ? "unbalanced parenthesis" : "expected )");
@@ -599,6 +608,7 @@ parse_and(Parser *p)
 static void
 parse_or(Parser *p)
 {
+	check_stack_depth();
 	appendStringInfoChar(p->sql, '(');
 	parse_and(p);
 	while (at_keyword(p, "OR"))
@@ -619,6 +629,7 @@ parser_init(Parser *p, const char *input, const char *what, StringInfo sql, Sear
 	p->off = 0;
 	p->sql = sql;
 	p->params = params;
+	p->depth = 0;
 	next_token(p);
 }
 
