@@ -159,3 +159,7 @@ SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 101) || 'par
 SELECT pg_temp.s(repeat('(', 100) || 'params.lr = ''0.1''' || repeat(')', 100)) AS hundred_levels;
 SELECT coalesce(array_to_string(proacl, ',') ~ '(^|,)=X', true) AS public_can_execute
   FROM pg_proc WHERE oid = 'mlops._search_runs_sql(text, text)'::regprocedure;
+-- review fix: an OR branch cannot escape the experiment restriction
+SELECT pg_temp.s('params.lr = ''0.1'' OR attributes.run_name = ''elsewhere''') AS or_stays_in_experiment;
+SELECT name FROM mlops.search_runs('search', 'attributes.run_name = ''nothing'' OR attributes.run_name = ''elsewhere''');
+SELECT count(*) AS elsewhere_exists FROM mlops.search_runs('other', 'attributes.run_name = ''nothing'' OR attributes.run_name = ''elsewhere''');

@@ -740,8 +740,10 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 		appendStringInfoString(&sql, "true");
 	if (!blank_arg(fcinfo, 1))
 	{
-		appendStringInfoString(&sql, " AND ");
+		/* parenthesised, so an OR cannot escape the experiment restriction */
+		appendStringInfoString(&sql, " AND (");
 		search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(1)), &sql, &params);
+		appendStringInfoChar(&sql, ')');
 	}
 	appendStringInfoString(&sql, " ORDER BY ");
 	search_translate_order(blank_arg(fcinfo, 2) ? "start_time DESC" :
