@@ -138,6 +138,8 @@ run_cache_hit(pg_uuid_t *run)
 		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
 }
 
+static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok);
+
 /* Remember that this run is locked and open for the current subtransaction. */
 static void
 run_cache_set(pg_uuid_t *run)
@@ -156,13 +158,32 @@ run_cache_set(pg_uuid_t *run)
 static bool
 check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
 {
+	if (run_cache_hit(run))
+		return true;
+	return check_run_open_uncached(run, what, missing_ok);
+}
+
+/*
+ * A statement that should have locked the open run found none: check the run
+ * without trusting the cache and raise its error (unknown or ended run).
+ */
+static void
+refuse_unlocked_run(pg_uuid_t *run, const char *what)
+{
+	run_cache.valid = false;
+	check_run_open_uncached(run, what, false);
+	elog(ERROR, "run %s is open but was not locked", uuid_str(run));
+}
+
+/* check_run_open without the cache: always queries (and locks) the run. */
+static bool
+check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
+{
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		values[1];
 	char	   *status;
 	SPIPlanPtr	plan;
 
-	if (run_cache_hit(run))
-		return true;
 	plan = keep_plan(&plan_run_lock,
 					 "SELECT r.status FROM mlops.runs r "
 					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
@@ -311,14 +332,23 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_run_cache_reset);
 
-/* AFTER row trigger on runs: a changed run must be checked again. */
+/*
+ * BEFORE row trigger on runs: a run about to change must be checked again.
+ * BEFORE, so that later parts of the same statement (a data-modifying CTE)
+ * no longer trust the cache.
+ */
 Datum
 mlops_run_cache_reset(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "mlops._run_cache_reset() must be called as a trigger");
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "mlops._run_cache_reset() must be a BEFORE ... FOR EACH ROW trigger");
 	run_cache.valid = false;
-	return PointerGetDatum(NULL);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(td->tg_newtuple);
+	return PointerGetDatum(td->tg_trigtuple);
 }
 
 /* Hash key of the latest-value fold: (run, metric key). */
@@ -628,7 +658,10 @@ execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid
 	PG_END_TRY();
 	n = (int64) SPI_processed;
 	if (n < expected || expected == 0)
-		check_run_open(run, "metrics", false);
+	{
+		run_cache.valid = false;
+		check_run_open_uncached(run, "metrics", false);
+	}
 	run_cache_set(run);
 	return n;
 }
@@ -735,7 +768,7 @@ lock_run_and_move_latest(LatestEntry *e)
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "run lock failed");
 	if (SPI_processed == 0)
-		check_run_open(&e->k.run, "metrics", false);
+		refuse_unlocked_run(&e->k.run, "metrics");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 

@@ -1,0 +1,45 @@
+-- Review fixes for tracking: each block failed (or crashed) before its fix.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mlops;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+INSERT INTO mlops.experiments (name) VALUES ('fixes');
+CREATE FUNCTION pg_temp.new_run(rid uuid) RETURNS uuid LANGUAGE sql AS $$
+INSERT INTO mlops.runs (id, experiment_id, name)
+SELECT rid, e.id, 'r' || right(rid::text, 2) FROM mlops.experiments e WHERE e.name = 'fixes' RETURNING id $$;
+CREATE FUNCTION pg_temp.points(r uuid) RETURNS text LANGUAGE sql AS $$
+SELECT format('metrics=%s latest=%s status=%s',
+    (SELECT count(*) FROM mlops.metrics WHERE run_id = r),
+    (SELECT count(*) FROM mlops.latest_metrics WHERE run_id = r),
+    (SELECT status FROM mlops.runs WHERE id = r)) $$;
+
+-- 3. a data-modifying CTE ends the run while this transaction has it cached as open
+\set r '00000000-0000-0000-0000-0000000000f1'
+SELECT pg_temp.new_run(:'r') IS NOT NULL AS started;
+BEGIN;
+SELECT mlops.log_metric(:'r', 'loss', 1);
+WITH u AS (UPDATE mlops.runs SET status = 'FINISHED' WHERE id = :'r' RETURNING id)
+SELECT mlops.log_metric(id, 'loss', 2, 1) FROM u;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT pg_temp.points(:'r') AS after_cte_log_metric;
+BEGIN;
+SELECT mlops.log_metric(:'r', 'loss', 1);
+WITH u AS (UPDATE mlops.runs SET status = 'FINISHED' WHERE id = :'r' RETURNING id)
+INSERT INTO mlops.metrics (run_id, key, value) SELECT id, 'x', 1 FROM u;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT pg_temp.points(:'r') AS after_cte_insert;
+BEGIN;
+SELECT mlops.log_metrics(:'r', '{"a": 1}');
+WITH u AS (UPDATE mlops.runs SET status = 'KILLED' WHERE id = :'r' RETURNING id)
+SELECT mlops.log_metrics(id, '{"a": 2}') FROM u;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+SELECT mlops.log_metric(:'r', 'loss', 1);
+WITH d AS (DELETE FROM mlops.runs WHERE id = :'r' RETURNING id)
+SELECT mlops.log_metric(:'r', 'loss', 2, 1) FROM (SELECT count(*) FROM d) c;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT pg_temp.points(:'r') AS untouched;
