@@ -535,6 +535,7 @@ parse_comparison(Parser *p)
 	Field		f = parse_field(p);
 	Token		op = p->tok;
 	const char *opsql;
+	bool		nan_guard;
 	Oid			type;
 	int			k;
 
@@ -551,6 +552,9 @@ parse_comparison(Parser *p)
 		return;
 	}
 	opsql = comparator_sql(p, &f, &op);
+	/* NaN satisfies no ordered comparison (PostgreSQL sorts it above +Infinity) */
+	nan_guard = f.kind == F_METRIC && op.kind == T_OP &&
+		(op.text[0] == '<' || op.text[0] == '>') && strcmp(op.text, "<>") != 0;
 	next_token(p);
 	if (p->tok.kind == T_END)
 		syntax_error(p, p->tok.pos, "expected a value");
@@ -559,6 +563,8 @@ parse_comparison(Parser *p)
 	p->params->types[k - 1] = type;
 	next_token(p);
 	append_condition_open(p, &f);
+	if (nan_guard)
+		appendStringInfoString(p->sql, "OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8 AND x.value ");
 	appendStringInfo(p->sql, "%s $%d)", opsql, k);
 }
 
@@ -665,6 +671,19 @@ search_translate_order(const char *order_by, StringInfo sql, SearchParams *param
 		}
 		if (f.kind == F_ATTR)
 			appendStringInfoString(sql, f.attr->column);
+		else if (f.kind == F_METRIC)
+		{
+			int			k = add_param(params, TEXTOID, CStringGetTextDatum(f.key));
+
+			/* NaN after every number in both directions, missing values last */
+			appendStringInfo(sql,
+							 "(SELECT x.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 "
+							 "FROM mlops.latest_metrics x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+							 "AND x.key OPERATOR(pg_catalog.=) $%d) ASC NULLS LAST, "
+							 "(SELECT x.value FROM mlops.latest_metrics x "
+							 "WHERE x.run_id OPERATOR(pg_catalog.=) r.id AND x.key OPERATOR(pg_catalog.=) $%d)",
+							 k, k);
+		}
 		else
 			appendStringInfo(sql,
 							 "(SELECT x.value FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
