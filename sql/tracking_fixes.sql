@@ -43,3 +43,22 @@ SELECT mlops.log_metric(:'r', 'loss', 2, 1) FROM (SELECT count(*) FROM d) c;
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 SELECT pg_temp.points(:'r') AS untouched;
+
+-- 6. an over-long multibyte key is clipped on a character boundary in the detail
+CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE st text; msg text; det text;
+BEGIN
+    EXECUTE sql;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+    RETURN st || ': ' || msg || CASE WHEN det <> '' THEN ' (' || det || ')' ELSE '' END;
+END $$;
+SELECT pg_temp.try(format($$SELECT mlops.log_metric(%L, %L, 1)$$, :'r', 'a' || repeat('é', 300)));
+SELECT pg_temp.try(format($$SELECT mlops.log_param(%L, %L, 'v')$$, :'r', 'a' || repeat('é', 300)));
+-- 6. log_metric keeps latest_metrics at the newest point whatever the order
+SELECT mlops.log_metric(:'r', 'acc', 0.5, 5), mlops.log_metric(:'r', 'acc', 0.3, 3);
+SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'acc';
+SELECT mlops.log_metric(:'r', 'acc', 0.7, 7);
+SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'acc';
+SELECT pg_temp.points(:'r') AS after_ordering;

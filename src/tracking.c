@@ -274,7 +274,9 @@ mlops_check_key(const char *what, text *key)
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("%s key is too long (%d characters, at most %d)",
 						what, nchars, MLOPS_KEY_MAX),
-				 errdetail("The key starts with \"%.40s\".", text_to_cstring(key))));
+				 errdetail("The key starts with \"%.*s\".",
+						   pg_mbcliplen(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), 40),
+						   VARDATA_ANY(key))));
 }
 
 /* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
@@ -744,7 +746,8 @@ metric_insert_direct(LatestEntry *e, text *key)
 /*
  * Lock the open run and move its latest_metrics row forward in one statement
  * (SPI connected, as the owner); raises for an unknown or ended run.
- * Returns whether the key already had a row (then the UPDATE did the work).
+ * Returns whether the UPDATE moved an existing row forward (otherwise the
+ * caller upserts, which also leaves a newer row alone).
  */
 static bool
 lock_run_and_move_latest(LatestEntry *e)
@@ -762,8 +765,7 @@ lock_run_and_move_latest(LatestEntry *e)
 					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
 					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
 					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-					 "SELECT EXISTS (SELECT FROM u) OR EXISTS (SELECT FROM mlops.latest_metrics lm "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2) FROM r",
+					 "SELECT EXISTS (SELECT FROM u) FROM r",
 					 5, argtypes);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "run lock failed");
@@ -811,7 +813,7 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 		SPI_connect();
 		exists = lock_run_and_move_latest(&one);
 		metric_insert_direct(&one, key);
-		if (!exists)			/* the first point of a key (or a concurrent first) */
+		if (!exists)			/* first point of a key, an older point, or a race */
 			latest_insert_or_update(&one);
 		run_cache_set(&one.k.run);
 		SPI_finish();
