@@ -62,3 +62,25 @@ SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'acc'
 SELECT mlops.log_metric(:'r', 'acc', 0.7, 7);
 SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'acc';
 SELECT pg_temp.points(:'r') AS after_ordering;
+
+-- 5. log_metric takes the SQL path when mlops.metrics was altered
+-- (value = value would not do: NaN = NaN is true in PostgreSQL)
+ALTER TABLE mlops.metrics ADD CONSTRAINT no_nan CHECK (value <> 'NaN'::float8) NOT VALID;
+SELECT split_part(pg_temp.try(format($$SELECT mlops.log_metric(%L, 'x', 'NaN')$$, :'r')), ' (Failing row', 1) AS refused;
+SELECT pg_temp.points(:'r') AS nan_refused;
+SELECT mlops.log_metric(:'r', 'x', 1, 1);
+SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'x';
+ALTER TABLE mlops.metrics DROP CONSTRAINT no_nan;
+SELECT pg_temp.try(format($$SELECT mlops.log_metric(%L, 'x', 'NaN', 2)$$, :'r'));
+SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'x';
+CREATE TABLE public.tracking_fixes_seen (key text, value float8);
+CREATE FUNCTION public.tracking_fixes_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.tracking_fixes_seen VALUES (NEW.key, NEW.value); RETURN NEW; END $$;
+CREATE TRIGGER zz_seen AFTER INSERT ON mlops.metrics FOR EACH ROW EXECUTE FUNCTION public.tracking_fixes_seen();
+SELECT mlops.log_metric(:'r', 'y', 3, 1), mlops.log_metric(:'r', 'y', 4, 2);
+SELECT * FROM public.tracking_fixes_seen ORDER BY value;
+SELECT step, value FROM mlops.latest_metrics WHERE run_id = :'r' AND key = 'y';
+DROP TRIGGER zz_seen ON mlops.metrics;
+DROP FUNCTION public.tracking_fixes_seen();
+DROP TABLE public.tracking_fixes_seen;
+SELECT pg_temp.points(:'r') AS after_sql_path;

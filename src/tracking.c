@@ -48,6 +48,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/acl.h"
 #include "utils/syscache.h"
@@ -81,6 +82,7 @@ static SPIPlanPtr plan_latest_update = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays = NULL;
 static SPIPlanPtr plan_metric_insert_locking = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
+static SPIPlanPtr plan_metric_insert_sql = NULL;
 
 /* Prepare a query once per backend and keep the plan. Call inside SPI. */
 static SPIPlanPtr
@@ -743,6 +745,118 @@ metric_insert_direct(LatestEntry *e, text *key)
 	table_close(rel, NoLock);
 }
 
+/* Whether a trigger on metrics is one of the extension's own (or internal, e.g. the foreign key's). */
+static bool
+own_metrics_trigger(Trigger *t)
+{
+	static const char *const own[] = {"metrics_10_guard", "metrics_20_no_update",
+	"metrics_30_latest", "metrics_40_deleted"};
+	int			i;
+
+	if (t->tgisinternal)
+		return true;
+	for (i = 0; i < lengthof(own); i++)
+		if (strcmp(t->tgname, own[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a column of metrics exists with the given type. */
+static bool
+column_has_type(TupleDesc desc, const char *name, Oid type)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0)
+			return a->atttypid == type && !a->attgenerated;
+	}
+	return false;
+}
+
+/*
+ * Whether mlops.metrics is still exactly as the extension created it, so the
+ * direct heap insert does what ExecInsert would: a plain table, no row-level
+ * security on metrics or runs, only the extension's CHECK constraint and
+ * triggers, the expected column types and no deferrable index.
+ */
+static pg_noinline bool
+metrics_fastpath_ok(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleConstr *constr = desc->constr;
+	HeapTuple	tp;
+	bool		runs_rls;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i,
+				live = 0;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity)
+		return false;
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("runs")));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	runs_rls = ((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+	ReleaseSysCache(tp);
+	if (runs_rls)
+		return false;
+	if (constr && (constr->num_check > 1 ||
+				   (constr->num_check == 1 && strcmp(constr->check[0].ccname, "metrics_key_length") != 0)))
+		return false;
+	if (rel->trigdesc)
+		for (i = 0; i < rel->trigdesc->numtriggers; i++)
+			if (!own_metrics_trigger(&rel->trigdesc->triggers[i]))
+				return false;
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	if (live != 6 || !column_has_type(desc, "id", INT8OID) || !column_has_type(desc, "run_id", UUIDOID) ||
+		!column_has_type(desc, "key", TEXTOID) || !column_has_type(desc, "step", INT8OID) ||
+		!column_has_type(desc, "ts", TIMESTAMPTZOID) || !column_has_type(desc, "value", FLOAT8OID))
+		return false;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		bool		immediate;
+
+		if (!HeapTupleIsValid(it))
+			return false;
+		immediate = ((Form_pg_index) GETSTRUCT(it))->indimmediate;
+		ReleaseSysCache(it);
+		if (!immediate)
+			return false;
+	}
+	list_free(indexes);
+	return true;
+}
+
+/*
+ * The slow path of log_metric when metrics was altered: one prepared INSERT
+ * as the caller (constraints, triggers, policies apply), locking the run.
+ */
+static void
+metric_insert_sql(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
+	SPI_connect();
+	plan = keep_plan(&plan_metric_insert_sql,
+					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
+					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+					 "SELECT r.id, $2, $3, $4, $5 FROM r",
+					 5, argtypes);
+	execute_metric_insert(plan, values, NULL, &e->k.run, 1);
+	SPI_finish();
+}
+
 /*
  * Lock the open run and move its latest_metrics row forward in one statement
  * (SPI connected, as the owner); raises for an unknown or ended run.
@@ -802,6 +916,17 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	one.step = PG_GETARG_INT64(3);
 	one.ts = PG_GETARG_TIMESTAMPTZ(4);
 	one.value = PG_GETARG_FLOAT8(2);
+	{
+		Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+		bool		fast = metrics_fastpath_ok(rel);
+
+		table_close(rel, NoLock);
+		if (!fast)
+		{
+			metric_insert_sql(&one);
+			PG_RETURN_VOID();
+		}
+	}
 
 	/* as the tables' owner: writers cannot write latest_metrics themselves */
 	GetUserIdAndSecContext(&save_uid, &save_ctx);
