@@ -152,3 +152,20 @@ SELECT pg_temp.try($$SELECT mlops.search_runs('search', '', 'metrics.acc DESC,')
 SELECT pg_temp.try($$SELECT mlops.search_runs('nope')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', '', 'start_time', 0)$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', '', 'start_time', -5)$$);
+-- review fix: nesting is capped (positioned 42601) and deep input cannot overflow the stack
+SELECT pg_temp.try($$SELECT mlops._search_runs_sql(repeat('(', 1000000))$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 1000000))$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 101) || 'params.lr = ''0.1''' || repeat(')', 101))$$);
+SELECT pg_temp.s(repeat('(', 100) || 'params.lr = ''0.1''' || repeat(')', 100)) AS hundred_levels;
+SELECT coalesce(array_to_string(proacl, ',') ~ '(^|,)=X', true) AS public_can_execute
+  FROM pg_proc WHERE oid = 'mlops._search_runs_sql(text, text)'::regprocedure;
+-- review fix: an OR branch cannot escape the experiment restriction
+SELECT pg_temp.s('params.lr = ''0.1'' OR attributes.run_name = ''elsewhere''') AS or_stays_in_experiment;
+SELECT name FROM mlops.search_runs('search', 'attributes.run_name = ''nothing'' OR attributes.run_name = ''elsewhere''');
+SELECT count(*) AS elsewhere_exists FROM mlops.search_runs('other', 'attributes.run_name = ''nothing'' OR attributes.run_name = ''elsewhere''');
+-- review fix: NaN (run3's loss) satisfies no ordered comparison and sorts after every number
+SELECT pg_temp.s('metrics.loss > 0.2') AS gt, pg_temp.s('metrics.loss >= 0.5') AS ge,
+       pg_temp.s('metrics.loss < 1') AS lt, pg_temp.s('metrics.loss <= 0.1') AS le;
+SELECT pg_temp.s('metrics.loss != 0.5') AS ne_keeps_nan, pg_temp.s('metrics.loss = NaN') AS eq_nan;
+SELECT pg_temp.s('', 'metrics.loss DESC') AS desc_nan_then_missing_last,
+       pg_temp.s('', 'metrics.loss ASC') AS asc_nan_then_missing_last;

@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -97,7 +98,11 @@ typedef struct Parser
 	Token		tok;			/* current token */
 	StringInfo	sql;
 	SearchParams *params;
+	int			depth;			/* open parentheses around the current token */
 } Parser;
+
+/* Deepest parenthesis nesting a filter may use. */
+#define MAX_FILTER_DEPTH 100
 
 /* Raise a syntax error at a byte offset, with a caret under the input. */
 static void
@@ -530,6 +535,7 @@ parse_comparison(Parser *p)
 	Field		f = parse_field(p);
 	Token		op = p->tok;
 	const char *opsql;
+	bool		nan_guard;
 	Oid			type;
 	int			k;
 
@@ -546,6 +552,9 @@ parse_comparison(Parser *p)
 		return;
 	}
 	opsql = comparator_sql(p, &f, &op);
+	/* NaN satisfies no ordered comparison (PostgreSQL sorts it above +Infinity) */
+	nan_guard = f.kind == F_METRIC && op.kind == T_OP &&
+		(op.text[0] == '<' || op.text[0] == '>') && strcmp(op.text, "<>") != 0;
 	next_token(p);
 	if (p->tok.kind == T_END)
 		syntax_error(p, p->tok.pos, "expected a value");
@@ -554,6 +563,8 @@ parse_comparison(Parser *p)
 	p->params->types[k - 1] = type;
 	next_token(p);
 	append_condition_open(p, &f);
+	if (nan_guard)
+		appendStringInfoString(p->sql, "OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8 AND x.value ");
 	appendStringInfo(p->sql, "%s $%d)", opsql, k);
 }
 
@@ -567,9 +578,13 @@ parse_primary(Parser *p)
 	{
 		int			open = p->tok.pos;
 
+		check_stack_depth();
+		if (++p->depth > MAX_FILTER_DEPTH)
+			syntax_error(p, open, psprintf("filter nesting exceeds %d levels", MAX_FILTER_DEPTH));
 		next_token(p);
 		appendStringInfoChar(p->sql, '(');
 		parse_or(p);
+		p->depth--;
 		if (p->tok.kind != T_RPAREN)
 			syntax_error(p, p->tok.kind == T_END ? open : p->tok.pos,
 						 p->tok.kind == T_END ? "unbalanced parenthesis" : "expected )");
@@ -599,6 +614,7 @@ parse_and(Parser *p)
 static void
 parse_or(Parser *p)
 {
+	check_stack_depth();
 	appendStringInfoChar(p->sql, '(');
 	parse_and(p);
 	while (at_keyword(p, "OR"))
@@ -619,6 +635,7 @@ parser_init(Parser *p, const char *input, const char *what, StringInfo sql, Sear
 	p->off = 0;
 	p->sql = sql;
 	p->params = params;
+	p->depth = 0;
 	next_token(p);
 }
 
@@ -654,6 +671,19 @@ search_translate_order(const char *order_by, StringInfo sql, SearchParams *param
 		}
 		if (f.kind == F_ATTR)
 			appendStringInfoString(sql, f.attr->column);
+		else if (f.kind == F_METRIC)
+		{
+			int			k = add_param(params, TEXTOID, CStringGetTextDatum(f.key));
+
+			/* NaN after every number in both directions, missing values last */
+			appendStringInfo(sql,
+							 "(SELECT x.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 "
+							 "FROM mlops.latest_metrics x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+							 "AND x.key OPERATOR(pg_catalog.=) $%d) ASC NULLS LAST, "
+							 "(SELECT x.value FROM mlops.latest_metrics x "
+							 "WHERE x.run_id OPERATOR(pg_catalog.=) r.id AND x.key OPERATOR(pg_catalog.=) $%d)",
+							 k, k);
+		}
 		else
 			appendStringInfo(sql,
 							 "(SELECT x.value FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
@@ -729,8 +759,10 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 		appendStringInfoString(&sql, "true");
 	if (!blank_arg(fcinfo, 1))
 	{
-		appendStringInfoString(&sql, " AND ");
+		/* parenthesised, so an OR cannot escape the experiment restriction */
+		appendStringInfoString(&sql, " AND (");
 		search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(1)), &sql, &params);
+		appendStringInfoChar(&sql, ')');
 	}
 	appendStringInfoString(&sql, " ORDER BY ");
 	search_translate_order(blank_arg(fcinfo, 2) ? "start_time DESC" :

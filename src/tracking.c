@@ -48,6 +48,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/acl.h"
 #include "utils/syscache.h"
@@ -81,6 +82,7 @@ static SPIPlanPtr plan_latest_update = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays = NULL;
 static SPIPlanPtr plan_metric_insert_locking = NULL;
 static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
+static SPIPlanPtr plan_metric_insert_sql = NULL;
 
 /* Prepare a query once per backend and keep the plan. Call inside SPI. */
 static SPIPlanPtr
@@ -138,6 +140,8 @@ run_cache_hit(pg_uuid_t *run)
 		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
 }
 
+static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok);
+
 /* Remember that this run is locked and open for the current subtransaction. */
 static void
 run_cache_set(pg_uuid_t *run)
@@ -156,13 +160,32 @@ run_cache_set(pg_uuid_t *run)
 static bool
 check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
 {
+	if (run_cache_hit(run))
+		return true;
+	return check_run_open_uncached(run, what, missing_ok);
+}
+
+/*
+ * A statement that should have locked the open run found none: check the run
+ * without trusting the cache and raise its error (unknown or ended run).
+ */
+static void
+refuse_unlocked_run(pg_uuid_t *run, const char *what)
+{
+	run_cache.valid = false;
+	check_run_open_uncached(run, what, false);
+	elog(ERROR, "run %s is open but was not locked", uuid_str(run));
+}
+
+/* check_run_open without the cache: always queries (and locks) the run. */
+static bool
+check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
+{
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		values[1];
 	char	   *status;
 	SPIPlanPtr	plan;
 
-	if (run_cache_hit(run))
-		return true;
 	plan = keep_plan(&plan_run_lock,
 					 "SELECT r.status FROM mlops.runs r "
 					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
@@ -253,7 +276,9 @@ mlops_check_key(const char *what, text *key)
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("%s key is too long (%d characters, at most %d)",
 						what, nchars, MLOPS_KEY_MAX),
-				 errdetail("The key starts with \"%.40s\".", text_to_cstring(key))));
+				 errdetail("The key starts with \"%.*s\".",
+						   pg_mbcliplen(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), 40),
+						   VARDATA_ANY(key))));
 }
 
 /* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
@@ -311,14 +336,23 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_run_cache_reset);
 
-/* AFTER row trigger on runs: a changed run must be checked again. */
+/*
+ * BEFORE row trigger on runs: a run about to change must be checked again.
+ * BEFORE, so that later parts of the same statement (a data-modifying CTE)
+ * no longer trust the cache.
+ */
 Datum
 mlops_run_cache_reset(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "mlops._run_cache_reset() must be called as a trigger");
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "mlops._run_cache_reset() must be a BEFORE ... FOR EACH ROW trigger");
 	run_cache.valid = false;
-	return PointerGetDatum(NULL);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(td->tg_newtuple);
+	return PointerGetDatum(td->tg_trigtuple);
 }
 
 /* Hash key of the latest-value fold: (run, metric key). */
@@ -628,7 +662,10 @@ execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid
 	PG_END_TRY();
 	n = (int64) SPI_processed;
 	if (n < expected || expected == 0)
-		check_run_open(run, "metrics", false);
+	{
+		run_cache.valid = false;
+		check_run_open_uncached(run, "metrics", false);
+	}
 	run_cache_set(run);
 	return n;
 }
@@ -708,10 +745,123 @@ metric_insert_direct(LatestEntry *e, text *key)
 	table_close(rel, NoLock);
 }
 
+/* Whether a trigger on metrics is one of the extension's own (or internal, e.g. the foreign key's). */
+static bool
+own_metrics_trigger(Trigger *t)
+{
+	static const char *const own[] = {"metrics_10_guard", "metrics_20_no_update",
+	"metrics_30_latest", "metrics_40_deleted"};
+	int			i;
+
+	if (t->tgisinternal)
+		return true;
+	for (i = 0; i < lengthof(own); i++)
+		if (strcmp(t->tgname, own[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a column of metrics exists with the given type. */
+static bool
+column_has_type(TupleDesc desc, const char *name, Oid type)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0)
+			return a->atttypid == type && !a->attgenerated;
+	}
+	return false;
+}
+
+/*
+ * Whether mlops.metrics is still exactly as the extension created it, so the
+ * direct heap insert does what ExecInsert would: a plain table, no row-level
+ * security on metrics or runs, only the extension's CHECK constraint and
+ * triggers, the expected column types and no deferrable index.
+ */
+static pg_noinline bool
+metrics_fastpath_ok(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleConstr *constr = desc->constr;
+	HeapTuple	tp;
+	bool		runs_rls;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i,
+				live = 0;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity)
+		return false;
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("runs")));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	runs_rls = ((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+	ReleaseSysCache(tp);
+	if (runs_rls)
+		return false;
+	if (constr && (constr->num_check > 1 ||
+				   (constr->num_check == 1 && strcmp(constr->check[0].ccname, "metrics_key_length") != 0)))
+		return false;
+	if (rel->trigdesc)
+		for (i = 0; i < rel->trigdesc->numtriggers; i++)
+			if (!own_metrics_trigger(&rel->trigdesc->triggers[i]))
+				return false;
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	if (live != 6 || !column_has_type(desc, "id", INT8OID) || !column_has_type(desc, "run_id", UUIDOID) ||
+		!column_has_type(desc, "key", TEXTOID) || !column_has_type(desc, "step", INT8OID) ||
+		!column_has_type(desc, "ts", TIMESTAMPTZOID) || !column_has_type(desc, "value", FLOAT8OID))
+		return false;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		bool		immediate;
+
+		if (!HeapTupleIsValid(it))
+			return false;
+		immediate = ((Form_pg_index) GETSTRUCT(it))->indimmediate;
+		ReleaseSysCache(it);
+		if (!immediate)
+			return false;
+	}
+	list_free(indexes);
+	return true;
+}
+
+/*
+ * The slow path of log_metric when metrics was altered: one prepared INSERT
+ * as the caller (constraints, triggers, policies apply), locking the run.
+ */
+static void
+metric_insert_sql(LatestEntry *e)
+{
+	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[5];
+	SPIPlanPtr	plan;
+
+	latest_values(e, values);
+	SPI_connect();
+	plan = keep_plan(&plan_metric_insert_sql,
+					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
+					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+					 "SELECT r.id, $2, $3, $4, $5 FROM r",
+					 5, argtypes);
+	execute_metric_insert(plan, values, NULL, &e->k.run, 1);
+	SPI_finish();
+}
+
 /*
  * Lock the open run and move its latest_metrics row forward in one statement
  * (SPI connected, as the owner); raises for an unknown or ended run.
- * Returns whether the key already had a row (then the UPDATE did the work).
+ * Returns whether the UPDATE moved an existing row forward (otherwise the
+ * caller upserts, which also leaves a newer row alone).
  */
 static bool
 lock_run_and_move_latest(LatestEntry *e)
@@ -729,13 +879,12 @@ lock_run_and_move_latest(LatestEntry *e)
 					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
 					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
 					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-					 "SELECT EXISTS (SELECT FROM u) OR EXISTS (SELECT FROM mlops.latest_metrics lm "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2) FROM r",
+					 "SELECT EXISTS (SELECT FROM u) FROM r",
 					 5, argtypes);
 	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "run lock failed");
 	if (SPI_processed == 0)
-		check_run_open(&e->k.run, "metrics", false);
+		refuse_unlocked_run(&e->k.run, "metrics");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -767,6 +916,17 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	one.step = PG_GETARG_INT64(3);
 	one.ts = PG_GETARG_TIMESTAMPTZ(4);
 	one.value = PG_GETARG_FLOAT8(2);
+	{
+		Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+		bool		fast = metrics_fastpath_ok(rel);
+
+		table_close(rel, NoLock);
+		if (!fast)
+		{
+			metric_insert_sql(&one);
+			PG_RETURN_VOID();
+		}
+	}
 
 	/* as the tables' owner: writers cannot write latest_metrics themselves */
 	GetUserIdAndSecContext(&save_uid, &save_ctx);
@@ -778,7 +938,7 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 		SPI_connect();
 		exists = lock_run_and_move_latest(&one);
 		metric_insert_direct(&one, key);
-		if (!exists)			/* the first point of a key (or a concurrent first) */
+		if (!exists)			/* first point of a key, an older point, or a race */
 			latest_insert_or_update(&one);
 		run_cache_set(&one.k.run);
 		SPI_finish();

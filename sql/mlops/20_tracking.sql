@@ -141,7 +141,8 @@ SELECT pg_catalog.pg_extension_config_dump('mlops.artifacts_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.run_inputs_id_seq', '');
 
 -- Writers write through the functions or directly; latest_metrics is written
--- only by the (SECURITY DEFINER) trigger on mlops.metrics, metrics are append-only.
+-- only by the trigger on mlops.metrics (not SECURITY DEFINER: the C code switches
+-- to the tables' owner around its own statements), metrics are append-only.
 INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.experiments'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.runs'),

@@ -143,7 +143,7 @@ COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run status, end_ti
 
 CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();
-CREATE TRIGGER runs_90_cache_reset AFTER UPDATE OR DELETE ON mlops.runs
+CREATE TRIGGER runs_00_cache_reset BEFORE UPDATE OR DELETE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._run_cache_reset();
 
 -- Params: immutable once set; the same value again is a no-op.
@@ -269,7 +269,7 @@ COMMENT ON TRIGGER experiments_10_created_by ON mlops.experiments IS 'created_by
 COMMENT ON TRIGGER artifacts_20_created_by ON mlops.artifacts IS 'created_by = session_user whatever the client sends';
 COMMENT ON TRIGGER run_inputs_20_created_by ON mlops.run_inputs IS 'created_by = session_user whatever the client sends';
 COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'validation rules of this table';
-COMMENT ON TRIGGER runs_90_cache_reset ON mlops.runs IS 'forget the backend-local open-run check when a run changes';
+COMMENT ON TRIGGER runs_00_cache_reset ON mlops.runs IS 'forget the backend-local open-run check before a run changes (BEFORE, so the rest of the statement checks the run again)';
 COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
 COMMENT ON TRIGGER metrics_20_no_update ON mlops.metrics IS 'metrics are append-only';
 COMMENT ON TRIGGER metrics_30_latest ON mlops.metrics IS 'fold new points into latest_metrics';

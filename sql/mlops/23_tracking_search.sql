@@ -12,3 +12,6 @@ COMMENT ON FUNCTION mlops.search_runs(text, text, text, integer) IS
 CREATE FUNCTION mlops._search_runs_sql(filter text, order_by text DEFAULT 'start_time DESC') RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_search_runs_sql' LANGUAGE C STABLE;
 COMMENT ON FUNCTION mlops._search_runs_sql(text, text) IS 'internal: the WHERE/ORDER BY text search_runs generates for a filter (values appear as $n parameters)';
+REVOKE ALL ON FUNCTION mlops._search_runs_sql(text, text) FROM PUBLIC;
+INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops._search_runs_sql(text, text)');
