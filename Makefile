@@ -2,7 +2,8 @@
 EXTENSION   = mlops
 EXTVERSION  = 0.1.0
 MODULE_big  = mlops
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# Sources live in a folder per concern (src/<concern>/*.c, src/drift/core/*.c).
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c)))
 PGFILEDESC  = "mlops - MLOps platform in PostgreSQL"
 
 # The install script is concatenated from sql/mlops/*.sql (sorted by name).
@@ -10,8 +11,11 @@ SQL_SOURCES = $(sort $(wildcard sql/mlops/*.sql))
 DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard sql/$(EXTENSION)--*--*.sql)
 
-PG_CPPFLAGS = -Isrc -DMLOPS_VERSION=\"$(EXTVERSION)\"
-PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+PG_CPPFLAGS = -Isrc -DMLOPS_VERSION=\"$(EXTVERSION)\" \
+              '-DPGDLLEXPORT=__attribute__((visibility("default")))'
+# Hidden visibility: only fmgr entry points, the module magic and _PG_init
+# (declared PGDLLEXPORT, see src/compat.h) are exported from mlops.so.
+PG_CFLAGS   = -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -Wno-sign-compare -Wmissing-prototypes $(if $(WERROR),-Werror)
 SHLIB_LINK  = -lcurl -ljansson
 

@@ -12,7 +12,8 @@
 
 #include "utils/guc.h"
 
-#include "mlops.h"
+#include "compat.h"
+#include "guc.h"
 
 char	   *mlops_database = NULL;
 int			mlops_naptime_ms = 1000;
@@ -72,5 +73,5 @@ mlops_guc_init(void)
 {
 	define_worker_gucs();
 	define_webhook_gucs();
-	MarkGUCPrefixReserved("mlops");
+	mlops_reserve_guc_prefix("mlops");
 }

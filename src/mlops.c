@@ -10,14 +10,13 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "mlops.h"
+#include "compat.h"
+#include "guc.h"
 
 PG_MODULE_MAGIC;
 
 /* True when the library was loaded through shared_preload_libraries. */
 bool		mlops_preloaded = false;
-
-void		_PG_init(void);
 
 /* Module initialisation: record how we were loaded, define settings. */
 void

@@ -1,7 +1,7 @@
 /*
  * fuzz_sketch.c: libFuzzer harness for the sketch types' parsers, built from
- * the same C source as the extension (src/drift_hist_core.c and
- * src/drift_qsketch_core.c need no backend). FUZZ_TARGET picks the entry:
+ * the same C source as the extension (src/drift/core/hist_core.c and
+ * src/drift/core/qsketch_core.c need no backend). FUZZ_TARGET picks the entry:
  *   1 histogram wire format (histogram_recv), 2 histogram text (histogram_in),
  *   3 qsketch wire format (qsketch_recv),     4 qsketch text (qsketch_in).
  * Whatever a reader accepts must also survive every operation the backend
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drift_hist_core.h"
-#include "drift_qsketch_core.h"
+#include "drift/core/hist_core.h"
+#include "drift/core/qsketch_core.h"
 
 #ifndef FUZZ_TARGET
 #error "define FUZZ_TARGET (1..4)"

@@ -18,7 +18,7 @@ for target in hist_bin hist_text qs_bin qs_text; do
     bin=$WORK/fuzz_$target
     "$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -DFUZZ_TARGET=$n -I"$SRC_DIR/src" "$SRC_DIR/test/fuzz/fuzz_sketch.c" \
-        "$SRC_DIR/src/drift_hist_core.c" "$SRC_DIR/src/drift_qsketch_core.c" -lm -o "$bin"
+        "$SRC_DIR/src/drift/core/hist_core.c" "$SRC_DIR/src/drift/core/qsketch_core.c" -lm -o "$bin"
     mkdir -p "$WORK/corpus_$target"
     echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
     if ! "$bin" "$WORK/corpus_$target" "$SRC_DIR/test/fuzz/corpus/$target" \

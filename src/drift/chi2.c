@@ -8,7 +8,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "drift.h"
+#include "drift/drift.h"
 
 #define CHI2_EPS 1e-16
 #define CHI2_MAXIT 100000

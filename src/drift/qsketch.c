@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -22,8 +24,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "drift.h"
-#include "drift_qsketch_core.h"
+#include "drift/drift.h"
+#include "drift/core/qsketch_core.h"
 
 /* Per-query confidence of rank_error(): 99%. */
 #define QS_RANK_DELTA 0.01

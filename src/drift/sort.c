@@ -10,7 +10,7 @@
 
 #include <math.h>
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /* Below this many values an insertion sort beats the radix passes. */
 #define DRIFT_SMALL_SORT 64

@@ -5,6 +5,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "common/hashfn.h"
@@ -14,7 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "drift.h"
+#include "drift/drift.h"
 
 #define DIST_DEFAULT_BINS 10
 

@@ -7,7 +7,7 @@
 #ifndef MLOPS_DRIFT_QSKETCH_CORE_H
 #define MLOPS_DRIFT_QSKETCH_CORE_H
 
-#include "drift_hist_core.h"
+#include "drift/core/hist_core.h"
 
 #define QS_DEFAULT_K 512
 #define QS_MIN_K 16

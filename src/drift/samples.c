@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -16,7 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /* "MDS1": first word of a serialized state. */
 #define DRIFT_SAMPLES_MAGIC 0x3153444D

@@ -46,7 +46,7 @@
  *   f64 var, f64 wsum, u64 rng, u32 size[nlevels], f64 items (level 0 first,
  *   each level sorted ascending)
  */
-#include "drift_qsketch_core.h"
+#include "drift/core/qsketch_core.h"
 
 #include <math.h>
 #include <string.h>

@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -16,7 +18,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /* A drift_result row; statistic and pvalue NULL when one side is empty. */
 Datum

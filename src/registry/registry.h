@@ -5,7 +5,6 @@
 #ifndef MLOPS_REGISTRY_H
 #define MLOPS_REGISTRY_H
 
-#include "postgres.h"
 
 #include "commands/trigger.h"
 #include "lib/stringinfo.h"

@@ -7,12 +7,14 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "fmgr.h"
 #include "utils/array.h"
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /* Default number of bins (deciles) when the aggregate is called without bins. */
 #define PSI_DEFAULT_BINS 10

@@ -22,6 +22,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -56,7 +58,7 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
-#include "tracking.h"
+#include "tracking/tracking.h"
 
 /* The run most recently checked and locked by this backend, and when. */
 typedef struct RunCheckCache

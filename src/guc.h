@@ -1,10 +1,9 @@
 /*
- * mlops.h: declarations shared across the mlops module.
+ * guc.h: the mlops.* settings (guc.c) and how the library was loaded (mlops.c).
  */
-#ifndef MLOPS_H
-#define MLOPS_H
+#ifndef MLOPS_GUC_H
+#define MLOPS_GUC_H
 
-#include "postgres.h"
 
 /* guc.c */
 extern char *mlops_database;
@@ -19,4 +18,4 @@ extern void mlops_guc_init(void);
 /* mlops.c */
 extern bool mlops_preloaded;
 
-#endif							/* MLOPS_H */
+#endif							/* MLOPS_GUC_H */

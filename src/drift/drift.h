@@ -4,7 +4,6 @@
 #ifndef MLOPS_DRIFT_H
 #define MLOPS_DRIFT_H
 
-#include "postgres.h"
 
 /* Share below which (and replacement for) an empty bin, as in Evidently. */
 #define DRIFT_EMPTY_SHARE 1e-4

@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /*
  * Turn bin counts into shares. An empty bin gets DRIFT_EMPTY_SHARE, or

@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <ctype.h>
 
 #include "access/htup_details.h"
@@ -44,7 +46,7 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
-#include "registry.h"
+#include "registry/registry.h"
 
 /* Longest model name, in characters (also a CHECK on mlops.models). */
 #define REGISTRY_MODEL_NAME_MAX 200

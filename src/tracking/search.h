@@ -4,7 +4,6 @@
 #ifndef MLOPS_SEARCH_H
 #define MLOPS_SEARCH_H
 
-#include "postgres.h"
 #include "lib/stringinfo.h"
 
 /* Query parameters collected while translating a filter. */

@@ -9,7 +9,7 @@
  * Text format (valid JSON, since edges are finite):
  *   {"edges": [10, 20], "counts": [3, 5, 1], "nan": 0}
  */
-#include "drift_hist_core.h"
+#include "drift/core/hist_core.h"
 
 #include <errno.h>
 #include <math.h>

@@ -18,7 +18,7 @@
 
 #include "miscadmin.h"
 
-#include "drift.h"
+#include "drift/drift.h"
 
 /* Largest sample SciPy's method='auto' still treats exactly. */
 #define KS_MAX_EXACT_N 10000

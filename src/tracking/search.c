@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -33,7 +35,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "search.h"
+#include "tracking/search.h"
 
 typedef enum TokKind
 {

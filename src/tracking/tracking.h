@@ -5,7 +5,6 @@
 #ifndef MLOPS_TRACKING_H
 #define MLOPS_TRACKING_H
 
-#include "postgres.h"
 
 /* Limits (characters), mirrored by named CHECK constraints in 20_tracking.sql. */
 #define MLOPS_KEY_MAX		250

@@ -7,6 +7,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -17,8 +19,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "drift.h"
-#include "drift_hist_core.h"
+#include "drift/drift.h"
+#include "drift/core/hist_core.h"
 
 /* Backend allocator for the core: palloc in the current memory context. */
 void *
