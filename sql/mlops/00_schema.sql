@@ -20,7 +20,7 @@ REVOKE ALL ON SCHEMA mlops FROM PUBLIC;
 
 CREATE FUNCTION mlops.version() RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_version'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.version() IS 'version of the loaded mlops C library';
 
 CREATE FUNCTION mlops.is_preloaded() RETURNS boolean

@@ -58,9 +58,9 @@ my $plain = PostgreSQL::Test::Cluster->new('plain');
 $plain->init;
 $plain->start;
 $plain->safe_psql('postgres', 'CREATE EXTENSION mlops');
-is($plain->safe_psql('postgres', 'SELECT mlops.version()'), '0.1.0', 'SQL functions work without preload');
+is($plain->safe_psql('postgres', 'SELECT mlops.version()'), '0.2.0', 'SQL functions work without preload');
 is($plain->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 'f', 'is_preloaded() is false');
-is($plain->safe_psql('postgres', 'SELECT mlops.version(); SHOW mlops.naptime;'), "0.1.0\n1s",
+is($plain->safe_psql('postgres', 'SELECT mlops.version(); SHOW mlops.naptime;'), "0.2.0\n1s",
 	'settings exist once the library is loaded');
 like($plain->safe_psql('postgres', "SELECT DISTINCT status FROM mlops.settings"),
 	qr/^inactive: the scheduler needs shared_preload_libraries/, 'the settings view says the worker settings are inactive');
