@@ -46,6 +46,9 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) sql/mlops/MANIFEST Makefile
 	   printf '%s\n' '\echo Use "CREATE EXTENSION mlops" to load this file. \quit'; \
 	   for f in $(SQL_SOURCES); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
 
+# The library's version string comes from this file.
+src/mlops.o: Makefile
+
 .SECONDEXPANSION:
 $(UPGRADE_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) Makefile
 	@{ printf '%s\n' "-- mlops $*: generated from sql/upgrade/$*/; do not edit"; \
