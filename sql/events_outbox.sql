@@ -113,3 +113,6 @@ VALUES ('StageChanged', 'x', '{}', 'x', now());
 
 -- clean up
 DROP ROLE regress_ev_writer, regress_ev_admin, regress_ev_reader, regress_ev_outsider;
+SET client_min_messages = warning;
+DROP EXTENSION mlops CASCADE;  -- install.sql, next in order, starts without it
+RESET client_min_messages;
