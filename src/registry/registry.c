@@ -27,7 +27,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -46,6 +45,7 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "events/events.h"
 #include "registry/registry.h"
 
 /* Longest model name, in characters (also a CHECK on mlops.models). */
@@ -237,12 +237,12 @@ json_open(void)
 	return b;
 }
 
-/* Queue NOTIFY mlops_registry with a JSON payload (sent at commit). */
+/* Emit a registry event (outbox row now, NOTIFY mlops_registry at commit) with a JSON payload. */
 static void
-registry_notify(StringInfo payload)
+registry_notify(const char *event, const char *entity, StringInfo payload)
 {
 	appendStringInfoChar(payload, '}');
-	Async_Notify("mlops_registry", payload->data);
+	(void) mlops_emit(event, entity, payload->data);
 }
 
 /* ------------------------------------------------------------ tuples */
@@ -1118,13 +1118,12 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	audit_append(c, "stage.change", version_entity(&vi), d);
 
 	n = json_open();
-	json_kv_str(n, "event", "stage.changed");
 	json_kv_str(n, "model", vi.model);
 	json_kv_int(n, "version", vi.version);
 	json_kv_str(n, "from", from);
 	json_kv_str(n, "to", to);
 	json_kv_str(n, "actor", c->session_name);
-	registry_notify(n);
+	registry_notify("stage.changed", version_entity(&vi), n);
 	return edit_apply(c, &e, newtup, desc);
 }
 
@@ -1475,7 +1474,6 @@ alias_event(RegCtx *c, const char *action, const VersionInfo *vi, const char *al
 	if (previous)
 		json_kv_int(d, "previous_version", previous);
 	audit_append(c, action, psprintf("model:%s#%s", vi->model, alias), d);
-	json_kv_str(n, "event", "alias.changed");
 	json_kv_str(n, "model", vi->model);
 	json_kv_str(n, "alias", alias);
 	if (version)
@@ -1485,7 +1483,7 @@ alias_event(RegCtx *c, const char *action, const VersionInfo *vi, const char *al
 	if (previous)
 		json_kv_int(n, "previous_version", previous);
 	json_kv_str(n, "actor", c->session_name);
-	registry_notify(n);
+	registry_notify("alias.changed", psprintf("model:%s#%s", vi->model, alias), n);
 }
 
 /* Time of an alias change: now(), but never before the alias's latest assignment. */
