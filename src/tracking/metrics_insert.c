@@ -24,6 +24,13 @@
  * and unconditional), columns other than the six it fills (their defaults),
  * an id without its identity sequence, replica session_replication_role.
  * Our own triggers are recognised by the C function they call, not by name.
+ *
+ * One check is proven instead of run: the RI check of the extension's own
+ * foreign key metrics(run_id) -> runs(id). log_metric has just locked that
+ * run row FOR SHARE in this transaction (stronger than the FOR KEY SHARE the
+ * check takes), so the check cannot fail. The trigger is skipped only when
+ * its pg_constraint row is exactly that key (same columns, uuid equality,
+ * not deferrable); any foreign key an admin adds fires as in an INSERT.
  */
 #include "postgres.h"
 
@@ -32,6 +39,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
@@ -42,7 +50,9 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "access/sysattr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -262,15 +272,91 @@ fill_metric_slot(TupleTableSlot *slot, Relation rel, AttrNumber *attnums, const 
 	ExecStoreVirtualTuple(slot);
 }
 
+/* Whether a constraint array column holds exactly one element equal to want. */
+static bool
+single_element_is(HeapTuple tp, AttrNumber col, bool is_oid, Datum want)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(CONSTROID, tp, col, &isnull);
+	ArrayType  *a;
+
+	if (isnull)
+		return false;
+	a = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != 1 || ARR_HASNULL(a))
+		return false;
+	if (is_oid)
+		return get_opcode(((Oid *) ARR_DATA_PTR(a))[0]) == DatumGetObjectId(want);
+	return ((int16 *) ARR_DATA_PTR(a))[0] == DatumGetInt16(want);
+}
+
+/*
+ * Whether t is the insert check trigger of the extension's own foreign key
+ * metrics(run_id) -> runs(id): not deferrable, uuid equality (file comment).
+ */
+static bool
+own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oid runs_relid)
+{
+	HeapTuple	tp;
+	Form_pg_constraint con;
+	bool		own;
+
+	if (!t->tgisinternal || t->tgfoid != F_RI_FKEY_CHECK_INS || !OidIsValid(t->tgconstraint))
+		return false;
+	tp = SearchSysCache1(CONSTROID, ObjectIdGetDatum(t->tgconstraint));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	con = (Form_pg_constraint) GETSTRUCT(tp);
+	own = con->contype == CONSTRAINT_FOREIGN && !con->condeferrable &&
+		con->conrelid == RelationGetRelid(rel) && con->confrelid == runs_relid &&
+		single_element_is(tp, Anum_pg_constraint_conkey, false, Int16GetDatum(run_attnum)) &&
+		single_element_is(tp, Anum_pg_constraint_confkey, false,
+						  Int16GetDatum(get_attnum(runs_relid, "id"))) &&
+		single_element_is(tp, Anum_pg_constraint_conpfeqop, true, ObjectIdGetDatum(F_UUID_EQ));
+	ReleaseSysCache(tp);
+	return own;
+}
+
+/*
+ * Drop the own foreign key's check from the result relation's copy of the
+ * trigger list (the lock log_metric holds proves it); every other trigger stays.
+ */
+static void
+skip_own_run_fk_check(ResultRelInfo *rri, AttrNumber run_attnum, Oid runs_relid)
+{
+	TriggerDesc *td = rri->ri_TrigDesc;
+	bool		after_row = false;
+	int			i,
+				n = 0;
+
+	if (td == NULL)
+		return;
+	for (i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (own_run_fk_check(t, rri->ri_RelationDesc, run_attnum, runs_relid))
+			continue;
+		if (TRIGGER_TYPE_MATCHES(t->tgtype, TRIGGER_TYPE_ROW, TRIGGER_TYPE_AFTER, TRIGGER_TYPE_INSERT))
+			after_row = true;
+		if (n != i)
+			td->triggers[n] = *t;
+		n++;
+	}
+	td->numtriggers = n;
+	td->trig_insert_after_row = after_row;
+}
+
 /*
  * Insert one point through the simple path, as the current user. The caller
  * checked mlops_metrics_insert_simple_ok() on rel (opened RowExclusiveLock)
  * and the privilege. BEFORE ROW triggers, constraints, indexes and AFTER
  * ROW triggers (foreign keys) run as in an INSERT; statement triggers do not
- * (the caller does the latest-value trigger's work).
+ * (the caller does the latest-value trigger's work). The caller holds the
+ * run (mlops.runs row, runs_relid) locked FOR SHARE.
  */
 void
-mlops_metrics_insert_simple(Relation rel, const MetricPoint *p)
+mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p)
 {
 	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
 	EState	   *estate = CreateExecutorState();
@@ -281,6 +367,7 @@ mlops_metrics_insert_simple(Relation rel, const MetricPoint *p)
 		elog(ERROR, "mlops.metrics changed under log_metric");
 	ExecInitRangeTable(estate, list_make1(metrics_insert_rte(rel, attnums)));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	skip_own_run_fk_check(rri, attnums[1], runs_relid);
 	/* as logical replication's apply: lets ExecGetTriggerResultRel find it */
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);

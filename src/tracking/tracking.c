@@ -806,7 +806,7 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.step = one->step;
 	p.ts = one->ts;
 	p.value = one->value;
-	mlops_metrics_insert_simple(rel, &p);
+	mlops_metrics_insert_simple(rel, tracking_relid("runs"), &p);
 	if (!st.moved)
 		as_tracking_owner(log_metric_upsert_step, &st);
 	run_cache_set(&one->k.run);

@@ -29,6 +29,6 @@ typedef struct MetricPoint
 /* metrics_insert.c: log_metric's executor-sound insert without a planner. */
 extern bool mlops_metrics_insert_simple_ok(Relation rel, bool runs_rls);
 extern void mlops_metrics_check_insert_privilege(Relation rel);
-extern void mlops_metrics_insert_simple(Relation rel, const MetricPoint *p);
+extern void mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p);
 
 #endif							/* MLOPS_TRACKING_H */
