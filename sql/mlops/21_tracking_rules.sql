@@ -146,14 +146,18 @@ CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
 CREATE TRIGGER runs_00_cache_reset BEFORE UPDATE OR DELETE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._run_cache_reset();
 
+-- The value of a run's param or NULL, found by a probe of the unique
+-- (run_id, key) index (src/tracking/params.c): the params rule runs once per
+-- inserted row, and a cached plan could pick another index and make a bulk
+-- INSERT quadratic. Checks the caller's SELECT privilege on mlops.params.
+CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
+
 -- Params: immutable once set; the same value again is a no-op.
--- enable_seqscan = off: the lookup below is planned once per session and the
--- plan is cached; planned while params is (nearly) empty, a sequential scan
--- would be kept for a bulk INSERT of 500k rows and make it quadratic.
 CREATE FUNCTION mlops._params_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    SET enable_seqscan = off
 AS $fn$
 DECLARE
     old_value text;
@@ -171,9 +175,8 @@ BEGIN
         END IF;
         old_value := OLD.value;
     ELSE
-        SELECT p.value INTO old_value FROM mlops.params p
-         WHERE p.run_id OPERATOR(pg_catalog.=) NEW.run_id AND p.key OPERATOR(pg_catalog.=) NEW.key;
-        IF FOUND AND old_value OPERATOR(pg_catalog.=) NEW.value THEN
+        old_value := mlops._param_value(NEW.run_id, NEW.key);
+        IF old_value OPERATOR(pg_catalog.=) NEW.value THEN
             RETURN NULL;                -- already set to this value
         END IF;
     END IF;
