@@ -1,15 +1,23 @@
 # mlops: PGXS build. See README.md for the targets.
 EXTENSION   = mlops
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 MODULE_big  = mlops
 # Sources live in a folder per concern (src/<concern>/*.c, src/drift/core/*.c).
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c)))
 PGFILEDESC  = "mlops - MLOps platform in PostgreSQL"
 
-# The install script is concatenated from sql/mlops/*.sql (sorted by name).
-SQL_SOURCES = $(sort $(wildcard sql/mlops/*.sql))
-DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# The install script is concatenated from the fragments sql/mlops/MANIFEST
+# lists, in its order; an upgrade script sql/mlops--A--B.sql from the files in
+# sql/upgrade/A--B/ (sorted by name). Released install scripts
+# (sql/mlops--0.1.0.sql) are frozen files in the tree.
+SQL_SOURCES = $(addprefix sql/mlops/,$(shell grep -v '^\#' sql/mlops/MANIFEST))
+ifneq ($(filter-out $(SQL_SOURCES),$(wildcard sql/mlops/*.sql)),)
+$(error sql/mlops/MANIFEST does not list $(filter-out $(SQL_SOURCES),$(wildcard sql/mlops/*.sql)))
+endif
+UPGRADES    = $(notdir $(wildcard sql/upgrade/*--*))
+UPGRADE_built = $(patsubst %,sql/$(EXTENSION)--%.sql,$(UPGRADES))
+DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_built)
+DATA        = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 PG_CPPFLAGS = -Isrc -DMLOPS_VERSION=\"$(EXTVERSION)\" \
               '-DPGDLLEXPORT=__attribute__((visibility("default")))'
@@ -33,10 +41,19 @@ EXTRA_CLEAN = $(DATA_built) results output_iso regression.diffs regression.out \
 
 all: $(DATA_built)
 
-$(DATA_built): $(SQL_SOURCES) Makefile
-	@{ printf '%s\n' "-- mlops $(EXTVERSION): generated from sql/mlops/*.sql; do not edit"; \
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) sql/mlops/MANIFEST Makefile
+	@{ printf '%s\n' "-- mlops $(EXTVERSION): generated from sql/mlops/MANIFEST; do not edit"; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION mlops" to load this file. \quit'; \
 	   for f in $(SQL_SOURCES); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
+
+# The library's version string comes from this file.
+src/mlops.o: Makefile
+
+.SECONDEXPANSION:
+$(UPGRADE_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) Makefile
+	@{ printf '%s\n' "-- mlops $*: generated from sql/upgrade/$*/; do not edit"; \
+	   printf '%s\n' '\echo Use "ALTER EXTENSION mlops UPDATE" to load this file. \quit'; \
+	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -11,6 +11,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "common/spi_owner.h"
 #include "guc.h"
 
 PG_MODULE_MAGIC;
@@ -18,7 +19,7 @@ PG_MODULE_MAGIC;
 /* True when the library was loaded through shared_preload_libraries. */
 bool		mlops_preloaded = false;
 
-/* Module initialisation: record how we were loaded, define settings. */
+/* Module initialisation: record how we were loaded, define settings, install the owner layer's hooks. */
 void
 _PG_init(void)
 {
@@ -26,6 +27,7 @@ _PG_init(void)
 		return;
 	mlops_preloaded = process_shared_preload_libraries_in_progress;
 	mlops_guc_init();
+	mlops_owner_init();
 }
 
 PG_FUNCTION_INFO_V1(mlops_version);

@@ -20,26 +20,26 @@ REVOKE ALL ON SCHEMA mlops FROM PUBLIC;
 
 CREATE FUNCTION mlops.version() RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_version'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.version() IS 'version of the loaded mlops C library';
 
 CREATE FUNCTION mlops.is_preloaded() RETURNS boolean
     AS 'MODULE_PATHNAME', 'mlops_is_preloaded'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries (needed by the scheduler)';
+COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
 
--- Every mlops.* setting, and whether it has any effect in this server.
+-- Every mlops.* setting, and whether anything in this server reads it. The
+-- settings are defined for the background scheduler (monitors, retraining,
+-- webhooks), which this version does not include yet: none is read today.
 CREATE VIEW mlops.settings AS
 SELECT s.name,
        s.setting,
        s.unit,
        s.context,
        s.short_desc AS description,
-       CASE WHEN mlops.is_preloaded() THEN 'active'
-            ELSE 'inactive: the scheduler needs shared_preload_libraries = ''mlops'''
-       END AS status
+       'unused: read by the background scheduler, which this version of mlops does not include'::text AS status
   FROM pg_catalog.pg_settings s
  WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'
    -- evaluated before the scan: loads the library, so its settings exist
    AND mlops.is_preloaded() IS NOT NULL;
-COMMENT ON VIEW mlops.settings IS 'the mlops.* server settings; status says whether the scheduler that reads them can run';
+COMMENT ON VIEW mlops.settings IS 'the mlops.* server settings; status says whether anything in this version reads them';

@@ -19,8 +19,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE dst');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('dst'), $dump ],
 	'pg_restore into a new database succeeds');
 is($node->safe_psql('dst', "SELECT extversion FROM pg_extension WHERE extname = 'mlops'"),
-	'0.1.0', 'the extension is restored');
-is($node->safe_psql('dst', 'SELECT mlops.version()'), '0.1.0', 'its functions work');
+	'0.2.0', 'the extension is restored');
+is($node->safe_psql('dst', 'SELECT mlops.version()'), '0.2.0', 'its functions work');
 is($node->safe_psql('dst', "SELECT has_schema_privilege('mlops_reader', 'mlops', 'USAGE')"),
 	't', 'role grants are in place after the restore');
 is($node->safe_psql('dst', 'SELECT count(*) FROM mlops.role_grants'),
@@ -33,7 +33,7 @@ $node->command_ok([ 'pg_dump', '-d', $node->connstr('src'), '-f', $sql ], 'plain
 $node->safe_psql('postgres', 'CREATE DATABASE dst2');
 $node->command_ok([ 'psql', '-X', '-v', 'ON_ERROR_STOP=1', '-q', '-d', $node->connstr('dst2'), '-f', $sql ],
 	'the plain dump replays without errors');
-is($node->safe_psql('dst2', 'SELECT mlops.version()'), '0.1.0', 'the extension works after the replay');
+is($node->safe_psql('dst2', 'SELECT mlops.version()'), '0.2.0', 'the extension works after the replay');
 $node->stop;
 
 done_testing();

@@ -1,0 +1,18 @@
+-- mlops 0.1.0 -> 0.2.0: module functions.
+-- The C library's version can change without a new catalog: not IMMUTABLE.
+ALTER FUNCTION mlops.version() STABLE;
+COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
+
+-- No component of this version reads the settings: the view says so.
+CREATE OR REPLACE VIEW mlops.settings AS
+SELECT s.name,
+       s.setting,
+       s.unit,
+       s.context,
+       s.short_desc AS description,
+       'unused: read by the background scheduler, which this version of mlops does not include'::text AS status
+  FROM pg_catalog.pg_settings s
+ WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'
+   -- evaluated before the scan: loads the library, so its settings exist
+   AND mlops.is_preloaded() IS NOT NULL;
+COMMENT ON VIEW mlops.settings IS 'the mlops.* server settings; status says whether anything in this version reads them';

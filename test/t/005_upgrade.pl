@@ -1,0 +1,123 @@
+# The upgrade path: a 0.1.0 database holding real data (test/upgrade/
+# data-0.1.0.sql, made by fill-0.1.0.sql on 0.1.0) is updated with
+# ALTER EXTENSION mlops UPDATE. Its catalog must then equal a fresh install
+# of the current version (every object, column, constraint, index, trigger,
+# function, grant and comment: test/upgrade/catalog.sql), and the data must
+# still obey the rules: the audit chain verifies, governance and numbering
+# carry on, params stay immutable, ended runs stay closed.
+use strict;
+use warnings;
+use File::Basename qw(dirname);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $dir = dirname(__FILE__) . '/../upgrade';
+my $node = PostgreSQL::Test::Cluster->new('upgrade');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'mlops'\n");
+$node->start;
+
+my $current = $node->safe_psql('postgres',
+	"SELECT default_version FROM pg_available_extensions WHERE name = 'mlops'");
+isnt($current, '0.1.0', "the current version ($current) is newer than 0.1.0");
+
+# --- 0.1.0 with the data a 0.1.0 installation wrote
+$node->safe_psql('postgres', 'CREATE DATABASE upgraded');
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('upgraded', q{
+CREATE EXTENSION mlops VERSION '0.1.0';
+SELECT mlops.create_roles();
+CREATE ROLE upg_writer LOGIN IN ROLE mlops_writer;
+CREATE ROLE upg_approver1 LOGIN IN ROLE mlops_approver;
+CREATE ROLE upg_approver2 LOGIN IN ROLE mlops_approver;
+CREATE ROLE upg_admin LOGIN IN ROLE mlops_admin;
+});
+my ($ret, $out, $err) = $node->psql('upgraded', undef,
+	extra_params => [ '-v', 'ON_ERROR_STOP=1', '-f', "$dir/data-0.1.0.sql" ]);
+is($ret, 0, 'the 0.1.0 data loads into a 0.1.0 catalog') or diag($err);
+is($node->safe_psql('upgraded', 'SELECT mlops.verify_audit_chain() IS NULL'), 't',
+	'the 0.1.0 audit chain verifies before the update');
+
+($ret, $out, $err) = $node->psql('upgraded', 'ALTER EXTENSION mlops UPDATE');
+is($ret, 0, 'ALTER EXTENSION mlops UPDATE succeeds') or diag($err);
+is($node->safe_psql('upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'mlops'"),
+	$current, "the extension is at $current");
+
+# --- the catalogs are equal
+$node->safe_psql('fresh', 'CREATE EXTENSION mlops');
+my $query = slurp_file("$dir/catalog.sql");
+my @up = split /\n/, $node->safe_psql('upgraded', $query);
+my @fr = split /\n/, $node->safe_psql('fresh', $query);
+cmp_ok(scalar(@fr), '>', 300, 'the catalog description has a line per property');
+my %in_up = map { $_ => 1 } @up;
+my %in_fr = map { $_ => 1 } @fr;
+my @missing = grep { !$in_up{$_} } @fr;
+my @extra = grep { !$in_fr{$_} } @up;
+is(scalar(@missing), 0, 'everything a fresh install has, the upgraded catalog has')
+  or diag("only in a fresh install:\n  " . join("\n  ", @missing));
+is(scalar(@extra), 0, 'the upgraded catalog has nothing a fresh install lacks')
+  or diag("only after the upgrade:\n  " . join("\n  ", @extra));
+
+# rows the extension itself provides (stages, moves, role grants)
+for my $q (
+	'SELECT name, exclusive, builtin FROM mlops.stages WHERE builtin ORDER BY name',
+	'SELECT from_stage, to_stage FROM mlops.stage_transitions WHERE builtin ORDER BY 1, 2',
+	'SELECT role_name, privileges, object_kind, object_name FROM mlops.role_grants ORDER BY 1, 3, 4, 2')
+{
+	is($node->safe_psql('upgraded', $q), $node->safe_psql('fresh', $q), "same provided rows: $q");
+}
+
+# --- the data obeys the rules after the update
+sub as_user
+{
+	my ($user, $sql) = @_;
+	return $node->psql('upgraded', $sql, extra_params => [ '-U', $user, '-v', 'ON_ERROR_STOP=1' ]);
+}
+
+is($node->safe_psql('upgraded', 'SELECT mlops.verify_audit_chain() IS NULL'), 't',
+	'the audit chain verifies after the update');
+is($node->safe_psql('upgraded', "SELECT mlops.production_version('churn')"), '2',
+	'version 2 is in production');
+is($node->safe_psql('upgraded', 'SELECT count(*) FROM mlops.metrics'), '40', 'every metric point is kept');
+
+my $run = $node->safe_psql('upgraded', "SELECT id FROM mlops.runs WHERE name = 'lr-0.1'");
+my $open = $node->safe_psql('upgraded', "SELECT id FROM mlops.runs WHERE name = 'still-running'");
+($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_param('$open', 'k', '6')");
+like($err, qr/param "k"/, 'a param of an upgraded run stays immutable');
+($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_metric('$run', 'auc', 0.5)");
+like($err, qr/FINISHED|ended|not running/i, 'an ended run stays closed to metrics');
+($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_metric('$open', 'auc', 0.93, 1)");
+is($ret, 0, 'an open run takes metrics') or diag($err);
+is($node->safe_psql('upgraded',
+		"SELECT value FROM mlops.latest_metrics WHERE run_id = '$open' AND key = 'auc'"),
+	'0.93', 'latest_metrics follows');
+
+# governance carries on: the next version number, a refused self-approval,
+# a governed promotion that archives the previous holder
+($ret, $out, $err) = as_user('upg_writer', q{
+SELECT mlops.create_model_version('churn', id, 's3://bucket/new') FROM mlops.runs WHERE name = 'child'});
+is($ret, 0, 'a new version can be created') or diag($err);
+is($node->safe_psql('upgraded', "SELECT max(version) FROM mlops.model_versions"), '4',
+	'version numbering continues at 4');
+($ret, $out, $err) = as_user('upg_writer', q{SELECT mlops.transition('churn', 3, 'staging')});
+is($ret, 0, 'version 3 moves to staging') or diag($err);
+my $req = $node->safe_psql('upgraded', "SELECT mlops.request_transition('churn', 3, 'production')",
+	extra_params => [ '-U', 'upg_writer' ]);
+($ret, $out, $err) = as_user('upg_writer', q{SELECT mlops.transition('churn', 3, 'production')});
+isnt($ret, 0, 'promotion without approvals is refused');
+($ret, $out, $err) = as_user('upg_approver1', "SELECT mlops.approve($req)");
+is($ret, 0, 'first approval') or diag($err);
+($ret, $out, $err) = as_user('upg_approver2', "SELECT mlops.approve($req)");
+is($ret, 0, 'second approval') or diag($err);
+($ret, $out, $err) = as_user('upg_writer', q{SELECT mlops.transition('churn', 3, 'production')});
+is($ret, 0, 'the approved promotion succeeds') or diag($err);
+is($node->safe_psql('upgraded',
+		"SELECT string_agg(version || ':' || stage, ',' ORDER BY version) FROM mlops.model_versions"),
+	'1:archived,2:archived,3:production,4:none', 'the previous holder is archived, one version in production');
+is($node->safe_psql('upgraded', 'SELECT mlops.verify_audit_chain() IS NULL'), 't',
+	'the chain verifies after new registry writes');
+is($node->safe_psql('upgraded',
+		"SELECT mlops.model_version_by_alias('churn', 'challenger')"), '3', 'aliases survive');
+
+done_testing();
