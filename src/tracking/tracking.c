@@ -60,6 +60,7 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
 #include "tracking/tracking.h"
 
 /* The run most recently checked and locked by this backend, and when. */
@@ -73,29 +74,12 @@ typedef struct RunCheckCache
 
 static RunCheckCache run_cache;
 
-static SPIPlanPtr plan_run_lock = NULL;
-static SPIPlanPtr plan_latest_upsert = NULL;
-static SPIPlanPtr plan_latest_update = NULL;
-static SPIPlanPtr plan_metrics_insert_arrays = NULL;
-static SPIPlanPtr plan_metric_insert_locking = NULL;
-static SPIPlanPtr plan_metric_insert_sql = NULL;
-
-/* Prepare a query once per backend and keep the plan. Call inside SPI. */
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
+/*
+ * Plans of the fixed statements below are kept by common/spi_owner
+ * (mlops_owner_plan, keyed by statement text): those run as the owner go
+ * through mlops_owner_exec inside an owner scope, those run as the caller
+ * (the run lock of the guard, the fallback INSERTs) through SPI_execute_plan.
+ */
 
 /* Format a uuid for messages. */
 static char *
@@ -180,10 +164,9 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 	char	   *status;
 	SPIPlanPtr	plan;
 
-	plan = keep_plan(&plan_run_lock,
-					 "SELECT r.status FROM mlops.runs r "
-					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
-					 1, argtypes);
+	plan = mlops_owner_plan("SELECT r.status FROM mlops.runs r "
+							"WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
+							1, argtypes);
 	values[0] = UUIDPGetDatum(run);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "run lock query failed");
@@ -205,27 +188,6 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 				 errhint("An ended run is read-only; start a new run with mlops.start_run().")));
 	run_cache_set(run);
 	return true;
-}
-
-/* The oid of table mlops.<name>. */
-static Oid
-tracking_relid(const char *name)
-{
-	return get_relname_relid(name, get_namespace_oid("mlops", false));
-}
-
-/* The owner of the tracking tables (the extension's installer). */
-static Oid
-tracking_owner(void)
-{
-	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("latest_metrics")));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "table mlops.latest_metrics is missing");
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	return owner;
 }
 
 /* Whether a datum is a text whose character length exceeds max. */
@@ -455,18 +417,13 @@ latest_try_update(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_latest_update,
-					 "UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "latest_metrics update failed");
-	return SPI_processed > 0;
+	return mlops_owner_exec("UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+							"WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+							"AND ($3 OPERATOR(pg_catalog.>) lm.step "
+							"OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+							5, argtypes, values, NULL, false, 0) > 0;
 }
 
 /* Insert the key's row, or move it to this point if it is later (concurrency-safe). */
@@ -475,19 +432,15 @@ latest_insert_or_update(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_latest_upsert,
-					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
+	mlops_owner_exec("INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
 					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
 					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
 					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
 					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "latest_metrics upsert failed");
+					 5, argtypes, values, NULL, false, 0);
 }
 
 /*
@@ -502,28 +455,27 @@ latest_upsert(LatestEntry *e)
 }
 
 /*
- * Run fn(arg) inside SPI as the tables' owner (writers cannot write
- * latest_metrics themselves), restoring the caller's identity on error too.
+ * Run fn(arg) in an owner scope (common/spi_owner: SPI connected, the
+ * extension owner, restricted, search_path pinned): writers cannot write
+ * latest_metrics themselves.
  */
 static void
 as_tracking_owner(void (*fn) (void *), void *arg)
 {
-	Oid			save_uid;
-	int			save_ctx;
+	OwnerScope	scope;
 
-	GetUserIdAndSecContext(&save_uid, &save_ctx);
-	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
+	mlops_owner_begin(&scope);
 	PG_TRY();
 	{
-		SPI_connect();
 		fn(arg);
-		SPI_finish();
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		SetUserIdAndSecContext(save_uid, save_ctx);
+		mlops_owner_cleanup(&scope);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	mlops_owner_end(&scope);
 }
 
 /* A batch of folded points for latest_upsert_each. */
@@ -655,7 +607,7 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 static bool
 metrics_has_rules(void)
 {
-	Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+	Relation	rel = table_open(mlops_relid("metrics"), RowExclusiveLock);
 	bool		has = rel->rd_rules != NULL;
 
 	table_close(rel, NoLock);
@@ -673,7 +625,7 @@ metrics_has_rules(void)
  * raises its error.
  */
 static int64
-execute_metric_insert(SPIPlanPtr *slot, const char *sql, Oid *argtypes, Datum *values,
+execute_metric_insert(const char *sql, Oid *argtypes, Datum *values,
 					  const char *nulls, pg_uuid_t *run, int64 expected)
 {
 	int64		n;
@@ -682,7 +634,7 @@ execute_metric_insert(SPIPlanPtr *slot, const char *sql, Oid *argtypes, Datum *v
 	if (metrics_has_rules())
 		rc = SPI_execute_with_args(sql, 5, argtypes, values, nulls, false, 0);
 	else
-		rc = SPI_execute_plan(keep_plan(slot, sql, 5, argtypes), values, nulls, false, 0);
+		rc = SPI_execute_plan(mlops_owner_plan(sql, 5, argtypes), values, nulls, false, 0);
 	if (rc < 0)
 		elog(ERROR, "metric insert failed: %s", SPI_result_code_string(rc));
 	n = (int64) SPI_processed;
@@ -711,8 +663,7 @@ metric_insert_sql(LatestEntry *e)
 	latest_values(e, values);
 	SPI_connect();
 	check_run_open(&e->k.run, "metrics", false);
-	execute_metric_insert(&plan_metric_insert_sql,
-						  "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+	execute_metric_insert("INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
 						  "VALUES ($1, $2, $3, $4, $5)",
 						  argtypes, values, NULL, &e->k.run, 1);
 	SPI_finish();
@@ -729,22 +680,17 @@ lock_run_and_move_latest(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 	bool		isnull;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_metric_insert_locking,
-					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
-					 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
-					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-					 "SELECT EXISTS (SELECT FROM u) FROM r",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "run lock failed");
-	if (SPI_processed == 0)
+	if (mlops_owner_exec("WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
+						 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+						 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+						 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+						 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+						 "AND EXISTS (SELECT FROM r) RETURNING 1) "
+						 "SELECT EXISTS (SELECT FROM u) FROM r",
+						 5, argtypes, values, NULL, false, 0) == 0)
 		refuse_unlocked_run(&e->k.run, "metrics");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -776,7 +722,7 @@ log_metric_upsert_step(void *arg)
 static bool
 runs_have_rls(void)
 {
-	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("runs")));
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(mlops_relid("runs")));
 	bool		rls = true;
 
 	if (HeapTupleIsValid(tp))
@@ -806,7 +752,7 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.step = one->step;
 	p.ts = one->ts;
 	p.value = one->value;
-	mlops_metrics_insert_simple(rel, tracking_relid("runs"), &p);
+	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
 	if (!st.moved)
 		as_tracking_owner(log_metric_upsert_step, &st);
 	run_cache_set(&one->k.run);
@@ -841,7 +787,7 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 	one.step = PG_GETARG_INT64(3);
 	one.ts = PG_GETARG_TIMESTAMPTZ(4);
 	one.value = PG_GETARG_FLOAT8(2);
-	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
+	rel = table_open(mlops_relid("metrics"), RowExclusiveLock);
 	/* the caller's privilege first, as the INSERT's executor checks it first */
 	mlops_metrics_check_insert_privilege(rel);
 	if (!restoring() && mlops_metrics_insert_simple_ok(rel, runs_have_rls()))
@@ -919,8 +865,7 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	if (steps_null)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	n = execute_metric_insert(&plan_metrics_insert_arrays,
-							  "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+	n = execute_metric_insert("INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
 							  "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
 							  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
 							  argtypes, values, nulls, DatumGetUUIDP(run), nrows);
