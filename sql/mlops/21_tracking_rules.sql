@@ -154,7 +154,8 @@ CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
 
--- Params: immutable once set; the same value again is a no-op.
+-- Params: immutable once set; the same value again is a no-op; keys
+-- without control characters.
 CREATE FUNCTION mlops._params_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -166,6 +167,11 @@ BEGIN
         RETURN NEW;
     END IF;
     PERFORM mlops._check_text('param key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'param key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
     IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
         IF (NEW.run_id, NEW.key) IS DISTINCT FROM (OLD.run_id, OLD.key) THEN
@@ -191,7 +197,7 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops._params_rules() IS 'internal trigger: params are immutable once set';
 
--- Tags: keys and values within the limits.
+-- Tags: keys and values within the limits, keys without control characters.
 CREATE FUNCTION mlops._tags_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -201,6 +207,11 @@ BEGIN
         RETURN NEW;
     END IF;
     PERFORM mlops._check_text('tag key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'tag key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
     RETURN NEW;
 END

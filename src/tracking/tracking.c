@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/hsearch.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -203,7 +204,35 @@ text_too_long(text *t, int max, int *nchars)
 	return *nchars > max;
 }
 
-/* Refuse a NULL, empty or over-long key; "what" is e.g. "metric". */
+/*
+ * Refuse a key holding a control character (U+0001..U+001F, U+007F: a
+ * newline, a tab...), naming the key JSON-escaped. Bytes below 0x20 never
+ * occur inside a multibyte character, so a byte scan is exact.
+ */
+static void
+check_key_controls(const char *what, text *key)
+{
+	const char *s = VARDATA_ANY(key);
+	int			len = VARSIZE_ANY_EXHDR(key);
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
+		{
+			StringInfoData name;
+
+			initStringInfo(&name);
+			escape_json(&name, text_to_cstring(key));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s key %s contains a control character", what, name.data),
+					 errdetail("Character %d is U+%04X.", pg_mbstrlen_with_len(s, i) + 1,
+							   (unsigned char) s[i]),
+					 errhint("Keys may not contain control characters such as newlines or tabs.")));
+		}
+}
+
+/* Refuse a NULL, empty or over-long key, or one with control characters; "what" is e.g. "metric". */
 void
 mlops_check_key(const char *what, text *key)
 {
@@ -225,6 +254,29 @@ mlops_check_key(const char *what, text *key)
 				 errdetail("The key starts with \"%.*s\".",
 						   pg_mbcliplen(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), 40),
 						   VARDATA_ANY(key))));
+	check_key_controls(what, key);
+}
+
+/*
+ * A metric inserted without log_metric (a plain INSERT) gets the same key
+ * check from the guard; params and tags have theirs in their rules triggers.
+ */
+static void
+guard_metric_key(TriggerData *td, TupleDesc desc)
+{
+	int			attno;
+	bool		isnull;
+	Datum		d;
+
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
+		RelationGetRelid(td->tg_relation) != mlops_relid("metrics"))
+		return;
+	attno = SPI_fnumber(desc, "key");
+	if (attno <= 0)
+		return;
+	d = heap_getattr(td->tg_trigtuple, attno, desc, &isnull);
+	if (!isnull)
+		check_key_controls("metric", DatumGetTextPP(d));
 }
 
 /* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
@@ -264,6 +316,8 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		newrun = tuple_run(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
 						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
+	if (!restoring())
+		guard_metric_key(td, desc);
 	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)

@@ -18,6 +18,11 @@ BEGIN
         RETURN NEW;
     END IF;
     PERFORM mlops._check_text('param key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'param key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
     IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
         IF (NEW.run_id, NEW.key) IS DISTINCT FROM (OLD.run_id, OLD.key) THEN
@@ -42,3 +47,24 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION mlops._params_rules() IS 'internal trigger: params are immutable once set';
+
+-- Param and tag keys refuse control characters.
+CREATE OR REPLACE FUNCTION mlops._tags_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM mlops._check_text('tag key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'tag key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._tags_rules() IS 'internal trigger: tag key and value limits';
