@@ -28,7 +28,7 @@ CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
 COMMENT ON FUNCTION mlops._run_cache_reset() IS 'internal trigger: forget the backend''s cached open-run check when a run changes';
 
 -- Writers cannot write latest_metrics directly: the trigger writes it as the
--- tables' owner (src/tracking.c switches user around its own statements).
+-- tables' owner (src/tracking/tracking.c, through common/spi_owner).
 CREATE FUNCTION mlops._metrics_latest() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_metrics_latest' LANGUAGE C;
 REVOKE ALL ON FUNCTION mlops._metrics_latest() FROM PUBLIC;
