@@ -106,6 +106,29 @@ CREATE TRIGGER zz_stmt AFTER INSERT ON mlops.metrics FOR EACH STATEMENT EXECUTE 
 SELECT mlops.log_metric(:'r', 'seen_by_statement_trigger', 3);
 DROP TRIGGER zz_stmt ON mlops.metrics;
 SELECT * FROM public.trigger_log ORDER BY kind;
+-- a trigger that ends the run while a point is inserted: the next point of
+-- the same transaction is refused (the run's open check is not trusted
+-- across the INSERT), with log_metric and log_metrics alike
+CREATE FUNCTION public.metrics_end_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE mlops.runs SET status = 'FINISHED' WHERE id = NEW.run_id;
+    RETURN NULL;
+END $$;
+\set r2 '00000000-0000-0000-0000-0000000000e9'
+INSERT INTO mlops.runs (id, experiment_id, name)
+SELECT :'r2', e.id, 'ends' FROM mlops.experiments e WHERE e.name = 'executor';
+CREATE TRIGGER zz_end AFTER INSERT ON mlops.metrics FOR EACH ROW
+    WHEN (NEW.key = 'last') EXECUTE FUNCTION public.metrics_end_run();
+BEGIN;
+SELECT mlops.log_metrics(:'r2', '{"last": 1}');
+SELECT mlops.log_metrics(:'r2', '{"after": 1}');
+ROLLBACK;
+BEGIN;
+SELECT mlops.log_metric(:'r2', 'last', 1);
+SELECT mlops.log_metric(:'r2', 'after', 1);
+ROLLBACK;
+DROP TRIGGER zz_end ON mlops.metrics;
+DROP FUNCTION public.metrics_end_run();
 -- the extension's own latest-value trigger disabled: the INSERT leaves
 -- latest_metrics alone, and so does log_metric
 ALTER TABLE mlops.metrics DISABLE TRIGGER metrics_30_latest;

@@ -697,7 +697,7 @@ execute_metric_insert(const char *sql, Oid *argtypes, Datum *values,
 		run_cache.valid = false;
 		check_run_open_uncached(run, "metrics", false);
 	}
-	run_cache_set(run);
+	/* no run_cache_set here: a trigger of the INSERT may have changed the run */
 	return n;
 }
 
@@ -809,7 +809,6 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
 	if (!st.moved)
 		as_tracking_owner(log_metric_upsert_step, &st);
-	run_cache_set(&one->k.run);
 }
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
