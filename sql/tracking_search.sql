@@ -153,8 +153,8 @@ SELECT pg_temp.try($$SELECT mlops.search_runs('nope')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', '', 'start_time', 0)$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', '', 'start_time', -5)$$);
 -- review fix: nesting is capped (positioned 42601) and deep input cannot overflow the stack
-SELECT pg_temp.try($$SELECT mlops._search_runs_sql(repeat('(', 1000000))$$);
-SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 1000000))$$);
+SELECT pg_temp.try($$SELECT mlops._search_runs_sql(repeat('(', 65536))$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 65536))$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('search', repeat('(', 101) || 'params.lr = ''0.1''' || repeat(')', 101))$$);
 SELECT pg_temp.s(repeat('(', 100) || 'params.lr = ''0.1''' || repeat(')', 100)) AS hundred_levels;
 SELECT coalesce(array_to_string(proacl, ',') ~ '(^|,)=X', true) AS public_can_execute

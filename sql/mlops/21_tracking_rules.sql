@@ -28,7 +28,7 @@ CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
 COMMENT ON FUNCTION mlops._run_cache_reset() IS 'internal trigger: forget the backend''s cached open-run check when a run changes';
 
 -- Writers cannot write latest_metrics directly: the trigger writes it as the
--- tables' owner (src/tracking.c switches user around its own statements).
+-- tables' owner (src/tracking/tracking.c, through common/spi_owner).
 CREATE FUNCTION mlops._metrics_latest() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_metrics_latest' LANGUAGE C;
 REVOKE ALL ON FUNCTION mlops._metrics_latest() FROM PUBLIC;
@@ -89,6 +89,58 @@ CREATE TRIGGER artifacts_20_created_by BEFORE INSERT OR UPDATE ON mlops.artifact
 CREATE TRIGGER run_inputs_20_created_by BEFORE INSERT OR UPDATE ON mlops.run_inputs
     FOR EACH ROW EXECUTE FUNCTION mlops._stamp_created_by();
 
+-- Run parents form no cycle. The ancestors of the new parent are walked up
+-- (at most 10,000 of them); meeting the run itself is a cycle. A parent
+-- change (UPDATE) first takes a transaction advisory lock in a statement
+-- trigger, before any row is locked, so concurrent parent changes run one
+-- after another in a fixed lock order and each sees what the previous one
+-- committed; the walk also locks each ancestor FOR SHARE, so that under
+-- REPEATABLE READ a parent changed after the snapshot is a serialization
+-- failure instead of a cycle. An INSERT needs neither: no committed row can
+-- point at a run that does not exist yet.
+CREATE FUNCTION mlops._check_run_ancestry(run uuid, parent uuid, lock_rows boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur uuid := parent;
+    steps integer := 0;
+BEGIN
+    WHILE cur IS NOT NULL LOOP
+        IF cur OPERATOR(pg_catalog.=) run THEN
+            RAISE EXCEPTION 'run % cannot have parent %: the parent descends from it', run, parent
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Run parents form a tree; choose a parent outside this run''s descendants.';
+        END IF;
+        steps := steps OPERATOR(pg_catalog.+) 1;
+        IF steps OPERATOR(pg_catalog.>) 10000 THEN
+            RAISE EXCEPTION 'run % has more than 10000 ancestors', parent
+                USING ERRCODE = 'program_limit_exceeded';
+        END IF;
+        IF lock_rows THEN
+            SELECT r.parent_run_id INTO cur FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) cur FOR SHARE OF r;
+        ELSE
+            SELECT r.parent_run_id INTO cur FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) cur;
+        END IF;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._check_run_ancestry(uuid, uuid, boolean) IS 'internal: refuse a parent that descends from the run (a cycle of run parents)';
+
+-- Statement trigger: one parent change at a time (see above).
+CREATE FUNCTION mlops._runs_parent_lock() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT mlops._restoring() THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('mlops.run_parents'));
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._runs_parent_lock() IS 'internal trigger: serialize changes of run parents (transaction advisory lock)';
+
 -- Runs: status, end_time, created_by, and an ended run stays ended.
 CREATE FUNCTION mlops._runs_rules() RETURNS trigger
     LANGUAGE plpgsql
@@ -136,6 +188,10 @@ BEGIN
     IF NEW.parent_run_id OPERATOR(pg_catalog.=) NEW.id THEN
         RAISE EXCEPTION 'run % cannot be its own parent', NEW.id USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF NEW.parent_run_id IS NOT NULL AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+       OR NEW.parent_run_id IS DISTINCT FROM OLD.parent_run_id) THEN
+        PERFORM mlops._check_run_ancestry(NEW.id, NEW.parent_run_id, TG_OP OPERATOR(pg_catalog.=) 'UPDATE');
+    END IF;
     RETURN NEW;
 END
 $fn$;
@@ -145,15 +201,22 @@ CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();
 CREATE TRIGGER runs_00_cache_reset BEFORE UPDATE OR DELETE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._run_cache_reset();
+CREATE TRIGGER runs_05_parent_lock BEFORE UPDATE OF parent_run_id ON mlops.runs
+    FOR EACH STATEMENT EXECUTE FUNCTION mlops._runs_parent_lock();
 
--- Params: immutable once set; the same value again is a no-op.
--- enable_seqscan = off: the lookup below is planned once per session and the
--- plan is cached; planned while params is (nearly) empty, a sequential scan
--- would be kept for a bulk INSERT of 500k rows and make it quadratic.
+-- The value of a run's param or NULL, found by a probe of the unique
+-- (run_id, key) index (src/tracking/params.c): the params rule runs once per
+-- inserted row, and a cached plan could pick another index and make a bulk
+-- INSERT quadratic. Checks the caller's SELECT privilege on mlops.params.
+CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
+
+-- Params: immutable once set; the same value again is a no-op; keys
+-- without control characters.
 CREATE FUNCTION mlops._params_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    SET enable_seqscan = off
 AS $fn$
 DECLARE
     old_value text;
@@ -162,6 +225,11 @@ BEGIN
         RETURN NEW;
     END IF;
     PERFORM mlops._check_text('param key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'param key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
     IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
         IF (NEW.run_id, NEW.key) IS DISTINCT FROM (OLD.run_id, OLD.key) THEN
@@ -171,9 +239,8 @@ BEGIN
         END IF;
         old_value := OLD.value;
     ELSE
-        SELECT p.value INTO old_value FROM mlops.params p
-         WHERE p.run_id OPERATOR(pg_catalog.=) NEW.run_id AND p.key OPERATOR(pg_catalog.=) NEW.key;
-        IF FOUND AND old_value OPERATOR(pg_catalog.=) NEW.value THEN
+        old_value := mlops._param_value(NEW.run_id, NEW.key);
+        IF old_value OPERATOR(pg_catalog.=) NEW.value THEN
             RETURN NULL;                -- already set to this value
         END IF;
     END IF;
@@ -188,7 +255,7 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops._params_rules() IS 'internal trigger: params are immutable once set';
 
--- Tags: keys and values within the limits.
+-- Tags: keys and values within the limits, keys without control characters.
 CREATE FUNCTION mlops._tags_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -198,6 +265,11 @@ BEGIN
         RETURN NEW;
     END IF;
     PERFORM mlops._check_text('tag key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'tag key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
     RETURN NEW;
 END
@@ -270,6 +342,7 @@ COMMENT ON TRIGGER artifacts_20_created_by ON mlops.artifacts IS 'created_by = s
 COMMENT ON TRIGGER run_inputs_20_created_by ON mlops.run_inputs IS 'created_by = session_user whatever the client sends';
 COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'validation rules of this table';
 COMMENT ON TRIGGER runs_00_cache_reset ON mlops.runs IS 'forget the backend-local open-run check before a run changes (BEFORE, so the rest of the statement checks the run again)';
+COMMENT ON TRIGGER runs_05_parent_lock ON mlops.runs IS 'one change of run parents at a time, locked before any row (no cycle from concurrent changes)';
 COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
 COMMENT ON TRIGGER metrics_20_no_update ON mlops.metrics IS 'metrics are append-only';
 COMMENT ON TRIGGER metrics_30_latest ON mlops.metrics IS 'fold new points into latest_metrics';

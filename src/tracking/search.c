@@ -101,10 +101,21 @@ typedef struct Parser
 	StringInfo	sql;
 	SearchParams *params;
 	int			depth;			/* open parentheses around the current token */
+	int			terms;			/* comparisons parsed so far */
 } Parser;
 
 /* Deepest parenthesis nesting a filter may use. */
 #define MAX_FILTER_DEPTH 100
+
+/*
+ * Size limits of one search (each refused with SQLSTATE 54000 and the
+ * position where the limit is crossed), and of max_results (22023).
+ */
+#define MAX_FILTER_BYTES	65536	/* filter and order_by text */
+#define MAX_FILTER_TERMS	1000	/* comparisons in a filter */
+#define MAX_IN_ITEMS		1000	/* values in one IN list */
+#define MAX_ORDER_KEYS		10		/* order_by keys */
+#define MAX_RESULTS			50000
 
 /* Raise a syntax error at a byte offset, with a caret under the input. */
 static void
@@ -119,6 +130,33 @@ syntax_error(Parser *p, int byteoff, const char *msg)
 			 errmsg("syntax error in %s at position %d: %s", p->what, charpos, msg),
 			 *rest ? errdetail("At or near \"%.*s\".", pg_mbcliplen(rest, strlen(rest), 20), rest)
 			 : errdetail("At the end of the %s.", p->what)));
+}
+
+/*
+ * Raise "limit exceeded" (54000): subject (e.g. "filter") has more than
+ * limit items (e.g. "terms"); the first one too many is at byteoff.
+ */
+static void
+limit_error(Parser *p, int byteoff, const char *subject, const char *items, int limit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s has more than %d %s (at position %d of the %s)",
+					subject, limit, items, pg_mbstrlen_with_len(p->input, byteoff) + 1, p->what),
+			 errhint("Split the search into several calls, or filter on fewer values.")));
+}
+
+/* Refuse a filter or order_by longer than MAX_FILTER_BYTES (before parsing it). */
+static void
+check_input_length(const char *what, const char *input)
+{
+	size_t		len = strlen(input);
+
+	if (len > MAX_FILTER_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s is too long (%zu bytes, at most %d)", what, len, MAX_FILTER_BYTES),
+				 errhint("Split the search into several calls, or filter on fewer values.")));
 }
 
 /* Whether c may appear in an unquoted word (keys may contain dots and slashes). */
@@ -510,6 +548,8 @@ parse_in_list(Parser *p, Field *f, bool negated)
 	next_token(p);
 	for (;;)
 	{
+		if (n == MAX_IN_ITEMS)
+			limit_error(p, p->tok.pos, "IN list", "values", MAX_IN_ITEMS);
 		if (n == cap)
 			elems = repalloc(elems, sizeof(Datum) * (cap *= 2));
 		elems[n++] = literal_datum(p, f, &type);
@@ -534,12 +574,17 @@ parse_in_list(Parser *p, Field *f, bool negated)
 static void
 parse_comparison(Parser *p)
 {
-	Field		f = parse_field(p);
-	Token		op = p->tok;
+	Field		f;
+	Token		op;
 	const char *opsql;
 	bool		nan_guard;
 	Oid			type;
 	int			k;
+
+	if (++p->terms > MAX_FILTER_TERMS)
+		limit_error(p, p->tok.pos, "filter", "terms", MAX_FILTER_TERMS);
+	f = parse_field(p);
+	op = p->tok;
 
 	if (at_keyword(p, "IN") || at_keyword(p, "NOT"))
 	{
@@ -638,6 +683,8 @@ parser_init(Parser *p, const char *input, const char *what, StringInfo sql, Sear
 	p->sql = sql;
 	p->params = params;
 	p->depth = 0;
+	p->terms = 0;
+	check_input_length(what, input);
 	next_token(p);
 }
 
@@ -659,12 +706,17 @@ void
 search_translate_order(const char *order_by, StringInfo sql, SearchParams *params)
 {
 	Parser		p;
+	int			keys = 0;
 
 	parser_init(&p, order_by, "order_by", sql, params);
 	for (;;)
 	{
-		Field		f = parse_field(&p);
+		Field		f;
 		bool		desc = false;
+
+		if (++keys > MAX_ORDER_KEYS)
+			limit_error(&p, p.tok.pos, "order_by", "keys", MAX_ORDER_KEYS);
+		f = parse_field(&p);
 
 		if (at_keyword(&p, "DESC") || at_keyword(&p, "ASC"))
 		{
@@ -750,6 +802,11 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_results must be at least 1, not %lld", (long long) max_results)));
+	if (max_results > MAX_RESULTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_results must be at most %d, not %lld", MAX_RESULTS, (long long) max_results),
+				 errhint("Page through the runs with several searches (for example on start_time).")));
 	InitMaterializedSRF(fcinfo, 0);
 	initStringInfo(&sql);
 	SPI_connect();

@@ -11,14 +11,16 @@
  *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
  *    in (run, key) order so that concurrent batches cannot deadlock.
  *  - log_metric: after checking its arguments and the caller's INSERT
- *    privilege, one statement locks the open run and moves latest_metrics,
- *    then the point goes straight into the heap and indexes of
- *    mlops.metrics (no executor, no triggers: the lock is what the foreign
- *    key and the guard would check). Runs as the tables' owner, because
- *    writers cannot write latest_metrics themselves.
- *  - log_metrics (arrays and jsonb): argument checks, then one prepared
- *    INSERT ... SELECT FROM unnest() whose CTE locks the open run; the
- *    trigger above maintains latest_metrics. All or nothing.
+ *    privilege (table or columns, as the executor checks it), one statement
+ *    run as the tables' owner locks the open run and moves latest_metrics;
+ *    then the point goes through the executor's simple insert path as the
+ *    caller (metrics_insert.c: triggers, constraints, indexes, foreign keys
+ *    as in an INSERT). When mlops.metrics has what that path cannot honour
+ *    (rules, policies, user statement triggers...), a prepared plain INSERT
+ *    as the caller instead.
+ *  - log_metrics (arrays and jsonb): argument checks, the open run locked,
+ *    then one prepared INSERT ... SELECT FROM unnest(); the trigger above
+ *    maintains latest_metrics. All or nothing.
  */
 #include "postgres.h"
 
@@ -46,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/hsearch.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -58,6 +61,7 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
 #include "tracking/tracking.h"
 
 /* The run most recently checked and locked by this backend, and when. */
@@ -72,36 +76,11 @@ typedef struct RunCheckCache
 static RunCheckCache run_cache;
 
 /*
- * The run an INSERT issued by log_metric(s) locks itself (in a CTE that
- * selects the run FOR SHARE only while it is open); the guard trusts it for
- * the duration of that statement.
+ * Plans of the fixed statements below are kept by common/spi_owner
+ * (mlops_owner_plan, keyed by statement text): those run as the owner go
+ * through mlops_owner_exec inside an owner scope, those run as the caller
+ * (the run lock of the guard, the fallback INSERTs) through SPI_execute_plan.
  */
-static pg_uuid_t *fastpath_run = NULL;
-
-static SPIPlanPtr plan_run_lock = NULL;
-static SPIPlanPtr plan_latest_upsert = NULL;
-static SPIPlanPtr plan_latest_update = NULL;
-static SPIPlanPtr plan_metrics_insert_arrays = NULL;
-static SPIPlanPtr plan_metric_insert_locking = NULL;
-static SPIPlanPtr plan_metrics_insert_arrays_locking = NULL;
-static SPIPlanPtr plan_metric_insert_sql = NULL;
-
-/* Prepare a query once per backend and keep the plan. Call inside SPI. */
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
 
 /* Format a uuid for messages. */
 static char *
@@ -134,8 +113,6 @@ mlops_restoring(PG_FUNCTION_ARGS)
 static bool
 run_cache_hit(pg_uuid_t *run)
 {
-	if (fastpath_run && memcmp(fastpath_run->data, run->data, UUID_LEN) == 0)
-		return true;
 	return run_cache.valid &&
 		run_cache.lxid == MyProc->lxid &&
 		run_cache.subxid == GetCurrentSubTransactionId() &&
@@ -188,10 +165,9 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 	char	   *status;
 	SPIPlanPtr	plan;
 
-	plan = keep_plan(&plan_run_lock,
-					 "SELECT r.status FROM mlops.runs r "
-					 "WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
-					 1, argtypes);
+	plan = mlops_owner_plan("SELECT r.status FROM mlops.runs r "
+							"WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
+							1, argtypes);
 	values[0] = UUIDPGetDatum(run);
 	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "run lock query failed");
@@ -215,37 +191,6 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 	return true;
 }
 
-/* The oid of table mlops.<name>. */
-static Oid
-tracking_relid(const char *name)
-{
-	return get_relname_relid(name, get_namespace_oid("mlops", false));
-}
-
-/* The owner of the tracking tables (the extension's installer). */
-static Oid
-tracking_owner(void)
-{
-	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("latest_metrics")));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "table mlops.latest_metrics is missing");
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	return owner;
-}
-
-/* Refuse a caller without INSERT on mlops.metrics (checked before running as owner). */
-static void
-check_metrics_insert_privilege(void)
-{
-	AclResult	acl = pg_class_aclcheck(tracking_relid("metrics"), GetUserId(), ACL_INSERT);
-
-	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, "metrics");
-}
-
 /* Whether a datum is a text whose character length exceeds max. */
 static bool
 text_too_long(text *t, int max, int *nchars)
@@ -259,7 +204,35 @@ text_too_long(text *t, int max, int *nchars)
 	return *nchars > max;
 }
 
-/* Refuse a NULL, empty or over-long key; "what" is e.g. "metric". */
+/*
+ * Refuse a key holding a control character (U+0001..U+001F, U+007F: a
+ * newline, a tab...), naming the key JSON-escaped. Bytes below 0x20 never
+ * occur inside a multibyte character, so a byte scan is exact.
+ */
+static void
+check_key_controls(const char *what, text *key)
+{
+	const char *s = VARDATA_ANY(key);
+	int			len = VARSIZE_ANY_EXHDR(key);
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
+		{
+			StringInfoData name;
+
+			initStringInfo(&name);
+			escape_json(&name, text_to_cstring(key));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s key %s contains a control character", what, name.data),
+					 errdetail("Character %d is U+%04X.", pg_mbstrlen_with_len(s, i) + 1,
+							   (unsigned char) s[i]),
+					 errhint("Keys may not contain control characters such as newlines or tabs.")));
+		}
+}
+
+/* Refuse a NULL, empty or over-long key, or one with control characters; "what" is e.g. "metric". */
 void
 mlops_check_key(const char *what, text *key)
 {
@@ -281,6 +254,29 @@ mlops_check_key(const char *what, text *key)
 				 errdetail("The key starts with \"%.*s\".",
 						   pg_mbcliplen(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), 40),
 						   VARDATA_ANY(key))));
+	check_key_controls(what, key);
+}
+
+/*
+ * A metric inserted without log_metric (a plain INSERT) gets the same key
+ * check from the guard; params and tags have theirs in their rules triggers.
+ */
+static void
+guard_metric_key(TriggerData *td, TupleDesc desc)
+{
+	int			attno;
+	bool		isnull;
+	Datum		d;
+
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
+		RelationGetRelid(td->tg_relation) != mlops_relid("metrics"))
+		return;
+	attno = SPI_fnumber(desc, "key");
+	if (attno <= 0)
+		return;
+	d = heap_getattr(td->tg_trigtuple, attno, desc, &isnull);
+	if (!isnull)
+		check_key_controls("metric", DatumGetTextPP(d));
 }
 
 /* The uuid in column run_id of a trigger tuple, or NULL when the column is null. */
@@ -320,6 +316,8 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		newrun = tuple_run(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
 						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
+	if (!restoring())
+		guard_metric_key(td, desc);
 	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)
@@ -473,18 +471,13 @@ latest_try_update(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_latest_update,
-					 "UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "latest_metrics update failed");
-	return SPI_processed > 0;
+	return mlops_owner_exec("UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+							"WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+							"AND ($3 OPERATOR(pg_catalog.>) lm.step "
+							"OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+							5, argtypes, values, NULL, false, 0) > 0;
 }
 
 /* Insert the key's row, or move it to this point if it is later (concurrency-safe). */
@@ -493,19 +486,15 @@ latest_insert_or_update(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_latest_upsert,
-					 "INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
+	mlops_owner_exec("INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
 					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
 					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
 					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
 					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "latest_metrics upsert failed");
+					 5, argtypes, values, NULL, false, 0);
 }
 
 /*
@@ -519,28 +508,55 @@ latest_upsert(LatestEntry *e)
 		latest_insert_or_update(e);
 }
 
-/* Upsert entries as the tables' owner: writers cannot write latest_metrics directly. */
+/*
+ * Run fn(arg) in an owner scope (common/spi_owner: SPI connected, the
+ * extension owner, restricted, search_path pinned): writers cannot write
+ * latest_metrics themselves.
+ */
+static void
+as_tracking_owner(void (*fn) (void *), void *arg)
+{
+	OwnerScope	scope;
+
+	mlops_owner_begin(&scope);
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		mlops_owner_cleanup(&scope);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	mlops_owner_end(&scope);
+}
+
+/* A batch of folded points for latest_upsert_each. */
+typedef struct LatestBatch
+{
+	LatestEntry **entries;
+	long		n;
+} LatestBatch;
+
+/* Upsert every entry of a LatestBatch (SPI connected, as the owner). */
+static void
+latest_upsert_each(void *arg)
+{
+	LatestBatch *b = (LatestBatch *) arg;
+	long		i;
+
+	for (i = 0; i < b->n; i++)
+		latest_upsert(b->entries[i]);
+}
+
+/* Upsert entries as the tables' owner. */
 static void
 latest_upsert_all(LatestEntry **entries, long n)
 {
-	Oid			save_uid;
-	int			save_ctx;
-	long		i;
+	LatestBatch b = {entries, n};
 
-	GetUserIdAndSecContext(&save_uid, &save_ctx);
-	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
-	PG_TRY();
-	{
-		SPI_connect();
-		for (i = 0; i < n; i++)
-			latest_upsert(entries[i]);
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_uid, save_ctx);
-	}
-	PG_END_TRY();
+	as_tracking_owner(latest_upsert_each, &b);
 }
 
 /* Find a column by name in a trigger relation, or fail. */
@@ -641,221 +657,69 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	"SELECT r.id FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
 	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
 
+/* Whether mlops.metrics has rules now (relhasrules stays set after DROP RULE). */
+static bool
+metrics_has_rules(void)
+{
+	Relation	rel = table_open(mlops_relid("metrics"), RowExclusiveLock);
+	bool		has = rel->rd_rules != NULL;
+
+	table_close(rel, NoLock);
+	return has;
+}
+
 /*
- * Execute a metrics INSERT (SPI connected). When it wrote fewer rows than
- * expected, the run was unknown or ended: check_run_open raises the error.
- * Afterwards the run is known open and locked for this subtransaction.
+ * Execute a metrics INSERT (SPI connected; the run was checked and locked
+ * just before, so the guard trusts its cache), from the plan kept in *slot,
+ * or parsed afresh while metrics has rules: a kept plan that a DO INSTEAD
+ * NOTHING rule rewrote to nothing would stay nothing after DROP RULE (the
+ * plan cache records no dependency for an empty rewrite). When it wrote
+ * fewer rows than expected (a rule, a trigger returning NULL, or the run
+ * changed in between), check the run again uncached: an ended or deleted run
+ * raises its error.
  */
 static int64
-execute_metric_insert(SPIPlanPtr plan, Datum *values, const char *nulls, pg_uuid_t *run, int64 expected)
+execute_metric_insert(const char *sql, Oid *argtypes, Datum *values,
+					  const char *nulls, pg_uuid_t *run, int64 expected)
 {
 	int64		n;
+	int			rc;
 
-	fastpath_run = run;
-	PG_TRY();
-	{
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "metric insert failed");
-	}
-	PG_FINALLY();
-	{
-		fastpath_run = NULL;
-	}
-	PG_END_TRY();
+	if (metrics_has_rules())
+		rc = SPI_execute_with_args(sql, 5, argtypes, values, nulls, false, 0);
+	else
+		rc = SPI_execute_plan(mlops_owner_plan(sql, 5, argtypes), values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "metric insert failed: %s", SPI_result_code_string(rc));
 	n = (int64) SPI_processed;
 	if (n < expected || expected == 0)
 	{
 		run_cache.valid = false;
 		check_run_open_uncached(run, "metrics", false);
 	}
-	run_cache_set(run);
+	/* no run_cache_set here: a trigger of the INSERT may have changed the run */
 	return n;
 }
 
-/* Column numbers of mlops.metrics, checked to be exactly the six we write. */
-static void
-metrics_columns(TupleDesc desc, MetricCols *c, int *id)
-{
-	int			live = 0,
-				i;
-
-	for (i = 0; i < desc->natts; i++)
-		if (!TupleDescAttr(desc, i)->attisdropped)
-			live++;
-	*id = column_or_fail(desc, "id");
-	c->run = column_or_fail(desc, "run_id");
-	c->key = column_or_fail(desc, "key");
-	c->step = column_or_fail(desc, "step");
-	c->ts = column_or_fail(desc, "ts");
-	c->value = column_or_fail(desc, "value");
-	if (live != 6)
-		elog(ERROR, "mlops.metrics has columns log_metric does not know");
-}
-
-/* The identity sequence of metrics.id, looked up once per backend and table. */
-static Oid
-metrics_id_sequence(Oid relid, int attnum)
-{
-	static Oid	cached_rel = InvalidOid;
-	static Oid	cached_seq = InvalidOid;
-
-	if (cached_rel != relid)
-	{
-		cached_seq = getIdentitySequence(relid, attnum, false);
-		cached_rel = relid;
-	}
-	return cached_seq;
-}
-
 /*
- * Insert one point into mlops.metrics directly (heap and indexes), the hot
- * path of log_metric. The caller has checked the key, the caller's INSERT
- * privilege, and holds the run locked FOR SHARE while it is open, which is
- * what the foreign key and the guard trigger would check.
- */
-static void
-metric_insert_direct(LatestEntry *e, text *key)
-{
-	Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot;
-	MetricCols	c;
-	int			id;
-
-	metrics_columns(desc, &c, &id);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true, sizeof(bool) * desc->natts);
-	slot->tts_values[id - 1] = Int64GetDatum(nextval_internal(metrics_id_sequence(RelationGetRelid(rel), id), false));
-	slot->tts_values[c.run - 1] = UUIDPGetDatum(&e->k.run);
-	slot->tts_values[c.key - 1] = PointerGetDatum(key);
-	slot->tts_values[c.step - 1] = Int64GetDatum(e->step);
-	slot->tts_values[c.ts - 1] = TimestampTzGetDatum(e->ts);
-	slot->tts_values[c.value - 1] = Float8GetDatum(e->value);
-	slot->tts_isnull[id - 1] = slot->tts_isnull[c.run - 1] = slot->tts_isnull[c.key - 1] = false;
-	slot->tts_isnull[c.step - 1] = slot->tts_isnull[c.ts - 1] = slot->tts_isnull[c.value - 1] = false;
-	ExecStoreVirtualTuple(slot);
-	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
-	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
-	table_close(rel, NoLock);
-}
-
-/* Whether a trigger on metrics is one of the extension's own (or internal, e.g. the foreign key's). */
-static bool
-own_metrics_trigger(Trigger *t)
-{
-	static const char *const own[] = {"metrics_10_guard", "metrics_20_no_update",
-	"metrics_30_latest", "metrics_40_deleted"};
-	int			i;
-
-	if (t->tgisinternal)
-		return true;
-	for (i = 0; i < lengthof(own); i++)
-		if (strcmp(t->tgname, own[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Whether a column of metrics exists with the given type. */
-static bool
-column_has_type(TupleDesc desc, const char *name, Oid type)
-{
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(desc, i);
-
-		if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0)
-			return a->atttypid == type && !a->attgenerated;
-	}
-	return false;
-}
-
-/*
- * Whether mlops.metrics is still exactly as the extension created it, so the
- * direct heap insert does what ExecInsert would: a plain table, no row-level
- * security on metrics or runs, only the extension's CHECK constraint and
- * triggers, the expected column types and no deferrable index.
- */
-static pg_noinline bool
-metrics_fastpath_ok(Relation rel)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	TupleConstr *constr = desc->constr;
-	HeapTuple	tp;
-	bool		runs_rls;
-	List	   *indexes;
-	ListCell   *lc;
-	int			i,
-				live = 0;
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity)
-		return false;
-	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(tracking_relid("runs")));
-	if (!HeapTupleIsValid(tp))
-		return false;
-	runs_rls = ((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
-	ReleaseSysCache(tp);
-	if (runs_rls)
-		return false;
-	if (constr && (constr->num_check > 1 ||
-				   (constr->num_check == 1 && strcmp(constr->check[0].ccname, "metrics_key_length") != 0)))
-		return false;
-	if (rel->trigdesc)
-		for (i = 0; i < rel->trigdesc->numtriggers; i++)
-			if (!own_metrics_trigger(&rel->trigdesc->triggers[i]))
-				return false;
-	for (i = 0; i < desc->natts; i++)
-		if (!TupleDescAttr(desc, i)->attisdropped)
-			live++;
-	if (live != 6 || !column_has_type(desc, "id", INT8OID) || !column_has_type(desc, "run_id", UUIDOID) ||
-		!column_has_type(desc, "key", TEXTOID) || !column_has_type(desc, "step", INT8OID) ||
-		!column_has_type(desc, "ts", TIMESTAMPTZOID) || !column_has_type(desc, "value", FLOAT8OID))
-		return false;
-	indexes = RelationGetIndexList(rel);
-	foreach(lc, indexes)
-	{
-		HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-		bool		immediate;
-
-		if (!HeapTupleIsValid(it))
-			return false;
-		immediate = ((Form_pg_index) GETSTRUCT(it))->indimmediate;
-		ReleaseSysCache(it);
-		if (!immediate)
-			return false;
-	}
-	list_free(indexes);
-	return true;
-}
-
-/*
- * The slow path of log_metric when metrics was altered: one prepared INSERT
- * as the caller (constraints, triggers, policies apply), locking the run.
+ * The slow path of log_metric when metrics has something the simple insert
+ * path cannot honour (metrics_insert.c): lock the open run, then one
+ * prepared plain INSERT as the caller, so rules, policies, every trigger
+ * (the latest-value one too) and constraints apply as to any INSERT. No CTE:
+ * a query with WITH cannot be rewritten by a DO ALSO rule.
  */
 static void
 metric_insert_sql(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 
 	latest_values(e, values);
 	SPI_connect();
-	plan = keep_plan(&plan_metric_insert_sql,
-					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
-					 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-					 "SELECT r.id, $2, $3, $4, $5 FROM r",
-					 5, argtypes);
-	execute_metric_insert(plan, values, NULL, &e->k.run, 1);
+	check_run_open(&e->k.run, "metrics", false);
+	execute_metric_insert("INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+						  "VALUES ($1, $2, $3, $4, $5)",
+						  argtypes, values, NULL, &e->k.run, 1);
 	SPI_finish();
 }
 
@@ -870,36 +734,95 @@ lock_run_and_move_latest(LatestEntry *e)
 {
 	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
 	Datum		values[5];
-	SPIPlanPtr	plan;
 	bool		isnull;
 
 	latest_values(e, values);
-	plan = keep_plan(&plan_metric_insert_locking,
-					 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
-					 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
-					 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-					 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-					 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
-					 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-					 "SELECT EXISTS (SELECT FROM u) FROM r",
-					 5, argtypes);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "run lock failed");
-	if (SPI_processed == 0)
+	if (mlops_owner_exec("WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
+						 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
+						 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
+						 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
+						 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+						 "AND EXISTS (SELECT FROM r) RETURNING 1) "
+						 "SELECT EXISTS (SELECT FROM u) FROM r",
+						 5, argtypes, values, NULL, false, 0) == 0)
 		refuse_unlocked_run(&e->k.run, "metrics");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/* The state log_metric hands to its steps run as the owner. */
+typedef struct LogMetricStep
+{
+	LatestEntry *e;
+	bool		moved;			/* lock_run_and_move_latest moved an existing row */
+} LogMetricStep;
+
+/* As the owner: lock the open run and move latest_metrics (see below). */
+static void
+log_metric_lock_step(void *arg)
+{
+	LogMetricStep *st = (LogMetricStep *) arg;
+
+	st->moved = lock_run_and_move_latest(st->e);
+}
+
+/* As the owner: insert the key's latest row, or move it (first point of a key, older point, race). */
+static void
+log_metric_upsert_step(void *arg)
+{
+	latest_insert_or_update(((LogMetricStep *) arg)->e);
+}
+
+/* Whether mlops.runs has row-level security (the guard reads it as the caller). */
+static bool
+runs_have_rls(void)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(mlops_relid("runs")));
+	bool		rls = true;
+
+	if (HeapTupleIsValid(tp))
+	{
+		rls = ((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+		ReleaseSysCache(tp);
+	}
+	return rls;
+}
+
+/*
+ * The hot path of log_metric: as the owner, lock the open run and move
+ * latest_metrics; as the caller, insert the point through the executor's
+ * simple insert path (the guard trusts the lock just taken); as the owner
+ * again only when the key's latest row was not moved.
+ */
+static void
+log_metric_simple(Relation rel, LatestEntry *one, text *key)
+{
+	LogMetricStep st = {one, false};
+	MetricPoint p;
+
+	as_tracking_owner(log_metric_lock_step, &st);
+	run_cache_set(&one->k.run);
+	p.run = one->k.run;
+	p.key = key;
+	p.step = one->step;
+	p.ts = one->ts;
+	p.value = one->value;
+	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
+	if (!st.moved)
+		as_tracking_owner(log_metric_upsert_step, &st);
+}
+
 PG_FUNCTION_INFO_V1(mlops_log_metric);
 
-/* log_metric(run, key, value, step, ts): one point. */
+/*
+ * log_metric(run, key, value, step, ts): one point, exactly as
+ * INSERT INTO mlops.metrics (run_id, key, step, ts, value) would store it.
+ */
 Datum
 mlops_log_metric(PG_FUNCTION_ARGS)
 {
 	text	   *key;
-	Oid			save_uid;
-	int			save_ctx;
 	LatestEntry one;
+	Relation	rel;
 
 	require_arg(fcinfo, 0, "run");
 	key = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
@@ -911,45 +834,20 @@ mlops_log_metric(PG_FUNCTION_ARGS)
 				 errhint("Log NaN for a missing value: 'NaN'::float8.")));
 	require_arg(fcinfo, 3, "step");
 	require_arg(fcinfo, 4, "ts");
-	check_metrics_insert_privilege();
 	one.k.run = *PG_GETARG_UUID_P(0);
 	one.k.key = VARDATA_ANY(key);
 	one.k.keylen = VARSIZE_ANY_EXHDR(key);
 	one.step = PG_GETARG_INT64(3);
 	one.ts = PG_GETARG_TIMESTAMPTZ(4);
 	one.value = PG_GETARG_FLOAT8(2);
-	{
-		Relation	rel = table_open(tracking_relid("metrics"), RowExclusiveLock);
-		bool		fast = metrics_fastpath_ok(rel);
-
-		table_close(rel, NoLock);
-		if (!fast)
-		{
-			metric_insert_sql(&one);
-			PG_RETURN_VOID();
-		}
-	}
-
-	/* as the tables' owner: writers cannot write latest_metrics themselves */
-	GetUserIdAndSecContext(&save_uid, &save_ctx);
-	SetUserIdAndSecContext(tracking_owner(), save_ctx | SECURITY_LOCAL_USERID_CHANGE);
-	PG_TRY();
-	{
-		bool		exists;
-
-		SPI_connect();
-		exists = lock_run_and_move_latest(&one);
-		metric_insert_direct(&one, key);
-		if (!exists)			/* first point of a key, an older point, or a race */
-			latest_insert_or_update(&one);
-		run_cache_set(&one.k.run);
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_uid, save_ctx);
-	}
-	PG_END_TRY();
+	rel = table_open(mlops_relid("metrics"), RowExclusiveLock);
+	/* the caller's privilege first, as the INSERT's executor checks it first */
+	mlops_metrics_check_insert_privilege(rel);
+	if (!restoring() && mlops_metrics_insert_simple_ok(rel, runs_have_rls()))
+		log_metric_simple(rel, &one, key);
+	else
+		metric_insert_sql(&one);
+	table_close(rel, NoLock);
 	PG_RETURN_VOID();
 }
 
@@ -1009,23 +907,10 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	Oid			argtypes[5] = {UUIDOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	SPIPlanPtr	plan;
 	int64		n;
 
 	SPI_connect();
-	if (run_cache_hit(DatumGetUUIDP(run)))
-		plan = keep_plan(&plan_metrics_insert_arrays,
-						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-						 "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
-						 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
-						 5, argtypes);
-	else
-		plan = keep_plan(&plan_metrics_insert_arrays_locking,
-						 "WITH r AS MATERIALIZED (" RUN_LOCK_SQL ") "
-						 "INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
-						 "SELECT r.id, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
-						 "FROM r, ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
-						 5, argtypes);
+	check_run_open(DatumGetUUIDP(run), "metrics", false);
 	values[0] = run;
 	values[1] = keys;
 	values[2] = vals;
@@ -1033,7 +918,10 @@ insert_metric_arrays(Datum run, Datum keys, Datum vals, Datum steps, bool steps_
 	if (steps_null)
 		nulls[3] = 'n';
 	values[4] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	n = execute_metric_insert(plan, values, nulls, DatumGetUUIDP(run), nrows);
+	n = execute_metric_insert("INSERT INTO mlops.metrics (run_id, key, step, ts, value) "
+							  "SELECT $1, u.k, COALESCE(u.s, 0::pg_catalog.int8), $5, u.v "
+							  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(k, v, s)",
+							  argtypes, values, nulls, DatumGetUUIDP(run), nrows);
 	SPI_finish();
 	return n;
 }

@@ -1,0 +1,48 @@
+-- The params rule finds an existing param by one probe of the unique
+-- (run_id, key) index per inserted row, whatever plan a session cached:
+-- before, its cached SELECT (planned while mlops.params was small) filtered
+-- the (key, value) index on run_id and a bulk INSERT ... SELECT was quadratic.
+-- Counts index scans of this transaction (pg_stat_get_xact_numscans, after
+-- pg_stat_force_next_flush() so that earlier pending counts are flushed).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mlops;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SELECT mlops.create_experiment('params-lookup') > 0 AS created;
+\set r '00000000-0000-0000-0000-0000000000a7'
+INSERT INTO mlops.runs (id, experiment_id, name)
+SELECT :'r', e.id, 'bulk' FROM mlops.experiments e WHERE e.name = 'params-lookup';
+VACUUM mlops.params;
+-- index scans of each index of mlops.params in this transaction
+CREATE FUNCTION pg_temp.param_index_scans() RETURNS TABLE (index regclass, scans bigint)
+LANGUAGE sql AS $$
+SELECT i.indexrelid::regclass, pg_stat_get_xact_numscans(i.indexrelid)
+  FROM pg_index i WHERE i.indrelid = 'mlops.params'::regclass ORDER BY 1::text $$;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+INSERT INTO mlops.params (run_id, key, value)
+SELECT :'r', 'p' || g, 'v' || g FROM generate_series(1, 2000) g;
+SELECT * FROM pg_temp.param_index_scans();
+COMMIT;
+-- the same rows again (a no-op per row) and a conflicting one: one probe each
+SELECT pg_stat_force_next_flush();
+BEGIN;
+INSERT INTO mlops.params (run_id, key, value)
+SELECT :'r', 'p' || g, 'v' || g FROM generate_series(1, 500) g;
+SELECT * FROM pg_temp.param_index_scans();
+COMMIT;
+INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'p7', 'other');
+-- a key twice in one statement: the second row sees the first
+INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'twice', 'a'), (:'r', 'twice', 'a');
+INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'twice2', 'a'), (:'r', 'twice2', 'b');
+SELECT key, value FROM mlops.params WHERE run_id = :'r' AND key LIKE 'twice%' ORDER BY 1;
+SELECT count(*) AS params_of_run FROM mlops.params WHERE run_id = :'r';
+-- the lookup reveals no more than a SELECT would
+CREATE ROLE regress_trk_param_nosel;
+GRANT USAGE ON SCHEMA mlops TO regress_trk_param_nosel;
+SET ROLE regress_trk_param_nosel;
+SELECT mlops._param_value(:'r', 'p1');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA mlops FROM regress_trk_param_nosel;
+DROP ROLE regress_trk_param_nosel;
+SELECT mlops._param_value(:'r', 'p1') AS p1, mlops._param_value(:'r', 'nope') AS nope;

@@ -1,0 +1,172 @@
+-- mlops 0.1.0 -> 0.2.0, tracking (sql/mlops/2*_tracking*.sql): turns a 0.1.0
+-- catalog into what the 0.2.0 install script creates.
+
+-- The params rule finds an existing param by a probe of the unique
+-- (run_id, key) index instead of a cached plan steered by enable_seqscan = off.
+CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
+
+CREATE OR REPLACE FUNCTION mlops._params_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    old_value text;
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM mlops._check_text('param key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'param key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('value of param "%s"', NEW.key), NEW.value, 8000, true);
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF (NEW.run_id, NEW.key) IS DISTINCT FROM (OLD.run_id, OLD.key) THEN
+            RAISE EXCEPTION 'param "%" of run % cannot be moved or renamed', OLD.key, OLD.run_id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Params are immutable once set.';
+        END IF;
+        old_value := OLD.value;
+    ELSE
+        old_value := mlops._param_value(NEW.run_id, NEW.key);
+        IF old_value OPERATOR(pg_catalog.=) NEW.value THEN
+            RETURN NULL;                -- already set to this value
+        END IF;
+    END IF;
+    IF old_value OPERATOR(pg_catalog.<>) NEW.value THEN
+        RAISE EXCEPTION 'param "%" of run % is already set to "%"', NEW.key, NEW.run_id, old_value
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = pg_catalog.format('The new value %L differs; params are immutable once set.', NEW.value),
+                  HINT = 'Start a new run for another value, or use a tag for something that changes.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._params_rules() IS 'internal trigger: params are immutable once set';
+
+-- Param and tag keys refuse control characters.
+CREATE OR REPLACE FUNCTION mlops._tags_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM mlops._check_text('tag key', NEW.key, 250);
+    IF NEW.key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'tag key % contains a control character', pg_catalog.to_json(NEW.key)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('value of tag "%s"', NEW.key), NEW.value, 8000, true);
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._tags_rules() IS 'internal trigger: tag key and value limits';
+
+-- Run parents form no cycle (also under concurrent parent changes).
+CREATE FUNCTION mlops._check_run_ancestry(run uuid, parent uuid, lock_rows boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    cur uuid := parent;
+    steps integer := 0;
+BEGIN
+    WHILE cur IS NOT NULL LOOP
+        IF cur OPERATOR(pg_catalog.=) run THEN
+            RAISE EXCEPTION 'run % cannot have parent %: the parent descends from it', run, parent
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Run parents form a tree; choose a parent outside this run''s descendants.';
+        END IF;
+        steps := steps OPERATOR(pg_catalog.+) 1;
+        IF steps OPERATOR(pg_catalog.>) 10000 THEN
+            RAISE EXCEPTION 'run % has more than 10000 ancestors', parent
+                USING ERRCODE = 'program_limit_exceeded';
+        END IF;
+        IF lock_rows THEN
+            SELECT r.parent_run_id INTO cur FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) cur FOR SHARE OF r;
+        ELSE
+            SELECT r.parent_run_id INTO cur FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) cur;
+        END IF;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._check_run_ancestry(uuid, uuid, boolean) IS 'internal: refuse a parent that descends from the run (a cycle of run parents)';
+
+CREATE FUNCTION mlops._runs_parent_lock() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT mlops._restoring() THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('mlops.run_parents'));
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._runs_parent_lock() IS 'internal trigger: serialize changes of run parents (transaction advisory lock)';
+
+CREATE OR REPLACE FUNCTION mlops._runs_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
+            (ARRAY['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'])) THEN
+        RAISE EXCEPTION 'invalid run status "%"', NEW.status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use SCHEDULED, RUNNING, FINISHED, FAILED or KILLED.';
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        NEW.created_by := SESSION_USER;
+    ELSE
+        NEW.created_by := OLD.created_by;
+        IF NEW.id OPERATOR(pg_catalog.<>) OLD.id
+           OR NEW.experiment_id OPERATOR(pg_catalog.<>) OLD.experiment_id THEN
+            RAISE EXCEPTION 'the id and experiment of run % cannot change', OLD.id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF mlops._status_ended(OLD.status)
+           AND (NEW.status, NEW.start_time, NEW.end_time, NEW.parent_run_id)
+               IS DISTINCT FROM (OLD.status, OLD.start_time, OLD.end_time, OLD.parent_run_id) THEN
+            RAISE EXCEPTION 'run % has ended (status %): it cannot change', OLD.id, OLD.status
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'An ended run is read-only; start a new run with mlops.start_run().';
+        END IF;
+    END IF;
+    IF mlops._status_ended(NEW.status) THEN
+        NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
+        IF NEW.end_time OPERATOR(pg_catalog.<) NEW.start_time THEN
+            RAISE EXCEPTION 'run % cannot end before it started', NEW.id
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('start_time %s, end_time %s.', NEW.start_time, NEW.end_time);
+        END IF;
+    ELSIF NEW.end_time IS NOT NULL THEN
+        RAISE EXCEPTION 'run % has an end_time but status %', NEW.id, NEW.status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'end_time is set when the status becomes FINISHED, FAILED or KILLED.';
+    END IF;
+    IF NEW.parent_run_id OPERATOR(pg_catalog.=) NEW.id THEN
+        RAISE EXCEPTION 'run % cannot be its own parent', NEW.id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NEW.parent_run_id IS NOT NULL AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+       OR NEW.parent_run_id IS DISTINCT FROM OLD.parent_run_id) THEN
+        PERFORM mlops._check_run_ancestry(NEW.id, NEW.parent_run_id, TG_OP OPERATOR(pg_catalog.=) 'UPDATE');
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run status, end_time and created_by rules';
+
+CREATE TRIGGER runs_05_parent_lock BEFORE UPDATE OF parent_run_id ON mlops.runs
+    FOR EACH STATEMENT EXECUTE FUNCTION mlops._runs_parent_lock();
+COMMENT ON TRIGGER runs_05_parent_lock ON mlops.runs IS 'one change of run parents at a time, locked before any row (no cycle from concurrent changes)';
