@@ -38,6 +38,7 @@ wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
 				prev = 0.0,
 				diff = 0.0;
 	bool		first = true;
+	int64		steps = 0;
 
 	if (isnan(a[m - 1]) || isnan(b[n - 1]))
 		return NAN;
@@ -45,6 +46,7 @@ wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
 	{
 		double		v;
 
+		DRIFT_CFI_EVERY(++steps);
 		if (i < m && (j >= n || a[i] <= b[j]))
 			v = a[i];
 		else
@@ -94,8 +96,7 @@ mlops_wasserstein_final(PG_FUNCTION_ARGS)
 
 	if (!dist_state(fcinfo, &s))
 		PG_RETURN_NULL();
-	drift_sort_float8(s->v[0], s->n[0]);
-	drift_sort_float8(s->v[1], s->n[1]);
+	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
 	PG_RETURN_FLOAT8(wasserstein_sorted(s->v[0], s->n[0], s->v[1], s->n[1]));
 }
 

@@ -37,6 +37,13 @@ sketch_free(void *ptr)
 		pfree(ptr);
 }
 
+/* Backend interrupt hook for the core: a cancel or timeout stops its loops. */
+void
+sketch_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* A histogram datum: a varlena around the wire format. */
 static bytea *
 hist_to_datum(const Hist *h)

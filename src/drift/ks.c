@@ -54,12 +54,14 @@ ks_statistics(const double *a, int64 m, const double *b, int64 n,
 				j = 0;
 	double		hi = 0.0,
 				lo = 0.0;
+	int64		steps = 0;
 
 	while (i < m && j < n)
 	{
 		double		v = (drift_cmp_float8(a[i], b[j]) <= 0) ? a[i] : b[j];
 		double		diff;
 
+		DRIFT_CFI_EVERY(++steps);
 		while (i < m && drift_cmp_float8(a[i], v) == 0)
 			i++;
 		while (j < n && drift_cmp_float8(b[j], v) == 0)
@@ -87,8 +89,7 @@ ks_compute(FunctionCallInfo fcinfo, DriftSamples *s, int alternative)
 
 	if (m == 0 || n == 0)
 		return drift_result_datum(fcinfo, 0.0, 0.0, false, m, n);
-	drift_sort_float8(s->v[0], m);
-	drift_sort_float8(s->v[1], n);
+	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
 	ks_statistics(s->v[0], m, s->v[1], n, &dplus, &dminus);
 	if (alternative == DRIFT_ALT_GREATER)
 		d = dplus;
