@@ -14,6 +14,8 @@ extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 
 /* ---- exact-statistics helpers (drift_sort.c, drift_samples.c, drift_kdist.c, drift_chi2.c) ---- */
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -33,8 +35,19 @@ extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 
 /* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
 extern void drift_sort_float8(double *v, int64 n);
-/* Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity, NaN = NaN). */
-extern int	drift_cmp_float8(double a, double b);
+/*
+ * Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity,
+ * NaN = NaN). Inline: the KS sweep and the parallel merge call it per value.
+ */
+static inline int
+drift_cmp_float8(double a, double b)
+{
+	if (likely(!isnan(a) && !isnan(b)))
+		return (a < b) ? -1 : (a > b) ? 1 : 0;
+	if (isnan(a))
+		return isnan(b) ? 0 : 1;
+	return -1;
+}
 
 /* Two samples collected by an aggregate (0 = reference, 1 = current). */
 typedef struct DriftSamples

@@ -48,17 +48,6 @@ drift_unkey(uint64 k)
 	return x;
 }
 
-/* Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity, NaN = NaN). */
-int
-drift_cmp_float8(double a, double b)
-{
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a < b) ? -1 : (a > b) ? 1 : 0;
-}
-
 /* Insertion sort of keys, for short runs. */
 static void
 drift_insertion_sort(uint64 *k, int64 n)
