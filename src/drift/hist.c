@@ -241,7 +241,12 @@ hist_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 
 PG_FUNCTION_INFO_V1(mlops_histogram_trans);
 
-/* histogram(value, edges) transition: count value in its bin; NULLs skipped. */
+/*
+ * histogram(value, edges) transition (also the moving-aggregate one): count
+ * value in its bin; NULLs skipped. A NULL value on the first row still
+ * creates the (empty) state: a moving-aggregate transition must never return
+ * NULL, and the final function gives NULL for a state that counted nothing.
+ */
 Datum
 mlops_histogram_trans(PG_FUNCTION_ARGS)
 {
@@ -250,9 +255,11 @@ mlops_histogram_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		if (!PG_ARGISNULL(0))
+			PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		if (PG_ARGISNULL(2))
+			PG_RETURN_NULL();	/* no edges either: nothing to build yet */
+		PG_RETURN_POINTER(hist_state(fcinfo, aggctx));
 	}
 	h = hist_state(fcinfo, aggctx);
 	h->counts[hist_bin(h, PG_GETARG_FLOAT8(1))]++;
