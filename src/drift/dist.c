@@ -38,6 +38,7 @@ wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
 				prev = 0.0,
 				diff = 0.0;
 	bool		first = true;
+	int64		steps = 0;
 
 	if (isnan(a[m - 1]) || isnan(b[n - 1]))
 		return NAN;
@@ -45,6 +46,7 @@ wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
 	{
 		double		v;
 
+		DRIFT_CFI_EVERY(++steps);
 		if (i < m && (j >= n || a[i] <= b[j]))
 			v = a[i];
 		else
@@ -94,8 +96,7 @@ mlops_wasserstein_final(PG_FUNCTION_ARGS)
 
 	if (!dist_state(fcinfo, &s))
 		PG_RETURN_NULL();
-	drift_sort_float8(s->v[0], s->n[0]);
-	drift_sort_float8(s->v[1], s->n[1]);
+	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
 	PG_RETURN_FLOAT8(wasserstein_sorted(s->v[0], s->n[0], s->v[1], s->n[1]));
 }
 
@@ -192,21 +193,40 @@ mlops_hellinger_final(PG_FUNCTION_ARGS)
 /* Categories                                                              */
 /* ---------------------------------------------------------------------- */
 
-/* One category and its count in each sample. */
+/* A category's bytes (not NUL-terminated). */
+typedef struct CatKey
+{
+	const char *data;
+	int32		len;
+} CatKey;
+
+/* One category and its count in each sample (a simplehash entry). */
 typedef struct CatEntry
 {
-	char	   *key;			/* NULL: free slot */
-	int32		len;
-	uint32		hash;
+	CatKey		key;			/* bytes owned by the state's context */
+	uint32		hash;			/* hash_bytes of the key */
+	char		status;			/* simplehash's slot status */
 	int64		cnt[2];
 } CatEntry;
 
-/* Open-addressing table of categories, in the aggregate context. */
+/* cat_hash: PostgreSQL's simplehash over the categories, in the aggregate context. */
+#define SH_PREFIX cat_hash
+#define SH_ELEMENT_TYPE CatEntry
+#define SH_KEY_TYPE CatKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k).data, (k).len)
+#define SH_EQUAL(tb, a, b) ((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, e) ((e)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* The categorical state: the category table and the total per sample. */
 typedef struct CatState
 {
-	int64		used;
-	int64		size;			/* power of two */
-	CatEntry   *slots;
+	cat_hash_hash *table;
 	int64		n[2];
 } CatState;
 
@@ -219,96 +239,70 @@ cat_new(void)
 {
 	CatState   *c = palloc0(sizeof(CatState));
 
-	c->size = 64;
-	c->slots = palloc0(sizeof(CatEntry) * c->size);
+	c->table = cat_hash_create(CurrentMemoryContext, 64, NULL);
 	return c;
 }
 
-static void cat_add(CatState *c, const char *key, int32 len, uint32 hash,
-					int64 c0, int64 c1, bool copy);
-
-/* Double the table. */
+/*
+ * Add counts for a category (hash = hash_bytes of its bytes), creating it
+ * when new with a copy of the key in the current context: the caller's bytes
+ * may be a detoasted copy that lives for one call only.
+ */
 static void
-cat_grow(CatState *c)
+cat_add(CatState *c, const char *key, int32 len, uint32 hash, int64 c0, int64 c1)
 {
-	CatEntry   *old = c->slots;
-	int64		oldsize = c->size,
-				n0 = c->n[0],
-				n1 = c->n[1],
-				i;
+	CatKey		k = {key, len};
+	CatEntry   *e;
+	bool		found;
 
-	c->size *= 2;
-	c->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(CatEntry) * c->size);
-	memset(c->slots, 0, sizeof(CatEntry) * c->size);
-	c->used = 0;
-	c->n[0] = c->n[1] = 0;		/* cat_add counts the entries again */
-	for (i = 0; i < oldsize; i++)
-		if (old[i].key != NULL)
-			cat_add(c, old[i].key, old[i].len, old[i].hash, old[i].cnt[0], old[i].cnt[1], false);
-	/* the totals stay what they were */
-	c->n[0] = n0;
-	c->n[1] = n1;
-	pfree(old);
-}
-
-/* Add counts for a category, creating it (copying the key if asked) when new. */
-static void
-cat_add(CatState *c, const char *key, int32 len, uint32 hash, int64 c0, int64 c1, bool copy)
-{
-	int64		i;
-
-	if (2 * (c->used + 1) > c->size)
-		cat_grow(c);
-	for (i = hash & (c->size - 1);; i = (i + 1) & (c->size - 1))
+	e = cat_hash_insert_hash(c->table, k, hash, &found);
+	if (!found)
 	{
-		CatEntry   *e = &c->slots[i];
-
-		if (e->key == NULL)
-		{
-			e->key = copy ? memcpy(palloc(Max(len, 1)), key, len) : (char *) key;
-			e->len = len;
-			e->hash = hash;
-			c->used++;
-		}
-		else if (e->hash != hash || e->len != len || memcmp(e->key, key, len) != 0)
-			continue;
-		/* crafted states (or absurd inputs) must not wrap the counts */
-		if (pg_add_s64_overflow(e->cnt[0], c0, &e->cnt[0]) ||
-			pg_add_s64_overflow(e->cnt[1], c1, &e->cnt[1]) ||
-			pg_add_s64_overflow(c->n[0], c0, &c->n[0]) ||
-			pg_add_s64_overflow(c->n[1], c1, &c->n[1]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("category counts of a categorical drift state are out of range")));
-		return;
+		e->key.data = memcpy(palloc(Max(len, 1)), key, len);
+		e->cnt[0] = e->cnt[1] = 0;
 	}
+	/* crafted states (or absurd inputs) must not wrap the counts */
+	if (pg_add_s64_overflow(e->cnt[0], c0, &e->cnt[0]) ||
+		pg_add_s64_overflow(e->cnt[1], c1, &e->cnt[1]) ||
+		pg_add_s64_overflow(c->n[0], c0, &c->n[0]) ||
+		pg_add_s64_overflow(c->n[1], c1, &c->n[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("category counts of a categorical drift state are out of range")));
 }
 
 PG_FUNCTION_INFO_V1(mlops_cat_accum);
 
-/* mlops._cat_accum(internal, text, bool): count a category in its sample. */
+/*
+ * mlops._cat_accum(internal, text, bool): count a category in its sample.
+ * The value is detoasted in the per-call context (the caller resets it per
+ * row); only a new category's bytes are copied into the aggregate context.
+ */
 Datum
 mlops_cat_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext ctx,
 				old;
 	CatState   *c;
-	text	   *t;
-	int			side;
+	text	   *t = NULL;
+	int			side = 0;
 
 	if (!AggCheckCallContext(fcinfo, &ctx))
 		elog(ERROR, "mlops._cat_accum called in non-aggregate context");
-	old = MemoryContextSwitchTo(ctx);
-	c = PG_ARGISNULL(0) ? cat_new() : (CatState *) PG_GETARG_POINTER(0);
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
 	{
-		t = PG_GETARG_TEXT_PP(1);
+		t = PG_GETARG_TEXT_PP(1);	/* in the per-call context */
 		side = PG_GETARG_BOOL(2) ? 0 : 1;
+	}
+	old = MemoryContextSwitchTo(ctx);
+	c = PG_ARGISNULL(0) ? cat_new() : (CatState *) PG_GETARG_POINTER(0);
+	if (t != NULL)
 		cat_add(c, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 				hash_bytes((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)),
-				side == 0, side == 1, true);
-	}
+				side == 0, side == 1);
 	MemoryContextSwitchTo(old);
+	if (t != NULL && (Pointer) t != PG_GETARG_POINTER(1))
+		pfree(t);
 	PG_RETURN_POINTER(c);
 }
 
@@ -322,7 +316,8 @@ mlops_cat_combine(PG_FUNCTION_ARGS)
 				old;
 	CatState   *a = PG_ARGISNULL(0) ? NULL : (CatState *) PG_GETARG_POINTER(0);
 	CatState   *b = PG_ARGISNULL(1) ? NULL : (CatState *) PG_GETARG_POINTER(1);
-	int64		i;
+	cat_hash_iterator it;
+	CatEntry   *e;
 
 	if (!AggCheckCallContext(fcinfo, &ctx))
 		elog(ERROR, "mlops._cat_combine called in non-aggregate context");
@@ -335,10 +330,9 @@ mlops_cat_combine(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(ctx);
 	if (a == NULL)
 		a = cat_new();
-	for (i = 0; i < b->size; i++)
-		if (b->slots[i].key != NULL)
-			cat_add(a, b->slots[i].key, b->slots[i].len, b->slots[i].hash,
-					b->slots[i].cnt[0], b->slots[i].cnt[1], true);
+	cat_hash_start_iterate(b->table, &it);
+	while ((e = cat_hash_iterate(b->table, &it)) != NULL)
+		cat_add(a, e->key.data, e->key.len, e->hash, e->cnt[0], e->cnt[1]);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -352,19 +346,19 @@ mlops_cat_serialize(PG_FUNCTION_ARGS)
 	CatState   *c = (CatState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	int32		magic = CAT_MAGIC;
-	int64		i;
+	int64		used = c->table->members;
+	cat_hash_iterator it;
+	CatEntry   *e;
 
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, (char *) &magic, sizeof(int32));
-	appendBinaryStringInfo(&buf, (char *) &c->used, sizeof(int64));
-	for (i = 0; i < c->size; i++)
+	appendBinaryStringInfo(&buf, (char *) &used, sizeof(int64));
+	cat_hash_start_iterate(c->table, &it);
+	while ((e = cat_hash_iterate(c->table, &it)) != NULL)
 	{
-		CatEntry   *e = &c->slots[i];
-
-		if (e->key == NULL)
-			continue;
-		appendBinaryStringInfo(&buf, (char *) &e->len, sizeof(int32));
-		appendBinaryStringInfo(&buf, e->key, e->len);
+		CHECK_FOR_INTERRUPTS();
+		appendBinaryStringInfo(&buf, (char *) &e->key.len, sizeof(int32));
+		appendBinaryStringInfo(&buf, e->key.data, e->key.len);
 		appendBinaryStringInfo(&buf, (char *) e->cnt, 2 * sizeof(int64));
 	}
 	PG_RETURN_BYTEA_P(cstring_to_text_with_len(buf.data, buf.len));
@@ -415,7 +409,8 @@ cat_decode(bytea *in)
 		if (cnt[0] < 0 || cnt[1] < 0 || cnt[0] + cnt[1] == 0
 			|| cnt[0] > PG_INT64_MAX / 4 || cnt[1] > PG_INT64_MAX / 4)
 			cat_bad_state("bad count");
-		cat_add(c, p, len, hash_bytes((const unsigned char *) p, len), cnt[0], cnt[1], true);
+		CHECK_FOR_INTERRUPTS();
+		cat_add(c, p, len, hash_bytes((const unsigned char *) p, len), cnt[0], cnt[1]);
 		p += len + 2 * sizeof(int64);
 	}
 	if (p != end)
@@ -450,26 +445,60 @@ mlops_cat_state_info(PG_FUNCTION_ARGS)
 	CatState   *c = cat_decode(PG_GETARG_BYTEA_PP(0));
 
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("categories=%lld n_ref=%lld n_cur=%lld",
-											  (long long) c->used, (long long) c->n[0],
+											  (long long) c->table->members, (long long) c->n[0],
 											  (long long) c->n[1])));
 }
 
-/* Count vectors of the categories (one slot per category seen in either sample). */
+typedef CatEntry *CatEntryPtr;
+
+/* Byte order of two categories (then the shorter first): a fixed order for the sums. */
+static inline int
+cat_entry_cmp(const CatEntryPtr *a, const CatEntryPtr *b)
+{
+	int			r = memcmp((*a)->key.data, (*b)->key.data, Min((*a)->key.len, (*b)->key.len));
+
+	if (r != 0)
+		return r;
+	return ((*a)->key.len > (*b)->key.len) - ((*a)->key.len < (*b)->key.len);
+}
+
+#define ST_SORT cat_sort_entries
+#define ST_ELEMENT_TYPE CatEntryPtr
+#define ST_COMPARE(a, b) cat_entry_cmp(a, b)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * Count vectors of the categories (one slot per category seen in either
+ * sample), in the byte order of the categories: the floating-point sums of
+ * the final functions then add in the same order whatever the hash layout,
+ * so a parallel plan gives the serial answer to the last bit.
+ */
 static int64
 cat_counts(CatState *c, double **ref, double **cur)
 {
-	int64		i,
-				k = 0;
+	int64		used = c->table->members,
+				k = 0,
+				i;
+	CatEntry  **entries = palloc(sizeof(CatEntry *) * Max(used, 1));
+	cat_hash_iterator it;
+	CatEntry   *e;
 
-	*ref = palloc(sizeof(double) * Max(c->used, 1));
-	*cur = palloc(sizeof(double) * Max(c->used, 1));
-	for (i = 0; i < c->size; i++)
-		if (c->slots[i].key != NULL)
-		{
-			(*ref)[k] = (double) c->slots[i].cnt[0];
-			(*cur)[k] = (double) c->slots[i].cnt[1];
-			k++;
-		}
+	cat_hash_start_iterate(c->table, &it);
+	while ((e = cat_hash_iterate(c->table, &it)) != NULL)
+		entries[k++] = e;
+	cat_sort_entries(entries, k);
+	*ref = palloc(sizeof(double) * Max(k, 1));
+	*cur = palloc(sizeof(double) * Max(k, 1));
+	for (i = 0; i < k; i++)
+	{
+		(*ref)[i] = (double) entries[i]->cnt[0];
+		(*cur)[i] = (double) entries[i]->cnt[1];
+	}
+	pfree(entries);
 	return k;
 }
 

@@ -14,13 +14,40 @@ extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 
 /* ---- exact-statistics helpers (drift_sort.c, drift_samples.c, drift_kdist.c, drift_chi2.c) ---- */
 
+#include <math.h>
+
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
+
+/*
+ * Loops that can run over millions of values (sorting, selection, merging,
+ * binning) check for interrupts every DRIFT_CFI_STRIDE iterations, so that a
+ * statement_timeout or a cancel stops them promptly; a check costs a load and
+ * a branch, the mask keeps it off the hot path.
+ */
+#define DRIFT_CFI_STRIDE 65536
+#define DRIFT_CFI_EVERY(i) \
+	do { \
+		if (((i) & (DRIFT_CFI_STRIDE - 1)) == 0) \
+			CHECK_FOR_INTERRUPTS(); \
+	} while (0)
 
 /* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
 extern void drift_sort_float8(double *v, int64 n);
-/* Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity, NaN = NaN). */
-extern int	drift_cmp_float8(double a, double b);
+/*
+ * Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity,
+ * NaN = NaN). Inline: the KS sweep and the parallel merge call it per value.
+ */
+static inline int
+drift_cmp_float8(double a, double b)
+{
+	if (likely(!isnan(a) && !isnan(b)))
+		return (a < b) ? -1 : (a > b) ? 1 : 0;
+	if (isnan(a))
+		return isnan(b) ? 0 : 1;
+	return -1;
+}
 
 /* Two samples collected by an aggregate (0 = reference, 1 = current). */
 typedef struct DriftSamples
@@ -28,6 +55,7 @@ typedef struct DriftSamples
 	int64		n[2];			/* values held per side */
 	int64		cap[2];			/* allocated per side */
 	double	   *v[2];			/* the values, in aggcontext */
+	bool		sorted[2];		/* side in drift_sort_float8's order (and form) */
 	int32		param;			/* bins or alternative; -1 when not given */
 } DriftSamples;
 
@@ -40,6 +68,7 @@ typedef struct DriftBins
 } DriftBins;
 
 extern DriftSamples *drift_samples_from_arrays(ArrayType *ref, ArrayType *cur);
+extern void drift_samples_sort(DriftSamples *s);
 extern void drift_check_bins(int32 bins);
 extern int	drift_parse_alternative(text *t);
 extern Datum drift_result_datum(FunctionCallInfo fcinfo, double stat, double p, bool has_p,

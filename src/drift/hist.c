@@ -37,6 +37,13 @@ sketch_free(void *ptr)
 		pfree(ptr);
 }
 
+/* Backend interrupt hook for the core: a cancel or timeout stops its loops. */
+void
+sketch_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* A histogram datum: a varlena around the wire format. */
 static bytea *
 hist_to_datum(const Hist *h)
@@ -234,7 +241,12 @@ hist_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 
 PG_FUNCTION_INFO_V1(mlops_histogram_trans);
 
-/* histogram(value, edges) transition: count value in its bin; NULLs skipped. */
+/*
+ * histogram(value, edges) transition (also the moving-aggregate one): count
+ * value in its bin; NULLs skipped. A NULL value on the first row still
+ * creates the (empty) state: a moving-aggregate transition must never return
+ * NULL, and the final function gives NULL for a state that counted nothing.
+ */
 Datum
 mlops_histogram_trans(PG_FUNCTION_ARGS)
 {
@@ -243,9 +255,11 @@ mlops_histogram_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		if (!PG_ARGISNULL(0))
+			PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		if (PG_ARGISNULL(2))
+			PG_RETURN_NULL();	/* no edges either: nothing to build yet */
+		PG_RETURN_POINTER(hist_state(fcinfo, aggctx));
 	}
 	h = hist_state(fcinfo, aggctx);
 	h->counts[hist_bin(h, PG_GETARG_FLOAT8(1))]++;

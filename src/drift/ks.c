@@ -54,12 +54,14 @@ ks_statistics(const double *a, int64 m, const double *b, int64 n,
 				j = 0;
 	double		hi = 0.0,
 				lo = 0.0;
+	int64		steps = 0;
 
 	while (i < m && j < n)
 	{
 		double		v = (drift_cmp_float8(a[i], b[j]) <= 0) ? a[i] : b[j];
 		double		diff;
 
+		DRIFT_CFI_EVERY(++steps);
 		while (i < m && drift_cmp_float8(a[i], v) == 0)
 			i++;
 		while (j < n && drift_cmp_float8(b[j], v) == 0)
@@ -71,7 +73,8 @@ ks_statistics(const double *a, int64 m, const double *b, int64 n,
 			lo = diff;
 	}
 	*dplus = hi;
-	*dminus = Min(-lo, 1.0);
+	/* 0.0 - lo, not -lo: with lo = 0 that is +0, never -0 */
+	*dminus = Min(0.0 - lo, 1.0);
 }
 
 /* Sort both samples, compute the statistic for the alternative and its p-value. */
@@ -87,8 +90,7 @@ ks_compute(FunctionCallInfo fcinfo, DriftSamples *s, int alternative)
 
 	if (m == 0 || n == 0)
 		return drift_result_datum(fcinfo, 0.0, 0.0, false, m, n);
-	drift_sort_float8(s->v[0], m);
-	drift_sort_float8(s->v[1], n);
+	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
 	ks_statistics(s->v[0], m, s->v[1], n, &dplus, &dminus);
 	if (alternative == DRIFT_ALT_GREATER)
 		d = dplus;
@@ -103,14 +105,30 @@ ks_compute(FunctionCallInfo fcinfo, DriftSamples *s, int alternative)
 
 PG_FUNCTION_INFO_V1(mlops_ks_2samp);
 
+/* A sample array must be one-dimensional (or empty): a matrix is not a sample. */
+static void
+ks_check_sample(ArrayType *a, const char *name)
+{
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array, not %d-dimensional", name, ARR_NDIM(a)),
+				 errhint("Pass the sample as a flat float8[], e.g. with array_agg() or unnest().")));
+}
+
 /* mlops.ks_2samp(ref float8[], cur float8[], alternative text): the test on arrays. */
 Datum
 mlops_ks_2samp(PG_FUNCTION_ARGS)
 {
 	ArrayType  *ref = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType  *cur = PG_GETARG_ARRAYTYPE_P(1);
-	int			alternative = drift_parse_alternative(PG_GETARG_TEXT_PP(2));
-	DriftSamples *s = drift_samples_from_arrays(ref, cur);
+	int			alternative;
+	DriftSamples *s;
+
+	ks_check_sample(ref, "ref");
+	ks_check_sample(cur, "cur");
+	alternative = drift_parse_alternative(PG_GETARG_TEXT_PP(2));
+	s = drift_samples_from_arrays(ref, cur);
 
 	PG_RETURN_DATUM(ks_compute(fcinfo, s, alternative));
 }

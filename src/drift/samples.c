@@ -4,7 +4,17 @@
  * ks_test, psi, wasserstein, jensen_shannon and hellinger all need every
  * value of both samples (quantile edges and ECDFs are not mergeable), so the
  * state is two growable float8 arrays in the aggregate context, appended to
- * without a palloc per row; combine concatenates, serialize is a flat image.
+ * without a palloc per row.
+ *
+ * Parallel plans. Every value of every worker has to reach the leader, so a
+ * parallel plan pays only if the leader does little more than receive them.
+ * Hence: serialize sorts each side in the worker (the sort is the costly
+ * part of every final function, and the workers do it side by side),
+ * deserialize notes that a side arrived sorted (it checks, so a crafted image
+ * is merely unsorted), combine merges two sorted sides in one linear pass,
+ * and the final functions skip the sort of a side already sorted. Sorting is
+ * drift_sort_float8 (-0 -> 0, one NaN), so the merged sides are exactly what
+ * sorting the serial state gives, and the answers are bit-identical.
  */
 #include "postgres.h"
 
@@ -25,14 +35,78 @@
 #define DRIFT_SAMPLES_HDR (2 * sizeof(int32) + 2 * sizeof(int64))
 #define DRIFT_SAMPLES_INIT 1024
 
-/* A new empty state in the current memory context. */
+/* A new empty state in the current memory context (empty sides are sorted). */
 static DriftSamples *
 drift_samples_new(void)
 {
 	DriftSamples *s = palloc0(sizeof(DriftSamples));
 
 	s->param = -1;
+	s->sorted[0] = s->sorted[1] = true;
 	return s;
+}
+
+/* memcpy of n values in slices, checking for interrupts between them (80 MB take a while). */
+static void
+drift_copy_values(double *dst, const double *src, int64 n)
+{
+	int64		done = 0;
+
+	while (done < n)
+	{
+		int64		len = Min(n - done, (int64) DRIFT_CFI_STRIDE * 16);
+
+		CHECK_FOR_INTERRUPTS();
+		memcpy(dst + done, src + done, sizeof(double) * len);
+		done += len;
+	}
+}
+
+/* Is v[0..n) in drift_sort_float8's order and form (no -0; NaN last)? */
+static bool
+drift_values_sorted(const double *v, int64 n)
+{
+	int64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		DRIFT_CFI_EVERY(i);
+		if (v[i] == 0.0 && signbit(v[i]))
+			return false;
+		if (i > 0 && drift_cmp_float8(v[i - 1], v[i]) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* Sort both sides of a state in place, unless already sorted (same multiset). */
+void
+drift_samples_sort(DriftSamples *s)
+{
+	int			side;
+
+	for (side = 0; side < 2; side++)
+		if (!s->sorted[side])
+		{
+			drift_sort_float8(s->v[side], s->n[side]);
+			s->sorted[side] = true;
+		}
+}
+
+/* Capacity (doubling from cap) for need values on one side; errors past the limit. */
+static int64
+drift_samples_capacity(int64 cap, int64 need)
+{
+	cap = Max(cap, DRIFT_SAMPLES_INIT);
+	while (cap < need)
+		cap *= 2;
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many values for a drift statistic"),
+				 errhint("Compare samples of at most %lld values per side.",
+						 (long long) (MaxAllocHugeSize / sizeof(double) / 2))));
+	return cap;
 }
 
 /* Make room for extra more values on one side. */
@@ -44,15 +118,7 @@ drift_samples_reserve(DriftSamples *s, int side, int64 extra)
 
 	if (need <= cap)
 		return;
-	cap = Max(cap, DRIFT_SAMPLES_INIT);
-	while (cap < need)
-		cap *= 2;
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many values for a drift statistic"),
-				 errhint("Compare samples of at most %lld values per side.",
-						 (long long) (MaxAllocHugeSize / sizeof(double) / 2))));
+	cap = drift_samples_capacity(cap, need);
 	if (s->v[side] == NULL)
 		s->v[side] = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(double));
 	else
@@ -67,6 +133,7 @@ drift_samples_add(DriftSamples *s, int side, double x)
 	if (s->n[side] >= s->cap[side])
 		drift_samples_reserve(s, side, 1);
 	s->v[side][s->n[side]++] = x;
+	s->sorted[side] = false;
 }
 
 /* The aggregate context, or an error when called outside an aggregate. */
@@ -205,6 +272,58 @@ mlops_drift_accum_alt(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+/*
+ * Merge the sorted a[0..m) and b[0..n) into a new array in the current
+ * context, with room for cap values. Equal values are bit-identical in the
+ * sorted form, so the result is what sorting the union gives.
+ */
+static double *
+drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap)
+{
+	double	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * cap);
+	int64		i = 0,
+				j = 0,
+				o = 0;
+
+	while (i < m && j < n)
+	{
+		DRIFT_CFI_EVERY(o);
+		/* take from b only when strictly smaller: stable, and NaN (= NaN) stays last */
+		out[o++] = (drift_cmp_float8(b[j], a[i]) < 0) ? b[j++] : a[i++];
+	}
+	drift_copy_values(out + o, a + i, m - i);
+	o += m - i;
+	drift_copy_values(out + o, b + j, n - j);
+	return out;
+}
+
+/* Append one side of src to dst: merged when both are sorted, else concatenated. */
+static void
+drift_samples_append_side(DriftSamples *dst, const DriftSamples *src, int side)
+{
+	int64		n = src->n[side];
+
+	if (n == 0)
+		return;
+	if (dst->n[side] > 0 && dst->sorted[side] && src->sorted[side])
+	{
+		int64		total = dst->n[side] + n;
+		int64		cap = drift_samples_capacity(dst->cap[side], total);
+		double	   *merged;
+
+		merged = drift_merge_sorted(dst->v[side], dst->n[side], src->v[side], n, cap);
+		pfree(dst->v[side]);
+		dst->v[side] = merged;
+		dst->cap[side] = cap;
+		dst->n[side] = total;
+		return;
+	}
+	drift_samples_reserve(dst, side, n);
+	drift_copy_values(dst->v[side] + dst->n[side], src->v[side], n);
+	dst->sorted[side] = (dst->n[side] == 0) ? src->sorted[side] : false;
+	dst->n[side] += n;
+}
+
 /* Append all values of src to dst (in dst's context, the current one). */
 static void
 drift_samples_append(DriftSamples *dst, const DriftSamples *src)
@@ -212,13 +331,7 @@ drift_samples_append(DriftSamples *dst, const DriftSamples *src)
 	int			side;
 
 	for (side = 0; side < 2; side++)
-	{
-		if (src->n[side] == 0)
-			continue;
-		drift_samples_reserve(dst, side, src->n[side]);
-		memcpy(dst->v[side] + dst->n[side], src->v[side], sizeof(double) * src->n[side]);
-		dst->n[side] += src->n[side];
-	}
+		drift_samples_append_side(dst, src, side);
 	if (src->param != -1)
 		drift_samples_param(dst, src->param, "the parameter");
 }
@@ -273,21 +386,26 @@ drift_samples_encode(const DriftSamples *s)
 	memcpy(p + 2 * sizeof(int32), &s->n[0], sizeof(int64));
 	memcpy(p + 2 * sizeof(int32) + sizeof(int64), &s->n[1], sizeof(int64));
 	p += DRIFT_SAMPLES_HDR;
-	if (s->n[0] > 0)
-		memcpy(p, s->v[0], sizeof(double) * s->n[0]);
-	if (s->n[1] > 0)
-		memcpy(p + sizeof(double) * s->n[0], s->v[1], sizeof(double) * s->n[1]);
+	drift_copy_values((double *) p, s->v[0], s->n[0]);
+	drift_copy_values((double *) (p + sizeof(double) * s->n[0]), s->v[1], s->n[1]);
 	return out;
 }
 
 PG_FUNCTION_INFO_V1(mlops_drift_serialize);
 
-/* mlops._drift_serialize(internal): the state's flat image. */
+/*
+ * mlops._drift_serialize(internal): the state's flat image, each side sorted
+ * first (in place: the worker's state holds the same multiset), so that the
+ * workers sort in parallel and the leader only merges.
+ */
 Datum
 mlops_drift_serialize(PG_FUNCTION_ARGS)
 {
+	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
+
 	drift_aggcontext(fcinfo, "mlops._drift_serialize");
-	PG_RETURN_BYTEA_P(drift_samples_encode((DriftSamples *) PG_GETARG_POINTER(0)));
+	drift_samples_sort(s);
+	PG_RETURN_BYTEA_P(drift_samples_encode(s));
 }
 
 /* Error for a bytea that is not a serialized drift state. */
@@ -330,12 +448,13 @@ drift_samples_decode(bytea *in)
 	p += DRIFT_SAMPLES_HDR;
 	drift_samples_reserve(s, 0, n0);
 	drift_samples_reserve(s, 1, n1);
-	if (n0 > 0)
-		memcpy(s->v[0], p, sizeof(double) * n0);
-	if (n1 > 0)
-		memcpy(s->v[1], p + sizeof(double) * n0, sizeof(double) * n1);
+	/* the image may be unaligned: copy first, then check the copies */
+	drift_copy_values(s->v[0], (const double *) p, n0);
+	drift_copy_values(s->v[1], (const double *) (p + sizeof(double) * n0), n1);
 	s->n[0] = n0;
 	s->n[1] = n1;
+	s->sorted[0] = drift_values_sorted(s->v[0], n0);
+	s->sorted[1] = drift_values_sorted(s->v[1], n1);
 	return s;
 }
 
@@ -380,16 +499,19 @@ drift_samples_load(DriftSamples *s, int side, ArrayType *a)
 	if (ARR_ELEMTYPE(a) != FLOAT8OID)
 		elog(ERROR, "expected a float8 array");
 	drift_samples_reserve(s, side, nitems);
+	s->sorted[side] = (nitems == 0);
 	if (nulls == NULL)
 	{
-		if (nitems > 0)
-			memcpy(s->v[side], data, sizeof(double) * nitems);
+		drift_copy_values(s->v[side], data, nitems);
 		s->n[side] = nitems;
 		return;
 	}
 	for (i = 0; i < nitems; i++)
+	{
+		DRIFT_CFI_EVERY(i);
 		if (nulls[i / 8] & (1 << (i % 8)))
 			s->v[side][s->n[side]++] = *data++;
+	}
 }
 
 /* Both samples of an array-taking drift function, NULL elements dropped. */
@@ -461,6 +583,7 @@ drift_select(double *v, int64 lo, int64 hi, const int64 *ranks, int nr, int dept
 		{
 			double		x = v[i];
 
+			DRIFT_CFI_EVERY(i - lo);
 			if (x < p)
 			{
 				v[i++] = v[lt];
@@ -543,6 +666,7 @@ drift_count_bins(const double *v, int64 n, const double *edges, int nedges, doub
 	{
 		double		x = v[i];
 
+		DRIFT_CFI_EVERY(i);
 		if (isnan(x))
 			counts[nan_bin] += 1.0;
 		else
@@ -550,11 +674,54 @@ drift_count_bins(const double *v, int64 n, const double *edges, int nedges, doub
 	}
 }
 
+/* How many of the sorted v[0..n) are below x (NaN last, above everything). */
+static int64
+drift_count_below(const double *v, int64 n, double x)
+{
+	int64		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (drift_cmp_float8(v[mid], x) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * drift_count_bins for a sorted side: bin b holds the values in
+ * [edges[b-1], edges[b]), so its count is a difference of two binary
+ * searches; O(bins log n) instead of a pass over the values.
+ */
+static void
+drift_count_bins_sorted(const double *v, int64 n, const double *edges, int nedges,
+						double *counts, int nan_bin)
+{
+	int64		r = drift_count_below(v, n, NAN);	/* the non-NaN values */
+	int64		prev = 0;
+	int			b;
+
+	for (b = 0; b < nedges; b++)
+	{
+		int64		below = drift_count_below(v, r, edges[b]);
+
+		counts[b] += (double) (below - prev);
+		prev = below;
+	}
+	counts[nedges] += (double) (r - prev);
+	counts[nan_bin] += (double) (n - r);
+}
+
 /*
  * Bin counts of both samples on the reference's quantiles at k/bins, open end
- * bins, and a last bin for NaN. Reorders the reference in place (NaN moved
- * to the end, the needed order statistics selected); the multiset the state
- * stands for is unchanged.
+ * bins, and a last bin for NaN. Reorders an unsorted reference in place (NaN
+ * moved to the end, the needed order statistics selected); the multiset the
+ * state stands for is unchanged, and a sorted reference stays sorted.
  */
 void
 drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
@@ -574,6 +741,8 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 	out->cur = palloc0(sizeof(double) * out->nbins);
 	/* NaN to the end; r = the number of other values */
 	for (i = 0; i < m; i++)
+	{
+		DRIFT_CFI_EVERY(i);
 		if (!isnan(ref[i]))
 		{
 			double		x = ref[i];
@@ -581,6 +750,7 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			ref[i] = ref[r];
 			ref[r++] = x;
 		}
+	}
 	if (r > 0)
 	{
 		for (k = 1; k < bins; k++)
@@ -594,7 +764,9 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
 				ranks[nranks++] = lo + 1;
 		}
-		drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
+		/* a sorted reference (NaN already last) has its order statistics in place */
+		if (!s->sorted[0])
+			drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
 		for (k = 1; k < bins; k++)
 		{
 			double		e = drift_quantile(ref, r, k, bins);
@@ -603,8 +775,14 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			nedges++;
 		}
 	}
-	drift_count_bins(ref, m, edges, nedges, out->ref, bins);
-	drift_count_bins(s->v[1], s->n[1], edges, nedges, out->cur, bins);
+	if (s->sorted[0])
+		drift_count_bins_sorted(ref, m, edges, nedges, out->ref, bins);
+	else
+		drift_count_bins(ref, m, edges, nedges, out->ref, bins);
+	if (s->sorted[1])
+		drift_count_bins_sorted(s->v[1], s->n[1], edges, nedges, out->cur, bins);
+	else
+		drift_count_bins(s->v[1], s->n[1], edges, nedges, out->cur, bins);
 	pfree(ranks);
 	pfree(edges);
 }

@@ -5,6 +5,9 @@
  * comparator calls, so a million values sort in a few milliseconds. Keys map
  * -0 to 0 and every NaN to one positive NaN, so the order is PostgreSQL's:
  * -Infinity < ... < +Infinity < NaN.
+ *
+ * Every pass over the values checks for interrupts every DRIFT_CFI_STRIDE
+ * keys: 20M values take seconds, and a statement_timeout must not wait for them.
  */
 #include "postgres.h"
 
@@ -45,17 +48,6 @@ drift_unkey(uint64 k)
 	return x;
 }
 
-/* Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity, NaN = NaN). */
-int
-drift_cmp_float8(double a, double b)
-{
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a < b) ? -1 : (a > b) ? 1 : 0;
-}
-
 /* Insertion sort of keys, for short runs. */
 static void
 drift_insertion_sort(uint64 *k, int64 n)
@@ -85,8 +77,11 @@ drift_radix_sort(uint64 *k, int64 n)
 	int			d;
 
 	for (i = 0; i < n; i++)
+	{
+		DRIFT_CFI_EVERY(i);
 		for (d = 0; d < 8; d++)
 			hist[d * 256 + ((src[i] >> (8 * d)) & 0xFF)]++;
+	}
 	for (d = 0; d < 8; d++)
 	{
 		int64	   *h = hist + d * 256;
@@ -104,7 +99,10 @@ drift_radix_sort(uint64 *k, int64 n)
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
+		{
+			DRIFT_CFI_EVERY(i);
 			dst[h[(src[i] >> (8 * d)) & 0xFF]++] = src[i];
+		}
 		swap = src;
 		src = dst;
 		dst = swap;
@@ -124,11 +122,17 @@ drift_sort_float8(double *v, int64 n)
 
 	StaticAssertStmt(sizeof(double) == sizeof(uint64), "float8 is 64 bits");
 	for (i = 0; i < n; i++)
+	{
+		DRIFT_CFI_EVERY(i);
 		k[i] = drift_key(v[i]);
+	}
 	if (n <= DRIFT_SMALL_SORT)
 		drift_insertion_sort(k, n);
 	else
 		drift_radix_sort(k, n);
 	for (i = 0; i < n; i++)
+	{
+		DRIFT_CFI_EVERY(i);
 		v[i] = drift_unkey(k[i]);
+	}
 }

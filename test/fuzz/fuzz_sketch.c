@@ -38,6 +38,12 @@ sketch_free(void *ptr)
 	free(ptr);
 }
 
+/* The core's interrupt hook: nothing to interrupt in the harness. */
+void
+sketch_check_interrupts(void)
+{
+}
+
 /* Abort on a broken invariant, so libFuzzer keeps the input. */
 static void
 check(int ok, const char *what)

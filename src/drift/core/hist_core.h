@@ -20,6 +20,14 @@
 extern void *sketch_alloc(size_t size);
 extern void sketch_free(void *ptr);
 
+/*
+ * Interrupt hook, called once per round of the loops whose length grows with
+ * the sketch (sorting and compacting levels, merging levels into a view): the
+ * backend maps it to CHECK_FOR_INTERRUPTS (it may not return), the fuzz
+ * harness to nothing.
+ */
+extern void sketch_check_interrupts(void);
+
 /* Text tokenizer over a NUL-terminated string. */
 typedef struct SketchText
 {

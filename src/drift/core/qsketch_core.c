@@ -192,6 +192,8 @@ qs_sort(double *a, int n)
 					y = a[n / 2],
 					z = a[n - 1];
 
+		sketch_check_interrupts();	/* one partition round: O(n) */
+
 		/* median of three as pivot */
 		p = (x < y) ? ((y < z) ? y : ((x < z) ? z : x)) : ((x < z) ? x : ((y < z) ? z : y));
 		while (i <= j)
@@ -336,6 +338,8 @@ qs_compress(QSketch *s)
 	while (s->nretained >= s->captotal)
 	{
 		int			h = 0;
+
+		sketch_check_interrupts();	/* one compaction per round */
 
 		while (h < s->nlevels - 1 && s->size[h] < s->cap[h])
 			h++;
@@ -492,6 +496,7 @@ qs_view(const QSketch *s)
 
 		if (m == 0)
 			continue;
+		sketch_check_interrupts();	/* one merge pass per level */
 		if (h == 0)
 		{
 			sorted0 = sketch_alloc(sizeof(double) * m);
