@@ -27,6 +27,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "common/spi_owner.h"
 #include "registry/registry.h"
 
 /* Append one length-prefixed field (or the NULL marker) to buf. */
@@ -137,7 +138,7 @@ audit_append(RegCtx *c, const char *action, const char *entity, StringInfo detai
 		json_kv_str(detail, "current_user", c->role_name);
 	appendStringInfoChar(detail, '}');
 
-	LockRelationOid(registry_relid("audit_log"), ShareRowExclusiveLock);
+	LockRelationOid(mlops_relid("audit_log"), ShareRowExclusiveLock);
 
 	/*
 	 * Make this transaction's earlier appends visible to the tail read, also
@@ -280,27 +281,33 @@ PG_FUNCTION_INFO_V1(mlops_audit_guard);
 
 /*
  * Trigger on audit_log (and TRUNCATE on stage_history): rows are appended by
- * the registry only; UPDATE, DELETE and TRUNCATE are for superusers only.
+ * statements the registry issues only; UPDATE, DELETE and TRUNCATE are for a
+ * superuser's own statements only. Code that runs inside a registry
+ * operation (a security-restricted operation as the extension owner, usually
+ * a superuser) but was not issued by it, such as a user trigger, is refused.
  */
 Datum
 mlops_audit_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	const char *rel;
+	bool		dba;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "mlops_audit_guard: not called as a trigger");
 	rel = RelationGetRelationName(td->tg_relation);
+	/* a superuser's own statement: manual repair, pg_restore */
+	dba = superuser() && !InSecurityRestrictedOperation();
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		if (mlops_registry_internal_depth() > 0 || superuser())
+		if (mlops_owner_trusted() || dba)
 			return PointerGetDatum(td->tg_trigtuple);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("rows are added to mlops.%s only by the registry", rel),
 				 errhint("Registry functions and triggers append audit rows themselves.")));
 	}
-	if (superuser())
+	if (dba)
 		return TRIGGER_FIRED_BY_UPDATE(td->tg_event)
 			? PointerGetDatum(td->tg_newtuple) : PointerGetDatum(td->tg_trigtuple);
 	ereport(ERROR,
@@ -308,6 +315,8 @@ mlops_audit_guard(PG_FUNCTION_ARGS)
 			 errmsg("mlops.%s is append-only: %s is not allowed", rel,
 					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE" :
 					TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE"),
+			 InSecurityRestrictedOperation()
+			 ? errdetail("Code that a registry operation runs (a trigger, a function) cannot, even as a superuser.") : 0,
 			 errhint("Only a superuser can change or remove audit rows.")));
 	PG_RETURN_NULL();
 }

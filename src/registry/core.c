@@ -15,9 +15,13 @@
  * The rules are split by concern: core.c (this file: the owner context,
  * shared helpers, lookups, models), stages.c, approvals.c, aliases.c and
  * config.c; registry.h is their shared internal API.
- * Bookkeeping writes run as the owner of the registry tables with a pinned
- * search_path (reg_begin); the acting role is captured before that, and
- * triggers fired by those writes see internal_depth > 0 and trust them.
+ * Bookkeeping writes run in an owner scope of common/spi_owner (reg_begin):
+ * the extension owner, a security-restricted operation, a pinned
+ * search_path. The acting role is captured before that. Trust is scoped to
+ * one statement: a trigger treats a write as internal only when the
+ * statement was issued by a registry operation (mlops_owner_trusted()); any
+ * other write inside an owner scope comes from user code the operation
+ * reached and is refused.
  */
 #include "postgres.h"
 
@@ -49,140 +53,81 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
 #include "registry/registry.h"
 /* Longest model name, in characters (also a CHECK on mlops.models). */
 #define REGISTRY_MODEL_NAME_MAX 200
 
-/* Nesting depth of the registry's own (owner) writes in this backend. */
-static int	internal_depth = 0;
-
 /* Acting role of the outermost registry operation in progress. */
 static Oid	actor_role = InvalidOid;
 
-/* Depth of the registry's own writes (for audit.c). */
-int
-mlops_registry_internal_depth(void)
+/*
+ * Error unless a write to a registry table may go on: a write that a
+ * registry operation did not issue itself but that runs inside one (the
+ * owner in a security-restricted operation) is user code the operation
+ * reached, a user trigger or a function, holding the owner's rights.
+ */
+void
+reg_refuse_reached_code(Relation rel)
 {
-	return internal_depth;
-}
-
-/* Oid of a table in schema mlops. */
-Oid
-registry_relid(const char *relname)
-{
-	Oid			relid = get_relname_relid(relname, get_namespace_oid("mlops", false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "mlops.%s is missing", relname);
-	return relid;
-}
-
-/* Owner of the registry tables (the owner of mlops.audit_log). */
-static Oid
-registry_owner(void)
-{
-	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(registry_relid("audit_log")));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cache lookup failed for mlops.audit_log");
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	return owner;
+	if (mlops_owner_trusted() || !InSecurityRestrictedOperation() ||
+		GetUserId() != mlops_extension_owner())
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("mlops.%s cannot be written by code that a registry operation runs",
+					RelationGetRelationName(rel)),
+			 errdetail("A trigger or function reached by a registry operation runs with the extension owner's rights."),
+			 errhint("Remove user triggers on mlops tables that write mlops tables.")));
 }
 
 /*
- * Start a registry operation: capture the actor, connect SPI and switch to
- * the registry owner with search_path = pg_catalog, pg_temp.
+ * Start a registry operation: capture the actor, then enter the owner scope
+ * (SPI connected, the extension owner, a security-restricted operation,
+ * search_path = pg_catalog, pg_temp). The operation is internal when the
+ * statement that fired it was issued by an enclosing registry operation.
  */
 void
 reg_begin(RegCtx *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->upper = CurrentMemoryContext;
-	c->internal = internal_depth > 0;
-	if (!c->internal)
+	c->internal = mlops_owner_trusted();
+	c->save_actor = actor_role;
+	if (!c->internal || !OidIsValid(actor_role))
 		actor_role = GetUserId();
 	c->role = actor_role;
 	c->role_name = GetUserNameFromId(c->role, false);
 	c->session_name = GetUserNameFromId(GetSessionUserId(), false);
 	c->is_super = superuser_arg(c->role);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	GetUserIdAndSecContext(&c->save_uid, &c->save_sec);
-	c->save_depth = internal_depth;
-	SetUserIdAndSecContext(registry_owner(), c->save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	c->guc_nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	internal_depth++;
+	mlops_owner_begin(&c->scope);
 }
 
 /* End a registry operation normally. */
 void
 reg_end(RegCtx *c)
 {
-	AtEOXact_GUC(true, c->guc_nest);
-	SetUserIdAndSecContext(c->save_uid, c->save_sec);
-	internal_depth = c->save_depth;
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	mlops_owner_end(&c->scope);
+	actor_role = c->save_actor;
 }
 
 /* Undo reg_begin's backend state on error (the abort cleans GUC and SPI). */
 void
 reg_abort(RegCtx *c)
 {
-	SetUserIdAndSecContext(c->save_uid, c->save_sec);
-	internal_depth = c->save_depth;
-}
-
-/* Saved plans of the registry's fixed queries, keyed by the query text's address. */
-typedef struct RegistryPlan
-{
-	const char *sql;
-	SPIPlanPtr	plan;
-} RegistryPlan;
-
-static RegistryPlan plan_cache[64];
-static int	plan_cache_n = 0;
-
-/* The saved plan of a fixed query, prepared on first use. */
-static SPIPlanPtr
-cached_plan(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan;
-	int			i;
-
-	for (i = 0; i < plan_cache_n; i++)
-		if (plan_cache[i].sql == sql)
-			return plan_cache[i].plan;
-	plan = SPI_prepare(sql, nargs, types);
-	if (plan == NULL)
-		elog(ERROR, "registry query could not be prepared (SPI %d): %s", SPI_result, sql);
-	if (plan_cache_n >= lengthof(plan_cache))
-		return plan;			/* not cached; freed with the SPI context */
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	plan_cache[plan_cache_n].sql = sql;
-	plan_cache[plan_cache_n].plan = plan;
-	plan_cache_n++;
-	return plan;
+	mlops_owner_cleanup(&c->scope);
+	actor_role = c->save_actor;
 }
 
 /*
- * Run one of the registry's fixed queries (sql must be a string literal: its
- * address keys the plan cache); returns the number of rows processed.
+ * Run one of the registry's fixed statements as a trusted statement of the
+ * owner scope; returns the number of rows processed.
  */
 int
 reg_exec(const char *sql, int nargs, Oid *types, Datum *values,
 		 const char *nulls, bool read_only, long limit)
 {
-	int			rc = SPI_execute_plan(cached_plan(sql, nargs, types), values, nulls, read_only, limit);
-
-	if (rc < 0)
-		elog(ERROR, "registry query failed (SPI %d): %s", rc, sql);
-	return (int) SPI_processed;
+	return (int) mlops_owner_exec(sql, nargs, types, values, nulls, read_only, limit);
 }
 
 /* Append "key":"value" (or null) to an open JSON object. */
@@ -347,13 +292,20 @@ reg_now_datum(void)
 	return TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 }
 
-/* The TriggerData of a trigger call, or an error. */
+/*
+ * The TriggerData of a registry trigger call, or an error; refuses writes by
+ * code a registry operation reached (see reg_refuse_reached_code).
+ */
 TriggerData *
 reg_trigger_data(FunctionCallInfo fcinfo, const char *fn)
 {
+	TriggerData *td;
+
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "%s: not called as a trigger", fn);
-	return (TriggerData *) fcinfo->context;
+	td = (TriggerData *) fcinfo->context;
+	reg_refuse_reached_code(td->tg_relation);
+	return td;
 }
 
 /* The tuple to return when a trigger lets a row through unchanged. */

@@ -10,6 +10,7 @@
 #include "access/htup.h"
 #include "fmgr.h"
 #include "commands/trigger.h"
+#include "common/spi_owner.h"
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
@@ -23,12 +24,10 @@ typedef struct RegCtx
 	char	   *role_name;
 	char	   *session_name;	/* session_user */
 	bool		is_super;		/* acting role is a superuser */
-	bool		internal;		/* caused by the registry's own writes */
+	bool		internal;		/* fired by a statement a registry operation issued */
 	MemoryContext upper;		/* caller's context, for returned tuples */
-	Oid			save_uid;
-	int			save_sec;
-	int			save_depth;
-	int			guc_nest;
+	Oid			save_actor;		/* actor of an enclosing operation */
+	OwnerScope	scope;			/* the owner context (common/spi_owner) */
 	HeapTuple	result;			/* tuple a trigger returns */
 } RegCtx;
 
@@ -71,8 +70,7 @@ extern void reg_abort(RegCtx *c);
 extern int	reg_exec(const char *sql, int nargs, Oid *types, Datum *values,
 					 const char *nulls, bool read_only, long limit);
 extern Datum reg_run_trigger(TriggerData *td, HeapTuple (*body) (TriggerData *, RegCtx *));
-extern Oid	registry_relid(const char *relname);
-extern int	mlops_registry_internal_depth(void);
+extern void reg_refuse_reached_code(Relation rel);
 
 /* core.c: JSON builders and notifications */
 extern StringInfo reg_json_open(void);
