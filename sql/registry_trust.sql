@@ -55,7 +55,7 @@ DROP TRIGGER trust_force ON mlops.stage_history;
 -- 3. a user trigger on audit_log deletes audit rows
 CREATE FUNCTION public.trust_erase_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM mlops.audit_log WHERE id < NEW.id;
+    DELETE FROM mlops.audit_log WHERE id <> NEW.id;
     RETURN NULL;
 END $$;
 CREATE TRIGGER trust_erase AFTER INSERT ON mlops.audit_log

@@ -153,6 +153,12 @@ CREATE TABLE mlops.audit_log (
 );
 COMMENT ON TABLE mlops.audit_log IS 'append-only, SHA-256 hash-chained log of every registry change; actor is session_user';
 
+CREATE TABLE mlops.audit_head (
+    id int PRIMARY KEY CHECK (id = 1)
+);
+COMMENT ON TABLE mlops.audit_head IS 'the audit chain''s head lock: one row, locked by each transaction while it chains its audit rows at commit';
+INSERT INTO mlops.audit_head (id) VALUES (1);
+
 -- ------------------------------------------------------------ defaults
 
 INSERT INTO mlops.stages (name, exclusive, description, builtin) VALUES

@@ -50,7 +50,7 @@ alias_event(RegCtx *c, const char *action, const VersionInfo *vi, const char *al
 		json_kv_raw(d, "version", "null");
 	if (previous)
 		json_kv_int(d, "previous_version", previous);
-	audit_append(c, action, psprintf("model:%s#%s", vi->model, alias), d);
+	reg_audit(c, action, psprintf("model:%s#%s", vi->model, alias), d);
 	json_kv_str(n, "event", "alias.changed");
 	json_kv_str(n, "model", vi->model);
 	json_kv_str(n, "alias", alias);

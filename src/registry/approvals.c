@@ -356,7 +356,7 @@ requests_insert(TriggerData *td, RegCtx *c)
 	json_kv_str(d, "from", vi.stage);
 	json_kv_str(d, "to", to);
 	json_kv_str(d, "comment", reg_col_str(tup, desc, "comment"));
-	audit_append(c, "transition.request", reg_version_entity(&vi), d);
+	reg_audit(c, "transition.request", reg_version_entity(&vi), d);
 	return reg_edit_apply(c, &e, tup, desc);
 }
 
@@ -489,7 +489,7 @@ approvals_insert(TriggerData *td, RegCtx *c)
 	json_kv_str(d, "to", to);
 	json_kv_str(d, "requested_by", requested_by);
 	json_kv_str(d, "comment", reg_col_str(tup, desc, "comment"));
-	audit_append(c, is_reject ? "transition.reject" : "transition.approve", reg_version_entity(&vi), d);
+	reg_audit(c, is_reject ? "transition.reject" : "transition.approve", reg_version_entity(&vi), d);
 	return reg_edit_apply(c, &e, tup, desc);
 }
 

@@ -192,7 +192,7 @@ config_body(TriggerData *td, RegCtx *c)
 	d = reg_json_open();
 	json_kv_raw(d, "before", row_json(oldtup, desc));
 	json_kv_raw(d, "after", newtup ? row_json(result, desc) : "null");
-	audit_append(c, psprintf("%s.%s", kind, verb), config_entity(kind, result, desc), d);
+	reg_audit(c, psprintf("%s.%s", kind, verb), config_entity(kind, result, desc), d);
 	return result;
 }
 

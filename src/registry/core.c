@@ -53,6 +53,7 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "audit/audit.h"
 #include "common/spi_owner.h"
 #include "registry/registry.h"
 /* Longest model name, in characters (also a CHECK on mlops.models). */
@@ -173,6 +174,21 @@ reg_json_open(void)
 
 	appendStringInfoChar(b, '{');
 	return b;
+}
+
+/*
+ * Audit a registry change: detail holds an unterminated JSON object ("{...");
+ * the acting role is added when it differs from session_user. Runs inside
+ * reg_begin() (the owner scope audit_append needs).
+ */
+void
+reg_audit(RegCtx *c, const char *action, const char *entity, StringInfo detail)
+{
+	if (strcmp(c->role_name, c->session_name) != 0)
+		json_kv_str(detail, "current_user", c->role_name);
+	appendStringInfoChar(detail, '}');
+	audit_append(c->session_name, action, entity,
+				 DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail->data))));
 }
 
 /* Queue NOTIFY mlops_registry with a JSON payload (sent at commit). */
@@ -488,7 +504,7 @@ models_body(TriggerData *td, RegCtx *c)
 	d = reg_json_open();
 	json_kv_str(d, "model", name);
 	json_kv_str(d, "description", reg_col_str(tup, desc, "description"));
-	audit_append(c, "model.register", psprintf("model:%s", name ? name : ""), d);
+	reg_audit(c, "model.register", psprintf("model:%s", name ? name : ""), d);
 	return reg_edit_apply(c, &e, tup, desc);
 }
 

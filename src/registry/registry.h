@@ -1,6 +1,6 @@
 /*
  * registry.h: the registry's internal API, shared by its modules (core.c,
- * stages.c, approvals.c, aliases.c, config.c) and the audit log (audit.c).
+ * stages.c, approvals.c, aliases.c, config.c).
  * Shared helpers carry the reg_ prefix (the json_kv_* builders excepted).
  */
 #ifndef MLOPS_REGISTRY_H
@@ -12,7 +12,6 @@
 #include "commands/trigger.h"
 #include "common/spi_owner.h"
 #include "lib/stringinfo.h"
-#include "utils/timestamp.h"
 
 /*
  * One registry operation: who acts, and the saved state while its SQL runs
@@ -78,6 +77,7 @@ extern void json_kv_str(StringInfo buf, const char *key, const char *value);
 extern void json_kv_raw(StringInfo buf, const char *key, const char *raw);
 extern void json_kv_int(StringInfo buf, const char *key, int64 value);
 extern void registry_notify(StringInfo payload);
+extern void reg_audit(RegCtx *c, const char *action, const char *entity, StringInfo detail);
 
 /* core.c: tuples and SPI results */
 extern void reg_edit_set(TupleEdit *e, TupleDesc desc, const char *name, Datum val, bool isnull);
@@ -110,11 +110,5 @@ extern void reg_gates_check(const VersionInfo *vi, const char *to, Datum gates, 
 extern void reg_gates_validate(Datum gates);
 extern int64 reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
 								  StringInfo gate_log, int *napprovals);
-
-/* audit.c */
-extern void audit_append(RegCtx *c, const char *action, const char *entity, StringInfo detail);
-extern void audit_hash_hex(int64 id, TimestampTz at, const char *actor, const char *action,
-						   const char *entity, const char *detail, const char *prev_hash,
-						   char *out);
 
 #endif							/* MLOPS_REGISTRY_H */

@@ -142,7 +142,7 @@ versions_insert(TriggerData *td, RegCtx *c)
 	json_kv_int(d, "version", vi.version);
 	json_kv_str(d, "run_id", vi.run_id);
 	json_kv_str(d, "artifact_uri", reg_col_str(tup, desc, "artifact_uri"));
-	audit_append(c, "version.create", reg_version_entity(&vi), d);
+	reg_audit(c, "version.create", reg_version_entity(&vi), d);
 	return reg_edit_apply(c, &e, tup, desc);
 }
 
@@ -277,7 +277,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 		json_kv_int(d, "replaced_by_version", archiving_for_version);
 	if (comment)
 		json_kv_str(d, "comment", comment);
-	audit_append(c, "stage.change", reg_version_entity(&vi), d);
+	reg_audit(c, "stage.change", reg_version_entity(&vi), d);
 
 	n = reg_json_open();
 	json_kv_str(n, "event", "stage.changed");
@@ -364,7 +364,7 @@ versions_delete(TriggerData *td, RegCtx *c)
 	json_kv_int(d, "version", vi.version);
 	json_kv_str(d, "stage", vi.stage);
 	json_kv_str(d, "run_id", vi.run_id);
-	audit_append(c, "version.delete", reg_version_entity(&vi), d);
+	reg_audit(c, "version.delete", reg_version_entity(&vi), d);
 	return tup;
 }
 
