@@ -103,6 +103,7 @@ jsonb_canonical(Datum jb)
  */
 static LocalTransactionId pending_lxid = InvalidLocalTransactionId;
 static int64 pending_seq = 0;	/* appends in this transaction */
+static int64 pending_base = 0;	/* -(xid << 24): ids are pending_base - 1, - 2, ... */
 static bool pending_chain = false;	/* rows wait to be chained at commit */
 static bool callback_registered = false;
 
@@ -118,6 +119,7 @@ pending_id(void)
 	{
 		pending_lxid = MyProc->lxid;
 		pending_seq = 0;
+		pending_base = -(((int64) XidFromFullTransactionId(GetTopFullTransactionId())) << 24);
 	}
 	if (pending_seq >= AUDIT_PENDING_MAX)
 		ereport(ERROR,
@@ -131,7 +133,7 @@ pending_id(void)
 	}
 	pending_seq++;
 	pending_chain = true;
-	return -((((int64) XidFromFullTransactionId(GetTopFullTransactionId())) << 24) | pending_seq);
+	return pending_base - pending_seq;
 }
 
 void
@@ -182,47 +184,46 @@ chain_tail(void)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
-/* Chain this transaction's pending rows, in the order they were appended. */
+/*
+ * Chain this transaction's pending rows, in the order they were appended.
+ * Only this transaction's id range is scanned: the dead index entries that
+ * earlier transactions' pending rows leave behind are never visited.
+ */
 static void
 chain_pending(void)
 {
 	char	   *prev = chain_tail();
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		range[2] = {Int64GetDatum(pending_base - pending_seq), Int64GetDatum(pending_base)};
 	SPITupleTable *tt;
 	uint64		n,
 				i;
 
-	mlops_owner_exec("SELECT a.id, a.at, a.actor::pg_catalog.text, a.action, a.entity, a.detail::pg_catalog.text "
-					 "FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.<) 0 ORDER BY a.id DESC",
-					 0, NULL, NULL, NULL, false, 0);
+	mlops_owner_exec("SELECT a.id FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>=) $1 "
+					 "AND a.id OPERATOR(pg_catalog.<) $2 ORDER BY a.id DESC",
+					 2, types, range, NULL, false, 0);
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tup = tt->vals[i];
 		bool		isnull;
-		int64		old_id = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
-		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
-		char		hash[2 * PG_SHA256_DIGEST_LENGTH + 1];
-		Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, INT8OID};
-		Datum		vals[4];
-		char		nulls[4] = "    ";
-		int64		id;
+		Oid			utypes[2] = {INT8OID, TEXTOID};
+		Datum		vals[2];
+		char		nulls[2] = "  ";
 
 		CHECK_FOR_INTERRUPTS();
-		mlops_owner_exec("SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass)",
-						 0, NULL, NULL, NULL, false, 1);
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		audit_hash_hex(id, at, SPI_getvalue(tup, tt->tupdesc, 3), SPI_getvalue(tup, tt->tupdesc, 4),
-					   SPI_getvalue(tup, tt->tupdesc, 5), SPI_getvalue(tup, tt->tupdesc, 6), prev, hash);
-		vals[0] = Int64GetDatum(id);
+		vals[0] = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull);
 		vals[1] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
 		if (prev == NULL)
 			nulls[1] = 'n';
-		vals[2] = CStringGetTextDatum(hash);
-		vals[3] = Int64GetDatum(old_id);
-		mlops_owner_exec("UPDATE mlops.audit_log SET id = $1, prev_hash = $2, hash = $3 "
-						 "WHERE id OPERATOR(pg_catalog.=) $4", 4, types, vals, nulls, false, 0);
-		prev = pstrdup(hash);
+		/* the next id and the row's hash (audit_row_hash = audit_hash_hex) */
+		if (mlops_owner_exec("UPDATE mlops.audit_log a SET id = n.id, prev_hash = $2, "
+							 "hash = mlops.audit_row_hash(n.id, a.at, a.actor, a.action, a.entity, a.detail, $2) "
+							 "FROM (SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass) AS id) n "
+							 "WHERE a.id OPERATOR(pg_catalog.=) $1 RETURNING a.hash",
+							 2, utypes, vals, nulls, false, 0) != 1)
+			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", DatumGetInt64(vals[0]));
+		prev = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	}
 }
 
