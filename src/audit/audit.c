@@ -5,7 +5,7 @@
  * id, time (microseconds since 2000-01-01 UTC), actor, action, entity, detail
  * (jsonb's canonical text) and the previous row's hash. A leaf module: the
  * registry calls audit_append() inside its owner scope; rows are chained at
- * commit under a lock on the one row of mlops.audit_head (see pending_id),
+ * commit under a lock on the one row of mlops.audit_chain_head (see pending_id),
  * so concurrent appends stay one linear chain in id order, also under
  * REPEATABLE READ, and hold that lock only while they commit.
  */
@@ -160,13 +160,13 @@ chain_tail(void)
 {
 	int			rc;
 
-	mlops_owner_exec("SELECT 1 FROM mlops.audit_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
+	mlops_owner_exec("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
 					 0, NULL, NULL, NULL, false, 0);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the chain head row of mlops.audit_head is missing"),
-				 errhint("A superuser restores it with INSERT INTO mlops.audit_head VALUES (1).")));
+				 errmsg("the chain head row of mlops.audit_chain_head is missing"),
+				 errhint("A superuser restores it with INSERT INTO mlops.audit_chain_head VALUES (1).")));
 
 	/*
 	 * The head lock is held by one committing transaction at a time and is
@@ -335,16 +335,20 @@ verify_row(HeapTuple tup, TupleDesc desc, char **expected_prev)
 	return ok;
 }
 
-PG_FUNCTION_INFO_V1(mlops_verify_audit_chain);
-
-/* mlops.verify_audit_chain(): id of the first broken row, or NULL. */
-Datum
-mlops_verify_audit_chain(PG_FUNCTION_ARGS)
+/*
+ * Walk the chain in id order (pending rows excepted); returns the id of the
+ * first broken row, or 0. With an anchor (an id and hash recorded earlier,
+ * outside the database), the row with that id must be reached by the intact
+ * chain and carry that hash; otherwise the anchor's id is returned: rows up
+ * to it were removed (tail truncation) or rewritten and re-chained.
+ */
+static int64
+verify_chain(bool have_anchor, int64 anchor_id, const char *anchor_hash)
 {
 	Portal		portal;
 	char	   *expected_prev = NULL;
 	int64		broken = 0;
-	bool		found = false;
+	bool		anchor_ok = false;
 	MemoryContext batch;
 
 	SPI_connect();
@@ -353,14 +357,14 @@ mlops_verify_audit_chain(PG_FUNCTION_ARGS)
 									   "SELECT a.id, a.at, a.actor, a.action, a.entity, a.detail, a.prev_hash, a.hash "
 									   "FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>) 0 ORDER BY a.id",
 									   0, NULL, NULL, NULL, true, 0);
-	while (!found)
+	while (broken == 0)
 	{
 		uint64		i;
 
 		SPI_cursor_fetch(portal, true, 1000);
 		if (SPI_processed == 0)
 			break;
-		for (i = 0; i < SPI_processed && !found; i++)
+		for (i = 0; i < SPI_processed && broken == 0; i++)
 		{
 			MemoryContext old = MemoryContextSwitchTo(batch);
 			bool		isnull;
@@ -369,23 +373,60 @@ mlops_verify_audit_chain(PG_FUNCTION_ARGS)
 			char	   *prev_copy;
 			bool		ok;
 
+			CHECK_FOR_INTERRUPTS();
 			ok = verify_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &expected_prev);
+			if (ok && have_anchor && id == anchor_id)
+				anchor_ok = expected_prev && strcmp(expected_prev, anchor_hash) == 0;
 			/* carry the expected hash over the reset of the batch context */
 			MemoryContextSwitchTo(old);
 			prev_copy = expected_prev ? pstrdup(expected_prev) : NULL;
 			MemoryContextReset(batch);
 			expected_prev = prev_copy;
 			if (!ok)
-			{
-				found = true;
 				broken = id;
-			}
+			else if (have_anchor && id == anchor_id && !anchor_ok)
+				broken = anchor_id;
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
-	if (!found)
+	if (broken == 0 && have_anchor && !anchor_ok)
+		broken = anchor_id;
+	return broken;
+}
+
+PG_FUNCTION_INFO_V1(mlops_verify_audit_chain);
+
+/* mlops.verify_audit_chain(): id of the first broken row, or NULL. */
+Datum
+mlops_verify_audit_chain(PG_FUNCTION_ARGS)
+{
+	int64		broken = verify_chain(false, 0, NULL);
+
+	if (broken == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(broken);
+}
+
+PG_FUNCTION_INFO_V1(mlops_verify_audit_chain_anchor);
+
+/*
+ * mlops.verify_audit_chain(expected_head_id, expected_head_hash): as above,
+ * and the anchor's id when the chain no longer reaches that row and hash.
+ */
+Datum
+mlops_verify_audit_chain_anchor(PG_FUNCTION_ARGS)
+{
+	int64		broken;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the audit anchor needs both an id and a hash"),
+				 errhint("Pass a pair returned earlier by mlops.audit_head().")));
+	broken = verify_chain(true, PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (broken == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(broken);
 }

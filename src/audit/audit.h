@@ -1,7 +1,7 @@
 /*
  * audit.h: the append-only, SHA-256 hash-chained audit log (audit.c).
  *
- * A leaf module: it knows the audit_log and audit_head tables and the owner
+ * A leaf module: it knows the audit_log and audit_chain_head tables and the owner
  * context of common/spi_owner, and calls nothing of the registry back.
  */
 #ifndef MLOPS_AUDIT_H

@@ -70,7 +70,7 @@ cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM mlops.audit_log WHERE
 # multi-model transactions: 16 clients each promote their own two models in
 # one transaction (even clients A then B under READ COMMITTED, odd clients B
 # then A under REPEATABLE READ). Audit rows are chained at commit under the
-# audit_head lock: nothing waits on another client's models, nothing fails,
+# audit_chain_head lock: nothing waits on another client's models, nothing fails,
 # and the chain is one linear sequence in id order.
 $node->safe_psql('postgres', q{
 SELECT mlops.register_model('multi_' || g) FROM generate_series(1, 32) g;
