@@ -14,6 +14,7 @@
 #include "compat.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
@@ -264,11 +265,11 @@ audit_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (pending_chain && pending_lxid == MyProc->lxid)
-			{
+			/* nothing to chain when the extension was dropped meanwhile */
+			if (pending_chain && pending_lxid == MyProc->lxid &&
+				OidIsValid(get_namespace_oid("mlops", true)))
 				chain_in_owner_scope();
-				pending_chain = false;
-			}
+			pending_chain = false;
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
