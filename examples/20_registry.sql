@@ -114,6 +114,10 @@ SELECT id, to_char(at, 'HH24:MI:SS.MS') AS at, actor, detail->>'current_user' AS
        concat_ws('  ', (detail->>'from') || ' -> ' || (detail->>'to'), detail->>'comment', detail->>'gates') AS note
   FROM mlops.audit_log WHERE entity LIKE 'model:churn%' OR entity LIKE 'policy:churn%' ORDER BY id;
 SELECT mlops.verify_audit_chain() AS first_broken_audit_row;
+-- an anchor to keep outside the database (cron: psql -XAt -c "SELECT id || ' ' || hash FROM mlops.audit_head()");
+-- a later check against it also catches a superuser who deleted the newest rows
+SELECT id AS anchor_id, hash AS anchor_hash FROM mlops.audit_head() \gset
+SELECT mlops.verify_audit_chain(:anchor_id, :'anchor_hash') AS first_broken_with_anchor;
 
 \echo
 \echo '== 8. time travel: what was production, and what did @champion mean, back then?'

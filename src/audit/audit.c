@@ -3,16 +3,18 @@
  *
  * Each row's hash covers a canonical, length-prefixed serialization of its
  * id, time (microseconds since 2000-01-01 UTC), actor, action, entity, detail
- * (jsonb's canonical text) and the previous row's hash. Appends take a
- * self-conflicting lock on mlops.audit_log until commit and read the chain's
- * tail with the latest snapshot, so concurrent appends stay one linear chain
- * in id order, also under REPEATABLE READ.
+ * (jsonb's canonical text) and the previous row's hash. A leaf module: the
+ * registry calls audit_append() inside its owner scope; rows are chained at
+ * commit under a lock on the one row of mlops.audit_chain_head (see pending_id),
+ * so concurrent appends stay one linear chain in id order, also under
+ * REPEATABLE READ, and hold that lock only while they commit.
  */
 #include "postgres.h"
 
 #include "compat.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
@@ -20,14 +22,15 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "registry/registry.h"
+#include "audit/audit.h"
+#include "common/spi_owner.h"
 
 /* Append one length-prefixed field (or the NULL marker) to buf. */
 static void
@@ -89,83 +92,195 @@ jsonb_canonical(Datum jb)
 	return DatumGetCString(DirectFunctionCall1(jsonb_out, jb));
 }
 
-/* Read the chain's tail (id, hash) with the latest snapshot; false if empty. */
-static bool
-audit_tail(char **hash)
+/*
+ * Pending rows: an append inserts its row at once (so that it is rolled back
+ * with its subtransaction and seen by its own transaction) but under a
+ * pending id, -(xid << 24 | n), and a placeholder hash. A transaction
+ * callback chains the transaction's pending rows just before it commits:
+ * it locks the chain head, reads the chain's tail, gives each row the next
+ * id and its hash. So concurrent registry writes serialise only for the
+ * moment of their commit, never while they hold locks on their models, and
+ * the chain stays linear in id order.
+ */
+static LocalTransactionId pending_lxid = InvalidLocalTransactionId;
+static int64 pending_seq = 0;	/* appends in this transaction */
+static int64 pending_base = 0;	/* -(xid << 24): ids are pending_base - 1, - 2, ... */
+static bool pending_chain = false;	/* rows wait to be chained at commit */
+static bool callback_registered = false;
+
+static void audit_xact_callback(XactEvent event, void *arg);
+
+#define AUDIT_PENDING_MAX ((INT64CONST(1) << 24) - 1)
+
+/* The next pending id of this transaction. */
+static int64
+pending_id(void)
 {
-	static SPIPlanPtr plan = NULL;
+	if (pending_lxid != MyProc->lxid)
+	{
+		pending_lxid = MyProc->lxid;
+		pending_seq = 0;
+		pending_base = -(((int64) XidFromFullTransactionId(GetTopFullTransactionId())) << 24);
+	}
+	if (pending_seq >= AUDIT_PENDING_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many audit rows in one transaction (at most %d)", (int) AUDIT_PENDING_MAX),
+				 errhint("Split the registry changes over several transactions.")));
+	if (!callback_registered)
+	{
+		RegisterXactCallback(audit_xact_callback, NULL);
+		callback_registered = true;
+	}
+	pending_seq++;
+	pending_chain = true;
+	return pending_base - pending_seq;
+}
+
+void
+audit_append(const char *actor, const char *action, const char *entity, Jsonb *detail)
+{
+	Oid			types[6] = {INT8OID, TIMESTAMPTZOID, NAMEOID, TEXTOID, TEXTOID, JSONBOID};
+	Datum		vals[6];
+	int64		id = pending_id();
+
+	vals[0] = Int64GetDatum(id);
+	vals[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	vals[2] = DirectFunctionCall1(namein, CStringGetDatum(actor));
+	vals[3] = CStringGetTextDatum(action);
+	vals[4] = CStringGetTextDatum(entity);
+	vals[5] = JsonbPGetDatum(detail);
+	mlops_owner_exec("INSERT INTO mlops.audit_log (id, at, actor, action, entity, detail, prev_hash, hash) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, NULL, 'pending:' OPERATOR(pg_catalog.||) $1::pg_catalog.text)",
+					 6, types, vals, NULL, false, 0);
+}
+
+/* Lock the chain head; then read the tail's hash with the latest snapshot. */
+static char *
+chain_tail(void)
+{
 	int			rc;
 
-	if (plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare("SELECT a.hash FROM mlops.audit_log a ORDER BY a.id DESC LIMIT 1", 0, NULL);
+	mlops_owner_exec("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
+					 0, NULL, NULL, NULL, false, 0);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the chain head row of mlops.audit_chain_head is missing"),
+				 errhint("A superuser restores it with INSERT INTO mlops.audit_chain_head VALUES (1).")));
 
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "SPI_prepare failed for the audit tail");
-		plan = p;
-	}
-	rc = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							  true, false, 1);
+	/*
+	 * The head lock is held by one committing transaction at a time and is
+	 * granted only after the previous holder committed: the latest snapshot
+	 * sees its rows, also under REPEATABLE READ.
+	 */
+	rc = SPI_execute_snapshot(mlops_owner_plan("SELECT a.hash FROM mlops.audit_log a "
+											   "WHERE a.id OPERATOR(pg_catalog.>) 0 ORDER BY a.id DESC LIMIT 1",
+											   0, NULL),
+							  NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "reading the audit tail failed: %d", rc);
+		elog(ERROR, "reading the audit tail failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
-		return false;
-	*hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	return true;
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
 /*
- * Append an audit row. detail holds an unterminated JSON object ("{...");
- * the acting role is added when it differs from session_user. Runs inside
- * reg_begin() (as the registry owner, SPI connected).
+ * Chain this transaction's pending rows, in the order they were appended.
+ * Only this transaction's id range is scanned: the dead index entries that
+ * earlier transactions' pending rows leave behind are never visited.
  */
-void
-audit_append(RegCtx *c, const char *action, const char *entity, StringInfo detail)
+static void
+chain_pending(void)
 {
-	char	   *prev = NULL;
-	int64		id;
-	TimestampTz at = GetCurrentTimestamp();
-	Datum		jb;
-	char	   *canon;
-	char		hash[2 * PG_SHA256_DIGEST_LENGTH + 1];
-	Oid			types[8] = {INT8OID, TIMESTAMPTZOID, NAMEOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID};
-	Datum		vals[8];
-	char		nulls[8] = "        ";
-	bool		isnull;
+	char	   *prev = chain_tail();
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		range[2] = {Int64GetDatum(pending_base - pending_seq), Int64GetDatum(pending_base)};
+	SPITupleTable *tt;
+	uint64		n,
+				i;
 
-	if (strcmp(c->role_name, c->session_name) != 0)
-		json_kv_str(detail, "current_user", c->role_name);
-	appendStringInfoChar(detail, '}');
+	mlops_owner_exec("SELECT a.id FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>=) $1 "
+					 "AND a.id OPERATOR(pg_catalog.<) $2 ORDER BY a.id DESC",
+					 2, types, range, NULL, false, 0);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Oid			utypes[2] = {INT8OID, TEXTOID};
+		Datum		vals[2];
+		char		nulls[2] = "  ";
 
-	LockRelationOid(registry_relid("audit_log"), ShareRowExclusiveLock);
+		CHECK_FOR_INTERRUPTS();
+		vals[0] = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull);
+		vals[1] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
+		if (prev == NULL)
+			nulls[1] = 'n';
+		/* the next id and the row's hash (audit_row_hash = audit_hash_hex) */
+		if (mlops_owner_exec("UPDATE mlops.audit_log a SET id = n.id, prev_hash = $2, "
+							 "hash = mlops.audit_row_hash(n.id, a.at, a.actor, a.action, a.entity, a.detail, $2) "
+							 "FROM (SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass) AS id) n "
+							 "WHERE a.id OPERATOR(pg_catalog.=) $1 RETURNING a.hash",
+							 2, utypes, vals, nulls, false, 0) != 1)
+			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", DatumGetInt64(vals[0]));
+		prev = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+}
 
-	/*
-	 * Make this transaction's earlier appends visible to the tail read, also
-	 * when they were made within the same command (a multi-row INSERT fires
-	 * this once per row); do not rely on SPI having advanced the counter.
-	 */
-	CommandCounterIncrement();
-	(void) audit_tail(&prev);
-	reg_exec("SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass)",
-			 0, NULL, NULL, NULL, false, 1);
-	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+/* Chain the pending rows in an owner scope. */
+static void
+chain_in_owner_scope(void)
+{
+	OwnerScope	s;
 
-	jb = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail->data));
-	canon = jsonb_canonical(jb);
-	audit_hash_hex(id, at, c->session_name, action, entity, canon, prev, hash);
+	/* no portal runs at commit: SPI needs an active snapshot of its own */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	mlops_owner_begin(&s);
+	PG_TRY();
+	{
+		chain_pending();
+	}
+	PG_CATCH();
+	{
+		mlops_owner_cleanup(&s);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	mlops_owner_end(&s);
+	PopActiveSnapshot();
+}
 
-	vals[0] = Int64GetDatum(id);
-	vals[1] = TimestampTzGetDatum(at);
-	vals[2] = DirectFunctionCall1(namein, CStringGetDatum(c->session_name));
-	vals[3] = CStringGetTextDatum(action);
-	vals[4] = CStringGetTextDatum(entity);
-	vals[5] = jb;
-	vals[6] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
-	if (prev == NULL)
-		nulls[6] = 'n';
-	vals[7] = CStringGetTextDatum(hash);
-	reg_exec("INSERT INTO mlops.audit_log (id, at, actor, action, entity, detail, prev_hash, hash) "
-			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, types, vals, nulls, false, 0);
+/*
+ * Transaction callback: chain the pending rows just before commit (or
+ * PREPARE), after deferred triggers ran and while user-defined code may still
+ * run; forget them when the transaction ends. (A deferred constraint trigger
+ * cannot be queued from the security-restricted owner scope the rows are
+ * inserted in.)
+ */
+static void
+audit_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			/* nothing to chain when the extension was dropped meanwhile */
+			if (pending_chain && pending_lxid == MyProc->lxid &&
+				OidIsValid(get_namespace_oid("mlops", true)))
+				chain_in_owner_scope();
+			pending_chain = false;
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			pending_chain = false;
+			break;
+		default:
+			break;
+	}
 }
 
 PG_FUNCTION_INFO_V1(mlops_audit_row_hash);
@@ -221,32 +336,36 @@ verify_row(HeapTuple tup, TupleDesc desc, char **expected_prev)
 	return ok;
 }
 
-PG_FUNCTION_INFO_V1(mlops_verify_audit_chain);
-
-/* mlops.verify_audit_chain(): id of the first broken row, or NULL. */
-Datum
-mlops_verify_audit_chain(PG_FUNCTION_ARGS)
+/*
+ * Walk the chain in id order (pending rows excepted); returns the id of the
+ * first broken row, or 0. With an anchor (an id and hash recorded earlier,
+ * outside the database), the row with that id must be reached by the intact
+ * chain and carry that hash; otherwise the anchor's id is returned: rows up
+ * to it were removed (tail truncation) or rewritten and re-chained.
+ */
+static int64
+verify_chain(bool have_anchor, int64 anchor_id, const char *anchor_hash)
 {
 	Portal		portal;
 	char	   *expected_prev = NULL;
 	int64		broken = 0;
-	bool		found = false;
+	bool		anchor_ok = false;
 	MemoryContext batch;
 
 	SPI_connect();
 	batch = AllocSetContextCreate(CurrentMemoryContext, "audit verify", ALLOCSET_DEFAULT_SIZES);
 	portal = SPI_cursor_open_with_args(NULL,
 									   "SELECT a.id, a.at, a.actor, a.action, a.entity, a.detail, a.prev_hash, a.hash "
-									   "FROM mlops.audit_log a ORDER BY a.id",
+									   "FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>) 0 ORDER BY a.id",
 									   0, NULL, NULL, NULL, true, 0);
-	while (!found)
+	while (broken == 0)
 	{
 		uint64		i;
 
 		SPI_cursor_fetch(portal, true, 1000);
 		if (SPI_processed == 0)
 			break;
-		for (i = 0; i < SPI_processed && !found; i++)
+		for (i = 0; i < SPI_processed && broken == 0; i++)
 		{
 			MemoryContext old = MemoryContextSwitchTo(batch);
 			bool		isnull;
@@ -255,23 +374,60 @@ mlops_verify_audit_chain(PG_FUNCTION_ARGS)
 			char	   *prev_copy;
 			bool		ok;
 
+			CHECK_FOR_INTERRUPTS();
 			ok = verify_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &expected_prev);
+			if (ok && have_anchor && id == anchor_id)
+				anchor_ok = expected_prev && strcmp(expected_prev, anchor_hash) == 0;
 			/* carry the expected hash over the reset of the batch context */
 			MemoryContextSwitchTo(old);
 			prev_copy = expected_prev ? pstrdup(expected_prev) : NULL;
 			MemoryContextReset(batch);
 			expected_prev = prev_copy;
 			if (!ok)
-			{
-				found = true;
 				broken = id;
-			}
+			else if (have_anchor && id == anchor_id && !anchor_ok)
+				broken = anchor_id;
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
-	if (!found)
+	if (broken == 0 && have_anchor && !anchor_ok)
+		broken = anchor_id;
+	return broken;
+}
+
+PG_FUNCTION_INFO_V1(mlops_verify_audit_chain);
+
+/* mlops.verify_audit_chain(): id of the first broken row, or NULL. */
+Datum
+mlops_verify_audit_chain(PG_FUNCTION_ARGS)
+{
+	int64		broken = verify_chain(false, 0, NULL);
+
+	if (broken == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(broken);
+}
+
+PG_FUNCTION_INFO_V1(mlops_verify_audit_chain_anchor);
+
+/*
+ * mlops.verify_audit_chain(expected_head_id, expected_head_hash): as above,
+ * and the anchor's id when the chain no longer reaches that row and hash.
+ */
+Datum
+mlops_verify_audit_chain_anchor(PG_FUNCTION_ARGS)
+{
+	int64		broken;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the audit anchor needs both an id and a hash"),
+				 errhint("Pass a pair returned earlier by mlops.audit_head().")));
+	broken = verify_chain(true, PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (broken == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(broken);
 }
@@ -280,27 +436,33 @@ PG_FUNCTION_INFO_V1(mlops_audit_guard);
 
 /*
  * Trigger on audit_log (and TRUNCATE on stage_history): rows are appended by
- * the registry only; UPDATE, DELETE and TRUNCATE are for superusers only.
+ * statements the registry issues only; UPDATE, DELETE and TRUNCATE are for a
+ * superuser's own statements only. Code that runs inside a registry
+ * operation (a security-restricted operation as the extension owner, usually
+ * a superuser) but was not issued by it, such as a user trigger, is refused.
  */
 Datum
 mlops_audit_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	const char *rel;
+	bool		dba;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "mlops_audit_guard: not called as a trigger");
 	rel = RelationGetRelationName(td->tg_relation);
+	/* a superuser's own statement: manual repair, pg_restore */
+	dba = superuser() && !InSecurityRestrictedOperation();
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		if (mlops_registry_internal_depth() > 0 || superuser())
+		if (mlops_owner_trusted() || dba)
 			return PointerGetDatum(td->tg_trigtuple);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("rows are added to mlops.%s only by the registry", rel),
 				 errhint("Registry functions and triggers append audit rows themselves.")));
 	}
-	if (superuser())
+	if (dba || (mlops_owner_trusted() && TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
 		return TRIGGER_FIRED_BY_UPDATE(td->tg_event)
 			? PointerGetDatum(td->tg_newtuple) : PointerGetDatum(td->tg_trigtuple);
 	ereport(ERROR,
@@ -308,6 +470,8 @@ mlops_audit_guard(PG_FUNCTION_ARGS)
 			 errmsg("mlops.%s is append-only: %s is not allowed", rel,
 					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE" :
 					TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE"),
+			 InSecurityRestrictedOperation()
+			 ? errdetail("Code that a registry operation runs (a trigger, a function) cannot, even as a superuser.") : 0,
 			 errhint("Only a superuser can change or remove audit rows.")));
 	PG_RETURN_NULL();
 }

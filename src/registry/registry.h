@@ -1,14 +1,17 @@
 /*
- * registry.h: shared pieces of the model registry (registry.c) and its
- * hash-chained audit log (audit.c).
+ * registry.h: the registry's internal API, shared by its modules (core.c,
+ * stages.c, approvals.c, aliases.c, config.c).
+ * Shared helpers carry the reg_ prefix (the json_kv_* builders excepted).
  */
 #ifndef MLOPS_REGISTRY_H
 #define MLOPS_REGISTRY_H
 
 
+#include "access/htup.h"
+#include "fmgr.h"
 #include "commands/trigger.h"
+#include "common/spi_owner.h"
 #include "lib/stringinfo.h"
-#include "utils/timestamp.h"
 
 /*
  * One registry operation: who acts, and the saved state while its SQL runs
@@ -20,31 +23,92 @@ typedef struct RegCtx
 	char	   *role_name;
 	char	   *session_name;	/* session_user */
 	bool		is_super;		/* acting role is a superuser */
-	bool		internal;		/* caused by the registry's own writes */
+	bool		internal;		/* fired by a statement a registry operation issued */
 	MemoryContext upper;		/* caller's context, for returned tuples */
-	Oid			save_uid;
-	int			save_sec;
-	int			save_depth;
-	int			guc_nest;
+	Oid			save_actor;		/* actor of an enclosing operation */
+	OwnerScope	scope;			/* the owner context (common/spi_owner) */
 	HeapTuple	result;			/* tuple a trigger returns */
 } RegCtx;
 
-/* registry.c */
+/* Column values of the tuple a trigger returns, collected by name. */
+typedef struct TupleEdit
+{
+	int			n;
+	int			cols[16];
+	Datum		vals[16];
+	bool		nulls[16];
+} TupleEdit;
+
+/* Model version facts used by the rules. */
+typedef struct VersionInfo
+{
+	int64		id;
+	int64		model_id;
+	int			version;
+	char	   *model;
+	char	   *stage;
+	char	   *run_id;
+} VersionInfo;
+
+/* The policy that covers (model, stage). */
+typedef struct Policy
+{
+	bool		found;
+	int64		id;
+	int			min_approvals;
+	Oid			approver_role;
+	char	   *approver_role_name;
+	bool		allow_self;
+	Datum		gates;
+} Policy;
+
+/* core.c: the owner context */
 extern void reg_begin(RegCtx *c);
 extern void reg_end(RegCtx *c);
 extern void reg_abort(RegCtx *c);
 extern int	reg_exec(const char *sql, int nargs, Oid *types, Datum *values,
 					 const char *nulls, bool read_only, long limit);
+extern Datum reg_run_trigger(TriggerData *td, HeapTuple (*body) (TriggerData *, RegCtx *));
+extern void reg_refuse_reached_code(Relation rel);
+
+/* core.c: JSON builders and notifications */
+extern StringInfo reg_json_open(void);
 extern void json_kv_str(StringInfo buf, const char *key, const char *value);
 extern void json_kv_raw(StringInfo buf, const char *key, const char *raw);
 extern void json_kv_int(StringInfo buf, const char *key, int64 value);
-extern Oid	registry_relid(const char *relname);
-extern int	mlops_registry_internal_depth(void);
+extern void registry_notify(const char *event, const char *entity, StringInfo payload);
+extern void reg_audit(RegCtx *c, const char *action, const char *entity, StringInfo detail);
 
-/* audit.c */
-extern void audit_append(RegCtx *c, const char *action, const char *entity, StringInfo detail);
-extern void audit_hash_hex(int64 id, TimestampTz at, const char *actor, const char *action,
-						   const char *entity, const char *detail, const char *prev_hash,
-						   char *out);
+/* core.c: tuples and SPI results */
+extern void reg_edit_set(TupleEdit *e, TupleDesc desc, const char *name, Datum val, bool isnull);
+extern HeapTuple reg_edit_apply(RegCtx *c, TupleEdit *e, HeapTuple tup, TupleDesc desc);
+extern Datum reg_col_get(HeapTuple tup, TupleDesc desc, const char *name, bool *isnull);
+extern char *reg_col_str(HeapTuple tup, TupleDesc desc, const char *name);
+extern int64 reg_col_int8(HeapTuple tup, TupleDesc desc, const char *name);
+extern bool reg_col_changed(HeapTuple a, HeapTuple b, TupleDesc desc, const char *name);
+extern char *reg_res_str(int row, int col);
+extern Datum reg_res_datum(int row, int col, bool *isnull);
+extern Datum reg_name_datum(const char *s);
+extern Datum reg_now_datum(void);
+extern TriggerData *reg_trigger_data(FunctionCallInfo fcinfo, const char *fn);
+extern HeapTuple reg_passthrough(TriggerData *td);
+
+/* core.c: lookups */
+extern bool reg_load_version(int64 version_id, VersionInfo *vi);
+extern char *reg_lock_model(int64 model_id);
+extern bool reg_stage_lookup(const char *stage, bool *exclusive);
+extern bool reg_stage_require(const char *stage);
+extern void reg_transition_require(const VersionInfo *vi, const char *from, const char *to);
+extern void reg_policy_lookup(int64 model_id, const char *stage, Policy *p);
+extern bool reg_role_name_is_super(const char *name);
+
+/* stages.c */
+extern char *reg_version_entity(const VersionInfo *vi);
+
+/* approvals.c */
+extern void reg_gates_check(const VersionInfo *vi, const char *to, Datum gates, StringInfo log);
+extern void reg_gates_validate(Datum gates);
+extern int64 reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
+								  StringInfo gate_log, int *napprovals);
 
 #endif							/* MLOPS_REGISTRY_H */

@@ -1,6 +1,7 @@
 # 16 concurrent clients: version numbers stay 1..n without gap or duplicate,
 # and concurrent promotions of random versions leave exactly one version in
-# production, a consistent stage history and an intact audit chain.
+# production, a consistent stage history and an intact audit chain; so do 16
+# clients running multi-model promotion transactions.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -66,6 +67,51 @@ is($node->safe_psql('postgres', q{SELECT coalesce(mlops.verify_audit_chain()::te
 	'the audit chain written by 16 concurrent clients is intact');
 cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM mlops.audit_log WHERE action = 'stage.change'}), '>', 100,
 	'the promotions were audited');
+# multi-model transactions: 16 clients each promote their own two models in
+# one transaction (even clients A then B under READ COMMITTED, odd clients B
+# then A under REPEATABLE READ). Audit rows are chained at commit under the
+# audit_chain_head lock: nothing waits on another client's models, nothing fails,
+# and the chain is one linear sequence in id order.
+$node->safe_psql('postgres', q{
+SELECT mlops.register_model('multi_' || g) FROM generate_series(1, 32) g;
+SELECT mlops.create_model_version('multi_' || g, '00000000-0000-0000-0000-00000000cc01', 's3://m/' || g || '/' || v)
+  FROM generate_series(1, 32) g, generate_series(1, 2) v ORDER BY g, v;
+SELECT mlops.transition('multi_' || g, v, 'staging') FROM generate_series(1, 32) g, generate_series(1, 2) v;
+});
+my $audit_before = $node->safe_psql('postgres', 'SELECT count(*) FROM mlops.audit_log');
+my $multi = $node->basedir . '/multi.sql';
+PostgreSQL::Test::Utils::append_to_file($multi, q{
+\set first 2 * :client_id + 1 + :client_id % 2
+\set second 2 * :client_id + 2 - :client_id % 2
+\if :client_id % 2 = 0
+BEGIN;
+\else
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+\endif
+SELECT mlops.transition(m.name, v.version, 'production') FROM mlops.model_versions v JOIN mlops.models m ON m.id = v.model_id
+ WHERE m.name = 'multi_' || :first AND v.stage <> 'production' ORDER BY v.version LIMIT 1;
+SELECT mlops.transition(m.name, v.version, 'production') FROM mlops.model_versions v JOIN mlops.models m ON m.id = v.model_id
+ WHERE m.name = 'multi_' || :second AND v.stage <> 'production' ORDER BY v.version LIMIT 1;
+COMMIT;
+});
+$node->command_ok([ 'pgbench', '-n', '-c', '16', '-j', '4', '-t', '20', '-f', $multi,
+		$node->connstr('postgres') ], '16 clients run two-model promotion transactions at once');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM mlops.models m WHERE m.name LIKE 'multi\_%'
+	   AND (SELECT count(*) FROM mlops.model_versions v WHERE v.model_id = m.id AND v.stage = 'production') <> 1}),
+	'0', 'every model of the multi-model run has one version in production');
+is($node->safe_psql('postgres', q{SELECT coalesce(mlops.verify_audit_chain()::text, 'intact')}), 'intact',
+	'the audit chain written by 16 clients in multi-model transactions is intact');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FILTER (WHERE id < 0) || ' ' || count(*) FILTER (WHERE prev_hash IS NULL) || ' ' ||
+	       count(DISTINCT prev_hash) || ' ' || (count(*) - 1)
+	  FROM mlops.audit_log}),
+	'0 1 ' . join(' ', ($node->safe_psql('postgres', 'SELECT count(*) - 1 FROM mlops.audit_log')) x 2),
+	'no pending rows are left; one chain: a single first row, every other row links to a distinct predecessor');
+# 16 x 20 transactions x 2 promotions, each also archiving the previous holder (after the first)
+cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM mlops.audit_log') - $audit_before, '>=', 16 * 20 * 2,
+	'every promotion of the multi-model run was audited');
+
 # one login acting under two of its roles is still one person: no self-approval
 $node->safe_psql('postgres', q{
 SELECT mlops.create_roles();
