@@ -129,6 +129,6 @@ echo "governed cycles/s: $g (failed transactions: ${gfail:-0}), plain cycles/s: 
 echo "concurrent creators: $created versions of one model, numbered without gap"
 echo "invariant violations after the run: $violations"
 report "governed request->approve->transition cycles/s, 16 clients, 200 models" \
-    "same cycle on plain tables without triggers" "$(ratio "$g" "$p")" ">= 0.05"
+    "same cycle on plain tables without triggers" "$(ratio "$g" "$p")" ">= 0.35"
 report "invariant violations after the governed run (+ failed cycles)" "zero expected" \
     "$(( violations + ${gfail:-0} ))" "<= 0"
