@@ -46,8 +46,10 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) sql/mlops/MANIFEST Makefile
 	   printf '%s\n' '\echo Use "CREATE EXTENSION mlops" to load this file. \quit'; \
 	   for f in $(SQL_SOURCES); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
 
-# The library's version string comes from this file.
+# The library's version string comes from this file; PGXS tracks no header
+# dependencies, so every object depends on every header of the project.
 src/mlops.o: Makefile
+$(OBJS): $(wildcard src/*.h src/*/*.h src/*/*/*.h)
 
 .SECONDEXPANSION:
 $(UPGRADE_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) Makefile

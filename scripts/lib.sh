@@ -41,7 +41,8 @@ rerun_unprivileged() {
     work=$(mktemp -d /tmp/mlops-run.XXXXXX)
     chmod 755 "$work"
     rsync -a --exclude .git --exclude .pgtmp --exclude tmp_check --exclude results \
-          --exclude output_iso "$SRC_DIR"/ "$work"/src/
+          --exclude output_iso \
+          --exclude '*.o' --exclude '*.so' --exclude '*.bc' "$SRC_DIR"/ "$work"/src/
     chown -R postgres:postgres "$work"
     local rc=0
     runuser -u postgres -- env MLOPS_VIA_ROOT=1 KEEP="${KEEP:-}" BENCH="${BENCH:-}" MLOPS_KEEP_WORKDIR="${MLOPS_KEEP_WORKDIR:-}" \
