@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost of the governance trigger on an UPDATE that changes only the
 # description of model versions: the same UPDATE of the same 20,000 rows with
-# the trigger enabled and disabled, alternating, best of 5 each (the issue's
+# the trigger enabled and disabled, alternating, best of 5 each (the
 # target: descriptions are not governed, so the trigger's fast path applies).
 . "$SRC_DIR/scripts/benchlib.sh"
 psql -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sketch benchmarks (issue 5), each measured against its anchor in the same run:
+# Sketch benchmarks, each measured against its anchor in the same run:
 #  - qsketch_agg over 1M reference + 1M current rows vs the scan floor sum(x)
 #  - ks between two stored sketches of 1M rows each vs SELECT 1
 #  - drift for each of 720 hourly windows of 10,000 rows (histogram per window
