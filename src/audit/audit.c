@@ -95,7 +95,7 @@ jsonb_canonical(Datum jb)
 /*
  * Pending rows: an append inserts its row at once (so that it is rolled back
  * with its subtransaction and seen by its own transaction) but under a
- * pending id, -(xid << 24 | n), and a placeholder hash. A transaction
+ * pending id, -(xid << 24 | n), and a "pending:" hash. A transaction
  * callback chains the transaction's pending rows just before it commits:
  * it locks the chain head, reads the chain's tail, gives each row the next
  * id and its hash. So concurrent registry writes serialise only for the
