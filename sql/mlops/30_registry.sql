@@ -90,7 +90,11 @@ CREATE TABLE mlops.transition_requests (
     requested_session name,
     requested_at      timestamptz,
     closed_by         name,
-    closed_at         timestamptz
+    closed_at         timestamptz,
+    -- who asked, by role oid (names above are for display): approvals are
+    -- matched against these, so a re-created role of the same name is another role
+    requested_by_id      regrole,
+    requested_session_id regrole
 );
 CREATE UNIQUE INDEX transition_requests_open_idx
     ON mlops.transition_requests (model_version_id, to_stage) WHERE status OPERATOR(pg_catalog.=) 'open';
@@ -105,9 +109,12 @@ CREATE TABLE mlops.approvals (
     approver_session name,
     comment          text,
     at               timestamptz,
-    UNIQUE (request_id, approver),
+    -- the approver by role oid (names above are for display)
+    approver_id         regrole,
+    approver_session_id regrole,
+    UNIQUE (request_id, approver_id),
     -- one decision per login: SET ROLE does not make another approver
-    UNIQUE (request_id, approver_session)
+    UNIQUE (request_id, approver_session_id)
 );
 COMMENT ON TABLE mlops.approvals IS 'approvals and rejections of transition requests, one per login (session_user) and request; approvals count once per login';
 
@@ -282,6 +289,9 @@ AS $fn$
 DECLARE
     mid bigint;
 BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'a model name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     SELECT m.id INTO mid FROM mlops.models m WHERE m.name OPERATOR(pg_catalog.=) model;
     IF mid IS NULL THEN
         RAISE EXCEPTION 'model "%" does not exist', model
@@ -382,11 +392,30 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops.request_transition(text, integer, text, text) IS 'ask for a stage transition of a model version; returns the request id';
 
+-- An approver needs INSERT on mlops.approvals (granted to mlops_approver);
+-- without it, say which role is missing rather than "permission denied for
+-- table approvals".
+CREATE FUNCTION mlops._decide(request bigint, decision text, comment text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT pg_catalog.has_table_privilege('mlops.approvals', 'INSERT') THEN
+        RAISE EXCEPTION 'role "%" cannot % transition request %: it is not a member of role "mlops_approver"',
+                        current_user, decision, request
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'An administrator grants it with: GRANT mlops_approver TO ' || pg_catalog.quote_ident(current_user::text) || ';';
+    END IF;
+    INSERT INTO mlops.approvals (request_id, decision, comment) VALUES (request, decision, comment);
+END
+$fn$;
+COMMENT ON FUNCTION mlops._decide(bigint, text, text) IS 'internal: record an approval or rejection, or name the role the caller lacks';
+
 CREATE FUNCTION mlops.approve(request bigint, comment text DEFAULT NULL) RETURNS void
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
     BEGIN ATOMIC
-        INSERT INTO mlops.approvals (request_id, decision, comment) VALUES (request, 'approve', comment);
+        SELECT mlops._decide(request, 'approve', comment);
     END;
 COMMENT ON FUNCTION mlops.approve(bigint, text) IS 'approve a transition request as the current role';
 
@@ -394,7 +423,7 @@ CREATE FUNCTION mlops.reject(request bigint, comment text DEFAULT NULL) RETURNS 
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
     BEGIN ATOMIC
-        INSERT INTO mlops.approvals (request_id, decision, comment) VALUES (request, 'reject', comment);
+        SELECT mlops._decide(request, 'reject', comment);
     END;
 COMMENT ON FUNCTION mlops.reject(bigint, text) IS 'reject (close) a transition request as the current role';
 
@@ -477,6 +506,19 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops.delete_alias(text, text) IS 'remove an alias from now on (its history stays)';
 
+-- Changes are stamped with the clock when they are made under the model's
+-- lock (not the transaction's start), so "as of now()" means "as of this
+-- moment": an as_of at or after the transaction's start is read at the
+-- current clock, which sees the transaction's own changes and every change
+-- its snapshot sees. A change becomes visible at commit, slightly after its
+-- stamp; a reader asking about that window gets the new state a moment early.
+CREATE FUNCTION mlops._as_of(as_of timestamptz) RETURNS timestamptz
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN as_of OPERATOR(pg_catalog.>=) pg_catalog.now()
+                THEN GREATEST(as_of, pg_catalog.clock_timestamp()) ELSE as_of END;
+COMMENT ON FUNCTION mlops._as_of(timestamptz) IS 'internal: the time an as_of argument is read at (now() and later: the current clock)';
+
 CREATE FUNCTION mlops.model_version_by_alias(model text, alias text,
                                              as_of timestamptz DEFAULT pg_catalog.now()) RETURNS integer
     LANGUAGE sql STABLE
@@ -485,10 +527,11 @@ CREATE FUNCTION mlops.model_version_by_alias(model text, alias text,
         SELECT v.version
           FROM mlops.model_aliases a
           JOIN mlops.model_versions v ON v.id OPERATOR(pg_catalog.=) a.model_version_id
+         CROSS JOIN mlops._as_of(as_of) t(at)
          WHERE a.model_id OPERATOR(pg_catalog.=) mlops._model_id(model)
            AND a.alias OPERATOR(pg_catalog.=) model_version_by_alias.alias
-           AND a.valid_from OPERATOR(pg_catalog.<=) as_of
-           AND (a.valid_to IS NULL OR a.valid_to OPERATOR(pg_catalog.>) as_of)
+           AND a.valid_from OPERATOR(pg_catalog.<=) t.at
+           AND (a.valid_to IS NULL OR a.valid_to OPERATOR(pg_catalog.>) t.at)
          ORDER BY a.valid_from DESC, a.id DESC
          LIMIT 1;
     END;
@@ -501,10 +544,11 @@ CREATE FUNCTION mlops.production_version(model text, as_of timestamptz DEFAULT p
         SELECT v.version
           FROM mlops.stage_history h
           JOIN mlops.model_versions v ON v.id OPERATOR(pg_catalog.=) h.model_version_id
+         CROSS JOIN mlops._as_of(as_of) t(at)
          WHERE h.model_id OPERATOR(pg_catalog.=) mlops._model_id(model)
            AND h.stage OPERATOR(pg_catalog.=) 'production'
-           AND h.valid_from OPERATOR(pg_catalog.<=) as_of
-           AND (h.valid_to IS NULL OR h.valid_to OPERATOR(pg_catalog.>) as_of)
+           AND h.valid_from OPERATOR(pg_catalog.<=) t.at
+           AND (h.valid_to IS NULL OR h.valid_to OPERATOR(pg_catalog.>) t.at)
          ORDER BY h.valid_from DESC, h.id DESC
          LIMIT 1;
     END;

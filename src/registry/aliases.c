@@ -62,7 +62,11 @@ alias_event(RegCtx *c, const char *action, const VersionInfo *vi, const char *al
 	registry_notify("alias.changed", psprintf("model:%s#%s", vi->model, alias), n);
 }
 
-/* Time of an alias change: now(), but never before the alias's latest assignment. */
+/*
+ * Time of an alias change: the clock under the model's lock (as for stage
+ * moves, so model_version_by_alias(..., T) agrees with readers at T up to
+ * the commit), but never before the alias's latest assignment.
+ */
 static Datum
 alias_time(int64 model_id, const char *alias)
 {
@@ -71,11 +75,12 @@ alias_time(int64 model_id, const char *alias)
 	bool		isnull;
 	Datum		ts;
 
-	reg_exec("SELECT GREATEST(pg_catalog.now(), pg_catalog.max(a.valid_from)) FROM mlops.model_aliases a "
+	reg_exec("SELECT GREATEST(pg_catalog.clock_timestamp(), pg_catalog.max(a.valid_from)) FROM mlops.model_aliases a "
 			 "WHERE a.model_id OPERATOR(pg_catalog.=) $1 AND a.alias OPERATOR(pg_catalog.=) $2",
 			 2, types, vals, NULL, false, 1);
 	ts = reg_res_datum(0, 1, &isnull);
-	return isnull ? reg_now_datum() : ts;
+	Assert(!isnull);
+	return ts;
 }
 
 /* Close the current assignment of an alias at ts; returns its version (0 if none). */

@@ -219,31 +219,77 @@ reg_gates_validate(Datum gates)
 	}
 }
 
-/* Approvals that count for a request under a policy. */
+/*
+ * Approvals that count for a request under a policy. Requester and approvers
+ * are compared by role oid (names are kept for display): a role dropped and
+ * created again under the same name is another role, a renamed one the same.
+ */
 static int
-count_approvals(int64 request_id, const Policy *p, const char *requested_by, const char *requested_session)
+count_approvals(int64 request_id, const Policy *p, Oid requested_by, Oid requested_session)
 {
-	Oid			types[6] = {INT8OID, BOOLOID, NAMEOID, OIDOID, BOOLOID, NAMEOID};
+	Oid			types[6] = {INT8OID, BOOLOID, OIDOID, OIDOID, BOOLOID, OIDOID};
 	Datum		vals[6];
 	bool		isnull;
 
 	vals[0] = Int64GetDatum(request_id);
 	vals[1] = BoolGetDatum(p->allow_self);
-	vals[2] = reg_name_datum(requested_by);
+	vals[2] = ObjectIdGetDatum(requested_by);
 	vals[3] = ObjectIdGetDatum(p->approver_role);
 	/* the same login acting under another role counts unless it is a superuser session */
-	vals[4] = BoolGetDatum(p->allow_self || reg_role_name_is_super(requested_session));
-	vals[5] = reg_name_datum(requested_session);
+	vals[4] = BoolGetDatum(p->allow_self || (OidIsValid(requested_session) && superuser_arg(requested_session)));
+	vals[5] = ObjectIdGetDatum(requested_session);
 
 	/* one login is one approver, whatever roles it sets: count session users */
-	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver_session)::int4 FROM mlops.approvals a "
-			 "JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.approver "
+	reg_exec("SELECT pg_catalog.count(DISTINCT a.approver_session_id)::int4 FROM mlops.approvals a "
+			 "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.approver_id::pg_catalog.oid "
 			 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 AND a.decision OPERATOR(pg_catalog.=) 'approve' "
-			 "AND ($2 OR a.approver OPERATOR(pg_catalog.<>) $3) "
-			 "AND ($5 OR a.approver_session OPERATOR(pg_catalog.<>) $6) "
+			 "AND ($2 OR a.approver_id::pg_catalog.oid IS DISTINCT FROM $3) "
+			 "AND ($5 OR a.approver_session_id::pg_catalog.oid IS DISTINCT FROM $6) "
 			 "AND pg_catalog.pg_has_role(r.oid, $4, 'MEMBER')",
 			 6, types, vals, NULL, false, 1);
 	return DatumGetInt32(reg_res_datum(0, 1, &isnull));
+}
+
+/* Whether a run status is terminal (FINISHED, FAILED, KILLED). */
+static bool
+run_status_ended(const char *status)
+{
+	return strcmp(status, "FINISHED") == 0 || strcmp(status, "FAILED") == 0 || strcmp(status, "KILLED") == 0;
+}
+
+/*
+ * Approvals bind to the metrics the approvers saw: a governed move needs the
+ * version's run to have ended (an ended run takes no more metrics, see the
+ * tracking rules) before the request was made. requested_at < 0 checks only
+ * that the run has ended (when the request is being made).
+ */
+static void
+require_run_ended(const VersionInfo *vi, const char *to, int64 request_id, Datum requested_at)
+{
+	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		vals[2] = {CStringGetTextDatum(vi->run_id), requested_at};
+	char	   *status;
+	char	   *ended_before;
+
+	reg_exec("SELECT ru.status, (ru.end_time IS NOT NULL AND ($2 IS NULL OR ru.end_time OPERATOR(pg_catalog.<=) $2))::text "
+			 "FROM mlops.runs ru WHERE ru.id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+			 2, types, vals, request_id ? NULL : " n", false, 1);
+	status = reg_res_str(0, 1);
+	ended_before = reg_res_str(0, 2);
+	if (status == NULL || !run_status_ended(status))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("version %d of model \"%s\" cannot move to stage \"%s\" while its run %s is %s",
+						vi->version, vi->model, to, vi->run_id, status ? status : "missing"),
+				 errdetail("A policy governs moves to stage \"%s\"; approvals and gates bind to the run's final metrics.", to),
+				 errhint("End the run with mlops.end_run(), then request the move with mlops.request_transition().")));
+	if (ended_before == NULL || strcmp(ended_before, "true") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("transition request " INT64_FORMAT " for version %d of model \"%s\" was made before its run %s ended",
+						request_id, vi->version, vi->model, vi->run_id),
+				 errdetail("The approvals may not have seen the run's final metrics."),
+				 errhint("Reject request " INT64_FORMAT " with mlops.reject() and request the move again.", request_id)));
 }
 
 /*
@@ -260,18 +306,26 @@ reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
 	Datum		vals[3] = {Int64GetDatum(vi->id), CStringGetTextDatum(to), CStringGetTextDatum(from)};
 	int64		request_id = 0;
 	bool		isnull;
-	char	   *requested_by = NULL;
-	char	   *requested_session = NULL;
+	Oid			requested_by = InvalidOid;
+	Oid			requested_session = InvalidOid;
+	Datum		requested_at = (Datum) 0;
+	bool		at_null = true;
 
 	reg_policy_lookup(vi->model_id, to, &p);
-	if (reg_exec("SELECT r.id, r.requested_by::text, r.requested_session::text FROM mlops.transition_requests r "
+	if (reg_exec("SELECT r.id, r.requested_by_id::pg_catalog.oid, r.requested_session_id::pg_catalog.oid, r.requested_at "
+				 "FROM mlops.transition_requests r "
 				 "WHERE r.model_version_id OPERATOR(pg_catalog.=) $1 AND r.to_stage OPERATOR(pg_catalog.=) $2 "
 				 "AND r.from_stage OPERATOR(pg_catalog.=) $3 AND r.status OPERATOR(pg_catalog.=) 'open' FOR UPDATE",
 				 3, types, vals, NULL, false, 1) > 0)
 	{
 		request_id = DatumGetInt64(reg_res_datum(0, 1, &isnull));
-		requested_by = reg_res_str(0, 2) ? reg_res_str(0, 2) : "";
-		requested_session = reg_res_str(0, 3) ? reg_res_str(0, 3) : "";
+		requested_by = DatumGetObjectId(reg_res_datum(0, 2, &isnull));
+		if (isnull)
+			requested_by = InvalidOid;
+		requested_session = DatumGetObjectId(reg_res_datum(0, 3, &isnull));
+		if (isnull)
+			requested_session = InvalidOid;
+		requested_at = reg_res_datum(0, 4, &at_null);
 	}
 	*napprovals = 0;
 	if (!p.found)
@@ -285,6 +339,8 @@ reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
 						   p.min_approvals, p.approver_role_name),
 				 errhint("Call mlops.request_transition(%s, %d, %s) and have it approved with mlops.approve().",
 						 quote_literal_cstr(vi->model), vi->version, quote_literal_cstr(to))));
+	/* a request without a time (loaded verbatim) cannot show it followed the run's end */
+	require_run_ended(vi, to, request_id, at_null ? TimestampTzGetDatum(DT_NOBEGIN) : requested_at);
 	*napprovals = count_approvals(request_id, &p, requested_by, requested_session);
 	if (*napprovals < p.min_approvals)
 		ereport(ERROR,
@@ -295,6 +351,37 @@ reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
 						 p.approver_role_name, request_id)));
 	reg_gates_check(vi, to, p.gates, gate_log);
 	return request_id;
+}
+
+/*
+ * A row loaded verbatim by a superuser (pg_restore) that names roles but not
+ * their oids (a dump of an older version): take the oids of the roles named,
+ * or leave NULL when no such role exists.
+ */
+static HeapTuple
+verbatim_role_ids(RegCtx *c, HeapTuple tup, TupleDesc desc,
+				  const char *name_col, const char *id_col,
+				  const char *session_col, const char *session_id_col)
+{
+	TupleEdit	e = {0};
+	const char *cols[2][2] = {{name_col, id_col}, {session_col, session_id_col}};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		char	   *name;
+		Oid			role;
+
+		(void) reg_col_get(tup, desc, cols[i][1], &isnull);
+		if (!isnull)
+			continue;
+		name = reg_col_str(tup, desc, cols[i][0]);
+		role = name ? get_role_oid(name, true) : InvalidOid;
+		if (OidIsValid(role))
+			reg_edit_set(&e, desc, cols[i][1], ObjectIdGetDatum(role), false);
+	}
+	return e.n ? reg_edit_apply(c, &e, tup, desc) : tup;
 }
 
 /* ------------------------------------------------- transition requests */
@@ -316,8 +403,9 @@ requests_insert(TriggerData *td, RegCtx *c)
 	StringInfo	d;
 
 	(void) reg_col_get(tup, desc, "requested_by", &isnull);
-	if (c->is_super && !isnull)
-		return tup;				/* verbatim load (pg_restore) */
+	if (c->is_super && !isnull)	/* verbatim load (pg_restore) */
+		return verbatim_role_ids(c, tup, desc, "requested_by", "requested_by_id",
+								 "requested_session", "requested_session_id");
 	if (!reg_load_version(version_id, &vi))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -331,6 +419,13 @@ requests_insert(TriggerData *td, RegCtx *c)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("version %d of model \"%s\" is already in stage \"%s\"", vi.version, vi.model, to)));
 	reg_transition_require(&vi, vi.stage, to);
+	{
+		Policy		p;
+
+		reg_policy_lookup(vi.model_id, to, &p);
+		if (p.found)
+			require_run_ended(&vi, to, 0, (Datum) 0);
+	}
 	vals[0] = Int64GetDatum(version_id);
 	vals[1] = CStringGetTextDatum(to);
 	if (reg_exec("SELECT r.id FROM mlops.transition_requests r WHERE r.model_version_id OPERATOR(pg_catalog.=) $1 "
@@ -345,6 +440,8 @@ requests_insert(TriggerData *td, RegCtx *c)
 	reg_edit_set(&e, desc, "status", CStringGetTextDatum("open"), false);
 	reg_edit_set(&e, desc, "requested_by", reg_name_datum(c->role_name), false);
 	reg_edit_set(&e, desc, "requested_session", reg_name_datum(c->session_name), false);
+	reg_edit_set(&e, desc, "requested_by_id", ObjectIdGetDatum(c->role), false);
+	reg_edit_set(&e, desc, "requested_session_id", ObjectIdGetDatum(c->session), false);
 	reg_edit_set(&e, desc, "requested_at", reg_now_datum(), false);
 	reg_edit_set(&e, desc, "closed_by", (Datum) 0, true);
 	reg_edit_set(&e, desc, "closed_at", (Datum) 0, true);
@@ -404,26 +501,29 @@ approvals_insert(TriggerData *td, RegCtx *c)
 	int64		request_id = reg_col_int8(tup, desc, "request_id");
 	char	   *decision = reg_col_str(tup, desc, "decision");
 	bool		is_reject;
-	Oid			types[2] = {INT8OID, NAMEOID};
-	Datum		vals[2] = {Int64GetDatum(request_id), reg_name_datum(c->role_name)};
+	Oid			types[2] = {INT8OID, OIDOID};
+	Datum		vals[2] = {Int64GetDatum(request_id), ObjectIdGetDatum(c->role)};
 	VersionInfo vi;
 	char	   *status,
 			   *to,
-			   *requested_by,
-			   *requested_session;
+			   *requested_by;
+	Oid			requested_by_id,
+				requested_session_id;
 	int64		version_id;
 	Policy		p;
 	StringInfo	d;
 
 	(void) reg_col_get(tup, desc, "approver", &isnull);
-	if (c->is_super && !isnull)
-		return tup;				/* verbatim load (pg_restore) */
+	if (c->is_super && !isnull)	/* verbatim load (pg_restore) */
+		return verbatim_role_ids(c, tup, desc, "approver", "approver_id",
+								 "approver_session", "approver_session_id");
 	if (decision == NULL || (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("decision must be \"approve\" or \"reject\", not \"%s\"", decision ? decision : "")));
 	is_reject = strcmp(decision, "reject") == 0;
-	if (reg_exec("SELECT r.status, r.to_stage, r.requested_by::text, r.requested_session::text, r.model_version_id "
+	if (reg_exec("SELECT r.status, r.to_stage, r.requested_by::text, r.requested_by_id::pg_catalog.oid, "
+				 "r.requested_session_id::pg_catalog.oid, r.model_version_id "
 				 "FROM mlops.transition_requests r WHERE r.id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 				 1, types, vals, NULL, false, 1) == 0)
 		ereport(ERROR,
@@ -432,8 +532,13 @@ approvals_insert(TriggerData *td, RegCtx *c)
 	status = reg_res_str(0, 1);
 	to = reg_res_str(0, 2);
 	requested_by = reg_res_str(0, 3) ? reg_res_str(0, 3) : "";
-	requested_session = reg_res_str(0, 4) ? reg_res_str(0, 4) : "";
-	version_id = DatumGetInt64(reg_res_datum(0, 5, &isnull));
+	requested_by_id = DatumGetObjectId(reg_res_datum(0, 4, &isnull));
+	if (isnull)
+		requested_by_id = InvalidOid;
+	requested_session_id = DatumGetObjectId(reg_res_datum(0, 5, &isnull));
+	if (isnull)
+		requested_session_id = InvalidOid;
+	version_id = DatumGetInt64(reg_res_datum(0, 6, &isnull));
 	(void) reg_load_version(version_id, &vi);
 	if (strcmp(status, "open") != 0)
 		ereport(ERROR,
@@ -442,18 +547,18 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				 errhint("Open a new one with mlops.request_transition(%s, %d, %s).",
 						 quote_literal_cstr(vi.model), vi.version, quote_literal_cstr(to))));
 	if (reg_exec("SELECT a.decision FROM mlops.approvals a WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
-				 "AND a.approver OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, false, 1) > 0)
+				 "AND a.approver_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, false, 1) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
 						strcmp(reg_res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
 	{
 		/* one decision per login: SET ROLE does not make a second approver */
-		Datum		svals[2] = {vals[0], reg_name_datum(c->session_name)};
+		Datum		svals[2] = {vals[0], ObjectIdGetDatum(c->session)};
 
 		if (reg_exec("SELECT a.decision, a.approver::text FROM mlops.approvals a "
 					 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
-					 "AND a.approver_session OPERATOR(pg_catalog.=) $2", 2, types, svals, NULL, false, 1) > 0)
+					 "AND a.approver_session_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2", 2, types, svals, NULL, false, 1) > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
 					 errmsg("login \"%s\" has already %s transition request " INT64_FORMAT " (as role \"%s\")",
@@ -468,8 +573,8 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				 errmsg("role \"%s\" is not a member of role \"%s\", which approves moving model \"%s\" to stage \"%s\"",
 						c->role_name, p.approver_role_name, vi.model, to)));
 	if (!is_reject && !(p.found && p.allow_self) &&
-		(strcmp(c->role_name, requested_by) == 0 ||
-		 (strcmp(c->session_name, requested_session) == 0 && !reg_role_name_is_super(c->session_name))))
+		(c->role == requested_by_id ||
+		 (c->session == requested_session_id && !superuser_arg(c->session))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" cannot approve its own transition request " INT64_FORMAT,
@@ -477,10 +582,17 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				 errhint("Another member of the approver role must approve it.")));
 	reg_edit_set(&e, desc, "approver", reg_name_datum(c->role_name), false);
 	reg_edit_set(&e, desc, "approver_session", reg_name_datum(c->session_name), false);
+	reg_edit_set(&e, desc, "approver_id", ObjectIdGetDatum(c->role), false);
+	reg_edit_set(&e, desc, "approver_session_id", ObjectIdGetDatum(c->session), false);
 	reg_edit_set(&e, desc, "at", reg_now_datum(), false);
 	if (is_reject)
+	{
+		Oid			rtypes[2] = {INT8OID, NAMEOID};
+		Datum		rvals[2] = {Int64GetDatum(request_id), reg_name_datum(c->role_name)};
+
 		reg_exec("UPDATE mlops.transition_requests SET status = 'rejected', closed_at = pg_catalog.now(), "
-				 "closed_by = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types, vals, NULL, false, 0);
+				 "closed_by = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, rtypes, rvals, NULL, false, 0);
+	}
 	d = reg_json_open();
 	json_kv_int(d, "request", request_id);
 	json_kv_str(d, "model", vi.model);

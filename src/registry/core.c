@@ -99,7 +99,8 @@ reg_begin(RegCtx *c)
 		actor_role = GetUserId();
 	c->role = actor_role;
 	c->role_name = GetUserNameFromId(c->role, false);
-	c->session_name = GetUserNameFromId(GetSessionUserId(), false);
+	c->session = GetSessionUserId();
+	c->session_name = GetUserNameFromId(c->session, false);
 	c->is_super = superuser_arg(c->role);
 	mlops_owner_begin(&c->scope);
 }
@@ -490,6 +491,17 @@ models_body(TriggerData *td, RegCtx *c)
 	if (c->is_super && !isnull)
 		return tup;				/* a superuser loading rows verbatim (pg_restore) */
 	name = reg_col_str(tup, desc, "name");
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a model name must not be NULL")));
+	if (name[0] == '\0' || strcmp(name, "*") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not a valid model name: %s", name,
+						name[0] == '\0' ? "a model name must not be empty"
+						: "\"*\" stands for every model in mlops.set_policy()"),
+				 errhint("Choose another name.")));
 	/* keeps NOTIFY payloads (which carry the name) far below their 8000-byte limit */
 	if (name && pg_mbstrlen(name) > REGISTRY_MODEL_NAME_MAX)
 		ereport(ERROR,

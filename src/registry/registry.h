@@ -22,6 +22,7 @@ typedef struct RegCtx
 	Oid			role;			/* acting role (current_user of the change) */
 	char	   *role_name;
 	char	   *session_name;	/* session_user */
+	Oid			session;		/* session_user's oid */
 	bool		is_super;		/* acting role is a superuser */
 	bool		internal;		/* fired by a statement a registry operation issued */
 	MemoryContext upper;		/* caller's context, for returned tuples */

@@ -33,6 +33,7 @@
 #include "registry/registry.h"
 /* Version that a promotion is archiving (for the audit detail), or 0. */
 static int	archiving_for_version = 0;
+static Datum archiving_time;	/* the promotion's time, while archiving_for_version */
 
 /* Comment noted by mlops.transition() for the next stage change. */
 static LocalTransactionId note_lxid = InvalidLocalTransactionId;
@@ -42,23 +43,35 @@ static char *note_comment = NULL;
 /* ------------------------------------------------------- stage history */
 
 /*
- * Close a version's current stage-history row and open one for stage. The
- * time is now(), but never before the model's latest history entry: a
- * transaction that started earlier but got the model's lock later must not
- * close an interval before it began or open one that overlaps.
+ * Time of a stage move: the clock when the move is made under the model's
+ * lock, so production_version(model, T) agrees with what readers saw at T up
+ * to the moment the transaction commits (the transaction's start time, now(),
+ * could be long before the lock was granted). Never before the model's latest
+ * history entry, so intervals never overlap even if the clock steps back. A
+ * promotion and the archiving of the version it replaces share one time.
  */
+static Datum
+move_time(int64 model_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		vals[1] = {Int64GetDatum(model_id)};
+	bool		isnull;
+	Datum		t;
+
+	reg_exec("SELECT GREATEST(pg_catalog.clock_timestamp(), pg_catalog.max(h.valid_from)) FROM mlops.stage_history h "
+			 "WHERE h.model_id OPERATOR(pg_catalog.=) $1", 1, types, vals, NULL, false, 1);
+	t = reg_res_datum(0, 1, &isnull);
+	Assert(!isnull);
+	return t;
+}
+
+/* Close a version's current stage-history row at time t and open one for stage. */
 static void
-history_move(int64 version_id, int64 model_id, const char *stage)
+history_move(int64 version_id, int64 model_id, const char *stage, Datum t)
 {
 	Oid			types[4] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		vals[4] = {Int64GetDatum(version_id), Int64GetDatum(model_id), CStringGetTextDatum(stage), 0};
-	bool		isnull;
+	Datum		vals[4] = {Int64GetDatum(version_id), Int64GetDatum(model_id), CStringGetTextDatum(stage), t};
 
-	reg_exec("SELECT GREATEST(pg_catalog.now(), pg_catalog.max(h.valid_from)) FROM mlops.stage_history h "
-			 "WHERE h.model_id OPERATOR(pg_catalog.=) $1", 1, &types[1], &vals[1], NULL, false, 1);
-	vals[3] = reg_res_datum(0, 1, &isnull);
-	if (isnull)
-		vals[3] = reg_now_datum();
 	reg_exec("UPDATE mlops.stage_history SET valid_to = $4 "
 			 "WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND valid_to IS NULL",
 			 4, types, vals, NULL, false, 0);
@@ -133,9 +146,13 @@ versions_insert(TriggerData *td, RegCtx *c)
 	reg_edit_set(&e, desc, "stage_exclusive", BoolGetDatum(excl), false);
 	reg_edit_set(&e, desc, "created_by", reg_name_datum(c->session_name), false);
 	reg_edit_set(&e, desc, "created_at", reg_now_datum(), false);
-	reg_edit_set(&e, desc, "stage_changed_at", reg_now_datum(), false);
-	if (vi.id != 0)
-		history_move(vi.id, model_id, "none");
+	{
+		Datum		t = move_time(model_id);
+
+		reg_edit_set(&e, desc, "stage_changed_at", t, false);
+		if (vi.id != 0)
+			history_move(vi.id, model_id, "none", t);
+	}
 	d = reg_json_open();
 	json_kv_str(d, "model", vi.model);
 	json_kv_int(d, "version", vi.version);
@@ -145,9 +162,9 @@ versions_insert(TriggerData *td, RegCtx *c)
 	return reg_edit_apply(c, &e, tup, desc);
 }
 
-/* Archive the other holders of an exclusive stage; returns their versions as JSON. */
+/* Archive the other holders of an exclusive stage at time t; returns their versions as JSON. */
 static char *
-archive_holders(const VersionInfo *vi, const char *stage)
+archive_holders(const VersionInfo *vi, const char *stage, Datum t)
 {
 	Oid			types[3] = {INT8OID, TEXTOID, INT8OID};
 	Datum		vals[3] = {Int64GetDatum(vi->model_id), CStringGetTextDatum(stage), Int64GetDatum(vi->id)};
@@ -171,6 +188,7 @@ archive_holders(const VersionInfo *vi, const char *stage)
 
 		appendStringInfo(&out, "%s%s", i ? "," : "", SPI_getvalue(tt->vals[i], tt->tupdesc, 2));
 		archiving_for_version = vi->version;
+		archiving_time = t;
 		PG_TRY();
 		{
 			reg_exec("UPDATE mlops.model_versions SET stage = 'archived' WHERE id OPERATOR(pg_catalog.=) $1",
@@ -206,6 +224,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	StringInfoData gate_log;
 	StringInfo	d,
 				n;
+	Datum		t;
 
 	initStringInfo(&gate_log);
 	memset(&vi, 0, sizeof(vi));
@@ -250,11 +269,13 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 				 "SELECT pg_catalog.jsonb_agg(c.id ORDER BY c.id)::text FROM c", 3, types, vals, NULL, false, 0);
 		cancelled = reg_res_str(0, 1);
 	}
+	/* a version archived by a promotion leaves when the promoted one arrives */
+	t = (c->internal && archiving_for_version) ? archiving_time : move_time(vi.model_id);
 	if (excl)
-		archived = archive_holders(&vi, to);
+		archived = archive_holders(&vi, to, t);
 	reg_edit_set(&e, desc, "stage_exclusive", BoolGetDatum(excl), false);
-	reg_edit_set(&e, desc, "stage_changed_at", reg_now_datum(), false);
-	history_move(vi.id, vi.model_id, to);
+	reg_edit_set(&e, desc, "stage_changed_at", t, false);
+	history_move(vi.id, vi.model_id, to, t);
 
 	d = reg_json_open();
 	json_kv_str(d, "model", vi.model);

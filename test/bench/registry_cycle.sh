@@ -27,6 +27,7 @@ INSERT INTO mlops.runs (id, experiment_id)
 SELECT '00000000-0000-0000-0000-0000000be001', id FROM mlops.experiments WHERE name = 'bench_registry';
 INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
 VALUES ('00000000-0000-0000-0000-0000000be001', 'auc', 0, now(), 0.9);
+UPDATE mlops.runs SET status = 'FINISHED' WHERE id = '00000000-0000-0000-0000-0000000be001';
 SELECT mlops.register_model('bench_' || g) FROM generate_series(1, 200) g;
 SELECT mlops.create_model_version('bench_' || g, '00000000-0000-0000-0000-0000000be001', 's3://bench/' || g || '/' || v)
   FROM generate_series(1, 200) g, generate_series(1, 2) v ORDER BY g, v;

@@ -10,8 +10,8 @@ CREATE ROLE tap_reg_approver; GRANT mlops_approver TO tap_reg_approver;
 CREATE ROLE tap_reg_admin;    GRANT mlops_admin TO tap_reg_admin;
 
 INSERT INTO mlops.experiments (name) VALUES ('tap_registry');
-INSERT INTO mlops.runs (id, experiment_id)
-SELECT '00000000-0000-0000-0000-0000000f0001', id FROM mlops.experiments WHERE name = 'tap_registry';
+INSERT INTO mlops.runs (id, experiment_id, status)
+SELECT '00000000-0000-0000-0000-0000000f0001', id, 'FINISHED' FROM mlops.experiments WHERE name = 'tap_registry';
 
 -- ------------------------------------------------------------ schema shape
 SELECT has_table('mlops', t, 'table mlops.' || t || ' exists')

@@ -23,6 +23,7 @@ INSERT INTO mlops.experiments (name) VALUES ('dump');
 INSERT INTO mlops.runs (id, experiment_id) SELECT '00000000-0000-0000-0000-00000000dd01', id FROM mlops.experiments;
 INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
 VALUES ('00000000-0000-0000-0000-00000000dd01', 'auc', 0, now(), 0.9);
+UPDATE mlops.runs SET status = 'FINISHED' WHERE id = '00000000-0000-0000-0000-00000000dd01';
 SET ROLE dump_admin;
 INSERT INTO mlops.stages (name, exclusive) VALUES ('canary', true);
 INSERT INTO mlops.stage_transitions (from_stage, to_stage) VALUES ('staging', 'canary');

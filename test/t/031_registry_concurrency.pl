@@ -15,7 +15,7 @@ $node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION mlops;
 INSERT INTO mlops.experiments (name) VALUES ('conc');
-INSERT INTO mlops.runs (id, experiment_id) SELECT '00000000-0000-0000-0000-00000000cc01', id FROM mlops.experiments;
+INSERT INTO mlops.runs (id, experiment_id, status) SELECT '00000000-0000-0000-0000-00000000cc01', id, 'FINISHED' FROM mlops.experiments;
 SELECT mlops.register_model('numbers');
 SELECT mlops.register_model('promote');
 SELECT mlops.create_model_version('promote', '00000000-0000-0000-0000-00000000cc01', 's3://p/' || g) FROM generate_series(1, 20) g;

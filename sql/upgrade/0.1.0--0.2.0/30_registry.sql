@@ -33,3 +33,133 @@ COMMENT ON FUNCTION mlops.audit_head() IS 'id and hash of the newest audit_log r
 CREATE FUNCTION mlops.verify_audit_chain(expected_head_id bigint, expected_head_hash text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'mlops_verify_audit_chain_anchor' LANGUAGE C STABLE;
 COMMENT ON FUNCTION mlops.verify_audit_chain(bigint, text) IS 'as verify_audit_chain(), and the anchor''s id when the chain no longer reaches that row with that hash (rows removed or rewritten up to a stored anchor)';
+
+-- Requesters and approvers are matched by role oid, not by name: a role
+-- dropped and created again under the same name no longer inherits approvals,
+-- and a renamed role keeps them. regrole columns dump as names, so a restore
+-- into a cluster whose roles have other oids maps them by name. Rows whose
+-- role no longer exists keep NULL (they never match a live role).
+ALTER TABLE mlops.transition_requests
+    ADD COLUMN requested_by_id regrole,
+    ADD COLUMN requested_session_id regrole;
+ALTER TABLE mlops.approvals
+    ADD COLUMN approver_id regrole,
+    ADD COLUMN approver_session_id regrole;
+UPDATE mlops.transition_requests
+   SET requested_by_id = pg_catalog.to_regrole(requested_by::pg_catalog.text),
+       requested_session_id = pg_catalog.to_regrole(requested_session::pg_catalog.text);
+UPDATE mlops.approvals
+   SET approver_id = pg_catalog.to_regrole(approver::pg_catalog.text),
+       approver_session_id = pg_catalog.to_regrole(approver_session::pg_catalog.text);
+ALTER TABLE mlops.approvals
+    DROP CONSTRAINT approvals_request_id_approver_key,
+    DROP CONSTRAINT approvals_request_id_approver_session_key,
+    ADD CONSTRAINT approvals_request_id_approver_id_key UNIQUE (request_id, approver_id),
+    ADD CONSTRAINT approvals_request_id_approver_session_id_key UNIQUE (request_id, approver_session_id);
+
+-- A NULL model name is refused as such (22004) instead of shown as "<NULL>".
+CREATE OR REPLACE FUNCTION mlops._model_id(model text) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    mid bigint;
+BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'a model name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.id INTO mid FROM mlops.models m WHERE m.name OPERATOR(pg_catalog.=) model;
+    IF mid IS NULL THEN
+        RAISE EXCEPTION 'model "%" does not exist', model
+            USING ERRCODE = 'undefined_object', HINT = 'Register it with mlops.register_model().';
+    END IF;
+    RETURN mid;
+END
+$fn$;
+
+-- An approver needs INSERT on mlops.approvals (granted to mlops_approver);
+-- without it, say which role is missing rather than "permission denied for
+-- table approvals".
+CREATE FUNCTION mlops._decide(request bigint, decision text, comment text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT pg_catalog.has_table_privilege('mlops.approvals', 'INSERT') THEN
+        RAISE EXCEPTION 'role "%" cannot % transition request %: it is not a member of role "mlops_approver"',
+                        current_user, decision, request
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'An administrator grants it with: GRANT mlops_approver TO ' || pg_catalog.quote_ident(current_user::text) || ';';
+    END IF;
+    INSERT INTO mlops.approvals (request_id, decision, comment) VALUES (request, decision, comment);
+END
+$fn$;
+COMMENT ON FUNCTION mlops._decide(bigint, text, text) IS 'internal: record an approval or rejection, or name the role the caller lacks';
+
+CREATE OR REPLACE FUNCTION mlops.approve(request bigint, comment text DEFAULT NULL) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._decide(request, 'approve', comment);
+    END;
+COMMENT ON FUNCTION mlops.approve(bigint, text) IS 'approve a transition request as the current role';
+
+CREATE OR REPLACE FUNCTION mlops.reject(request bigint, comment text DEFAULT NULL) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._decide(request, 'reject', comment);
+    END;
+COMMENT ON FUNCTION mlops.reject(bigint, text) IS 'reject (close) a transition request as the current role';
+
+
+-- Stage moves and alias changes are stamped with the clock under the model's
+-- lock instead of the transaction's start time.
+-- Changes are stamped with the clock when they are made under the model's
+-- lock (not the transaction's start), so "as of now()" means "as of this
+-- moment": an as_of at or after the transaction's start is read at the
+-- current clock, which sees the transaction's own changes and every change
+-- its snapshot sees. A change becomes visible at commit, slightly after its
+-- stamp; a reader asking about that window gets the new state a moment early.
+CREATE FUNCTION mlops._as_of(as_of timestamptz) RETURNS timestamptz
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN as_of OPERATOR(pg_catalog.>=) pg_catalog.now()
+                THEN GREATEST(as_of, pg_catalog.clock_timestamp()) ELSE as_of END;
+COMMENT ON FUNCTION mlops._as_of(timestamptz) IS 'internal: the time an as_of argument is read at (now() and later: the current clock)';
+
+CREATE OR REPLACE FUNCTION mlops.model_version_by_alias(model text, alias text,
+                                             as_of timestamptz DEFAULT pg_catalog.now()) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT v.version
+          FROM mlops.model_aliases a
+          JOIN mlops.model_versions v ON v.id OPERATOR(pg_catalog.=) a.model_version_id
+         CROSS JOIN mlops._as_of(as_of) t(at)
+         WHERE a.model_id OPERATOR(pg_catalog.=) mlops._model_id(model)
+           AND a.alias OPERATOR(pg_catalog.=) model_version_by_alias.alias
+           AND a.valid_from OPERATOR(pg_catalog.<=) t.at
+           AND (a.valid_to IS NULL OR a.valid_to OPERATOR(pg_catalog.>) t.at)
+         ORDER BY a.valid_from DESC, a.id DESC
+         LIMIT 1;
+    END;
+COMMENT ON FUNCTION mlops.model_version_by_alias(text, text, timestamptz) IS 'the version an alias pointed at, at time as_of (default now), or NULL';
+
+CREATE OR REPLACE FUNCTION mlops.production_version(model text, as_of timestamptz DEFAULT pg_catalog.now()) RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT v.version
+          FROM mlops.stage_history h
+          JOIN mlops.model_versions v ON v.id OPERATOR(pg_catalog.=) h.model_version_id
+         CROSS JOIN mlops._as_of(as_of) t(at)
+         WHERE h.model_id OPERATOR(pg_catalog.=) mlops._model_id(model)
+           AND h.stage OPERATOR(pg_catalog.=) 'production'
+           AND h.valid_from OPERATOR(pg_catalog.<=) t.at
+           AND (h.valid_to IS NULL OR h.valid_to OPERATOR(pg_catalog.>) t.at)
+         ORDER BY h.valid_from DESC, h.id DESC
+         LIMIT 1;
+    END;
+COMMENT ON FUNCTION mlops.production_version(text, timestamptz) IS 'the version of a model that was in production at time as_of (default now), or NULL';
+
