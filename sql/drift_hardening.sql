@@ -24,3 +24,14 @@ SELECT pg_temp.err($$SELECT mlops.ks_2samp('{{1,2},{3,4}}', '{1,2,3,4}')$$);
 SELECT pg_temp.err($$SELECT mlops.ks_2samp('{1,2}', '{{1},{2}}', 'less')$$);
 -- one-dimensional and empty arrays are fine
 SELECT * FROM mlops.ks_2samp('{}', '{1}');
+-- A reference spanning -Infinity to +Infinity: the edges between them are the
+-- limit of the interpolation (-Infinity before the midpoint, 0 at it,
+-- +Infinity after it), so the shares separate as for a huge finite range
+-- instead of every value falling into one bin (PSI 0).
+SELECT round(mlops.psi('{Infinity,-Infinity}'::float8[], '{1}'::float8[])::numeric, 6) AS psi_infinite_ref,
+       mlops.psi('{Infinity,-Infinity}'::float8[], '{1}'::float8[])
+         = mlops.psi('{1e300,-1e300}'::float8[], '{1}'::float8[]) AS same_as_huge_finite,
+       mlops.psi('{Infinity,-Infinity}'::float8[], '{1}'::float8[], 2)
+         = mlops.psi('{1e300,-1e300}'::float8[], '{1}'::float8[], 2) AS same_with_a_midpoint_edge;
+SELECT round(mlops.psi(x, r)::numeric, 6) AS psi_aggregate
+  FROM (VALUES ('Infinity'::float8, true), ('-Infinity', true), (1, false)) v(x, r);

@@ -633,7 +633,16 @@ drift_quantile(const double *v, int64 r, int k, int bins)
 	if (lo >= r - 1 || frac == 0.0 || v[lo] == v[lo + 1])
 		return v[Min(lo, r - 1)];
 	e = v[lo] + frac * (v[lo + 1] - v[lo]);
-	return isnan(e) ? v[lo] : e;	/* -Infinity to +Infinity: keep the lower end */
+	if (isnan(e))
+	{
+		/*
+		 * From -Infinity to +Infinity: the limit of the interpolation from -M
+		 * to M, M(2 frac - 1), as M grows: -Infinity before the midpoint,
+		 * +Infinity after it, 0 at it.
+		 */
+		return frac < 0.5 ? -INFINITY : frac > 0.5 ? INFINITY : 0.0;
+	}
+	return e;
 }
 
 /* Bin of a non-NaN value: the number of edges at or below it (equal goes up), branch-free. */
