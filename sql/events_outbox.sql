@@ -73,6 +73,23 @@ UPDATE mlops.model_versions SET stage = 'staging'
 SELECT event, entity, payload->>'from' AS from_stage, payload->>'to' AS to_stage
   FROM mlops.outbox ORDER BY id DESC LIMIT 1;
 RESET SESSION AUTHORIZATION;
+
+-- transition requests and approvals are events too (a rejection is not)
+SELECT mlops.end_run('00000000-0000-0000-0000-00000000e001');
+CREATE ROLE regress_ev_approver IN ROLE mlops_approver;
+SELECT max(id) AS last_id FROM mlops.outbox \gset
+SET SESSION AUTHORIZATION regress_ev_admin;
+SELECT mlops.set_policy('ev_churn', 'archived', 1);
+SELECT mlops.request_transition('ev_churn', 1, 'archived') AS req1 \gset
+SELECT mlops.request_transition('ev_churn', 2, 'archived') AS req2 \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_ev_approver;
+SELECT mlops.approve(:req1);
+SELECT mlops.reject(:req2);
+RESET SESSION AUTHORIZATION;
+SELECT event, entity, payload - 'request' AS payload, actor,
+       (payload->>'request')::bigint IN (:req1, :req2) AS names_its_request
+  FROM mlops.outbox WHERE id > :last_id ORDER BY id;
 SELECT max(id) AS last_id FROM mlops.outbox \gset
 
 -- nobody but the owner writes the outbox
@@ -112,7 +129,7 @@ VALUES ('StageChanged', 'x', '{}', 'x', now());
 \set VERBOSITY default
 
 -- clean up
-DROP ROLE regress_ev_writer, regress_ev_admin, regress_ev_reader, regress_ev_outsider;
+DROP ROLE regress_ev_writer, regress_ev_admin, regress_ev_reader, regress_ev_outsider, regress_ev_approver;
 SET client_min_messages = warning;
 DROP EXTENSION mlops CASCADE;  -- install.sql, next in order, starts without it
 RESET client_min_messages;

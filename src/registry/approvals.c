@@ -453,6 +453,14 @@ requests_insert(TriggerData *td, RegCtx *c)
 	json_kv_str(d, "to", to);
 	json_kv_str(d, "comment", reg_col_str(tup, desc, "comment"));
 	reg_audit(c, "transition.request", reg_version_entity(&vi), d);
+	d = reg_json_open();
+	json_kv_int(d, "request", id);
+	json_kv_str(d, "model", vi.model);
+	json_kv_int(d, "version", vi.version);
+	json_kv_str(d, "from", vi.stage);
+	json_kv_str(d, "to", to);
+	json_kv_str(d, "actor", c->session_name);
+	registry_notify("transition.requested", reg_version_entity(&vi), d);
 	return reg_edit_apply(c, &e, tup, desc);
 }
 
@@ -601,6 +609,17 @@ approvals_insert(TriggerData *td, RegCtx *c)
 	json_kv_str(d, "requested_by", requested_by);
 	json_kv_str(d, "comment", reg_col_str(tup, desc, "comment"));
 	reg_audit(c, is_reject ? "transition.reject" : "transition.approve", reg_version_entity(&vi), d);
+	if (!is_reject)
+	{
+		d = reg_json_open();
+		json_kv_int(d, "request", request_id);
+		json_kv_str(d, "model", vi.model);
+		json_kv_int(d, "version", vi.version);
+		json_kv_str(d, "to", to);
+		json_kv_str(d, "approver", c->role_name);
+		json_kv_str(d, "actor", c->session_name);
+		registry_notify("transition.approved", reg_version_entity(&vi), d);
+	}
 	return reg_edit_apply(c, &e, tup, desc);
 }
 
