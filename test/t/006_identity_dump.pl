@@ -23,14 +23,15 @@ CREATE ROLE ids_approver IN ROLE mlops_approver;
 CREATE ROLE ids_admin IN ROLE mlops_admin;
 });
 
-# a writer tracks runs and registers models; an admin adds a stage, a move
-# and a policy; an approver approves
+# a writer tracks runs (one ended) and registers models from the ended one;
+# an admin adds a stage, a move and a policy; an approver approves
 $node->safe_psql('src', q{
 SET ROLE ids_writer;
 CREATE TEMP TABLE r AS SELECT mlops.start_run('ids', 'first', '{"lr": 0.1}', '{"team": "a"}') AS id;
 SELECT mlops.log_metrics((SELECT id FROM r), ARRAY['loss', 'loss', 'acc'], ARRAY[0.5, 0.4, 0.9], ARRAY[1, 2, 2]::bigint[]);
 SELECT mlops.log_artifact((SELECT id FROM r), 'model.bin', 's3://ids/model.bin');
 SELECT mlops.log_input((SELECT id FROM r), 'iris', 2);
+SELECT mlops.end_run((SELECT id FROM r));
 SELECT mlops.start_run('ids', 'open');
 SELECT mlops.register_model('a');
 SELECT mlops.register_model('b');
