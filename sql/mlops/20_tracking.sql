@@ -11,7 +11,8 @@
 --
 -- Ids are GENERATED ALWAYS: an INSERT or UPDATE that names an id is refused
 -- instead of taking an id the sequence hands out later, which would make
--- other users' inserts fail. pg_restore's COPY keeps the dumped ids.
+-- other users' inserts fail. COPY and INSERT ... OVERRIDING SYSTEM VALUE
+-- still take given ids (pg_restore keeps the dumped ones that way).
 
 CREATE TABLE mlops.experiments (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
