@@ -1,0 +1,23 @@
+-- mlops 0.1.0 -> 0.2.0: ids are GENERATED ALWAYS (sql/mlops/20_tracking.sql,
+-- 30_registry.sql). An INSERT or UPDATE that names an id is refused instead
+-- of taking an id the sequence hands out later, which would make other users'
+-- inserts fail (COPY and OVERRIDING SYSTEM VALUE still take given ids, as
+-- pg_restore needs). The sequences and the stored ids stay as they are.
+-- Not changed: mlops.runs.id (a uuid clients may choose) and
+-- mlops.audit_log.id (the registry renumbers its pending rows at commit).
+ALTER TABLE mlops.experiments ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.params ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.tags ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.metrics ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.latest_metrics ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.artifacts ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.run_inputs ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.stages ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.stage_transitions ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.models ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.model_versions ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.stage_history ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.transition_requests ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.approvals ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.policies ALTER COLUMN id SET GENERATED ALWAYS;
+ALTER TABLE mlops.model_aliases ALTER COLUMN id SET GENERATED ALWAYS;
