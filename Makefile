@@ -52,7 +52,8 @@ src/mlops.o: Makefile
 $(OBJS): $(wildcard src/*.h src/*/*.h src/*/*/*.h)
 
 .SECONDEXPANSION:
-$(UPGRADE_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) Makefile
+# The directory is a prerequisite too: removing a fragment changes its mtime.
+$(UPGRADE_built): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/% Makefile
 	@{ printf '%s\n' "-- mlops $*: generated from sql/upgrade/$*/; do not edit"; \
 	   printf '%s\n' '\echo Use "ALTER EXTENSION mlops UPDATE" to load this file. \quit'; \
 	   for f in $(sort $(wildcard sql/upgrade/$*/*.sql)); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@

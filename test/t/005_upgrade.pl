@@ -119,9 +119,11 @@ is($node->safe_psql('upgraded', 'SELECT mlops.verify_audit_chain() IS NULL'), 't
 	'the chain verifies after new registry writes');
 is($node->safe_psql('upgraded',
 		"SELECT string_agg(event || ' ' || entity || ' ' || (payload->>'to') || ' ' || actor, ',' ORDER BY id) FROM mlops.outbox"),
-	'stage.changed model:churn@3 staging upg_writer,stage.changed model:churn@2 archived upg_writer,'
-	  . 'stage.changed model:churn@3 production upg_writer',
-	'stage changes after the update write the outbox');
+	'stage.changed model:churn@3 staging upg_writer,transition.requested model:churn@3 production upg_writer,'
+	  . 'transition.approved model:churn@3 production upg_approver1,'
+	  . 'transition.approved model:churn@3 production upg_approver2,'
+	  . 'stage.changed model:churn@2 archived upg_writer,stage.changed model:churn@3 production upg_writer',
+	'stage changes, the request and its approvals after the update write the outbox');
 is($node->safe_psql('upgraded',
 		"SELECT mlops.model_version_by_alias('churn', 'challenger')"), '3', 'aliases survive');
 
