@@ -102,12 +102,46 @@ UPDATE mlops.tags SET id = :t_next WHERE run_id = :'r' AND key = 't0';
 \echo '   sqlstate' :SQLSTATE
 UPDATE mlops.experiments SET id = :e_next WHERE id = :exp;
 \echo '   sqlstate' :SQLSTATE
+-- nor through OVERRIDING SYSTEM VALUE or COPY, which GENERATED ALWAYS lets
+-- through: the triggers refuse an id the sequence has not handed out
+\set VERBOSITY default
+INSERT INTO mlops.models (id, name) OVERRIDING SYSTEM VALUE VALUES (:m_next, 'regress_ids_o1');
+\echo '   sqlstate' :SQLSTATE
+\set VERBOSITY terse
+INSERT INTO mlops.model_versions (id, model_id, run_id, artifact_uri) OVERRIDING SYSTEM VALUE VALUES (:v_next, :m, :'r', 's3://ids/o');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.transition_requests (id, model_version_id, to_stage) OVERRIDING SYSTEM VALUE VALUES (:tr_next, :v1, 'archived');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.model_aliases (id, model_id, alias, model_version_id) OVERRIDING SYSTEM VALUE VALUES (:al_next, :m, 'planted', :v1);
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.experiments (id, name) OVERRIDING SYSTEM VALUE VALUES (:e_next, 'regress_ids_o');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.params (id, run_id, key, value) OVERRIDING SYSTEM VALUE VALUES (:p_next, :'r', 'planted', '1');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.tags (id, run_id, key, value) OVERRIDING SYSTEM VALUE VALUES (:t_next, :'r', 'planted', '1');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.metrics (id, run_id, key, value) OVERRIDING SYSTEM VALUE VALUES (:x_next, :'r', 'planted', 1);
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.artifacts (id, run_id, path, uri) OVERRIDING SYSTEM VALUE VALUES (:ar_next, :'r', 'planted', 's3://ids/o');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.run_inputs (id, run_id, dataset, version) OVERRIDING SYSTEM VALUE VALUES (:i_next, :'r', 'planted', 1);
+\echo '   sqlstate' :SQLSTATE
+COPY mlops.models (id, name) FROM STDIN;
+9000000	regress_ids_copied
+\.
+\echo '   sqlstate' :SQLSTATE
+COPY mlops.experiments (id, name) FROM STDIN;
+9000000	regress_ids_copied
+\.
+\echo '   sqlstate' :SQLSTATE
 -- audit_log keeps its own numbering: only the registry writes it
 INSERT INTO mlops.audit_log (id, at, actor, action, entity, hash) VALUES (-1, now(), 'x', 'x', 'x', 'x');
 \echo '   sqlstate' :SQLSTATE
 RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION regress_ids_approver;
 INSERT INTO mlops.approvals (id, request_id) VALUES (:ap_next, :req);
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.approvals (id, request_id) OVERRIDING SYSTEM VALUE VALUES (:ap_next, :req);
 \echo '   sqlstate' :SQLSTATE
 RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION regress_ids_admin;
@@ -116,6 +150,12 @@ INSERT INTO mlops.stages (id, name) VALUES (:s_next, 'regress_ids_p');
 INSERT INTO mlops.stage_transitions (id, from_stage, to_stage) VALUES (:st_next, 'none', 'production');
 \echo '   sqlstate' :SQLSTATE
 INSERT INTO mlops.policies (id, model_id, to_stage, approver_role) VALUES (:po_next, :m, 'production', 'mlops_approver');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.stages (id, name) OVERRIDING SYSTEM VALUE VALUES (:s_next, 'regress_ids_o');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.stage_transitions (id, from_stage, to_stage) OVERRIDING SYSTEM VALUE VALUES (:st_next, 'none', 'production');
+\echo '   sqlstate' :SQLSTATE
+INSERT INTO mlops.policies (id, model_id, to_stage, approver_role) OVERRIDING SYSTEM VALUE VALUES (:po_next, :m, 'production', 'mlops_approver');
 \echo '   sqlstate' :SQLSTATE
 RESET SESSION AUTHORIZATION;
 -- the tables only the extension writes refuse an explicit id even from a superuser

@@ -55,6 +55,7 @@
 #include "audit/audit.h"
 #include "common/spi_owner.h"
 #include "events/events.h"
+#include "common/row_ids.h"
 #include "registry/registry.h"
 /* Longest model name, in characters (also a CHECK on mlops.models). */
 #define REGISTRY_MODEL_NAME_MAX 200
@@ -322,6 +323,8 @@ reg_trigger_data(FunctionCallInfo fcinfo, const char *fn)
 		elog(ERROR, "%s: not called as a trigger", fn);
 	td = (TriggerData *) fcinfo->context;
 	reg_refuse_reached_code(td->tg_relation);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
 	return td;
 }
 

@@ -62,6 +62,7 @@
 #include "utils/uuid.h"
 
 #include "common/spi_owner.h"
+#include "common/row_ids.h"
 #include "tracking/tracking.h"
 
 /* The run most recently checked and locked by this backend, and when. */
@@ -318,6 +319,8 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 						   td->tg_newtuple : td->tg_trigtuple, desc, attno);
 	if (!restoring())
 		guard_metric_key(td, desc);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
 	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)

@@ -21,3 +21,11 @@ ALTER TABLE mlops.transition_requests ALTER COLUMN id SET GENERATED ALWAYS;
 ALTER TABLE mlops.approvals ALTER COLUMN id SET GENERATED ALWAYS;
 ALTER TABLE mlops.policies ALTER COLUMN id SET GENERATED ALWAYS;
 ALTER TABLE mlops.model_aliases ALTER COLUMN id SET GENERATED ALWAYS;
+
+-- OVERRIDING SYSTEM VALUE and COPY: see sql/mlops/29_row_ids.sql.
+CREATE FUNCTION mlops._row_id_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mlops_row_id_guard' LANGUAGE C;
+COMMENT ON FUNCTION mlops._row_id_guard() IS 'internal trigger: refuse a new row''s id that the identity sequence has not handed out';
+CREATE TRIGGER experiments_05_row_id BEFORE INSERT ON mlops.experiments
+    FOR EACH ROW EXECUTE FUNCTION mlops._row_id_guard();
+COMMENT ON TRIGGER experiments_05_row_id ON mlops.experiments IS 'ids come from the identity sequence, also for OVERRIDING SYSTEM VALUE and COPY';
