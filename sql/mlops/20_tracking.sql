@@ -12,7 +12,9 @@
 -- Ids are GENERATED ALWAYS: an INSERT or UPDATE that names an id is refused
 -- instead of taking an id the sequence hands out later, which would make
 -- other users' inserts fail. COPY and INSERT ... OVERRIDING SYSTEM VALUE
--- still take given ids (pg_restore keeps the dumped ones that way).
+-- take given ids (pg_restore keeps the dumped ones that way); for every role
+-- but a superuser the tables' triggers refuse an id the sequence has not
+-- handed out (sql/mlops/29_row_ids.sql).
 
 CREATE TABLE mlops.experiments (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,8 +1,10 @@
 -- mlops 0.1.0 -> 0.2.0: ids are GENERATED ALWAYS (sql/mlops/20_tracking.sql,
 -- 30_registry.sql). An INSERT or UPDATE that names an id is refused instead
 -- of taking an id the sequence hands out later, which would make other users'
--- inserts fail (COPY and OVERRIDING SYSTEM VALUE still take given ids, as
--- pg_restore needs). The sequences and the stored ids stay as they are.
+-- inserts fail (COPY and OVERRIDING SYSTEM VALUE take given ids, as
+-- pg_restore needs; for other roles than a superuser the triggers refuse an
+-- id the sequence has not handed out, see the end of this file). The
+-- sequences and the stored ids stay as they are.
 -- Not changed: mlops.runs.id (a uuid clients may choose) and
 -- mlops.audit_log.id (the registry renumbers its pending rows at commit).
 ALTER TABLE mlops.experiments ALTER COLUMN id SET GENERATED ALWAYS;
