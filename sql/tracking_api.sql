@@ -80,7 +80,7 @@ SELECT pg_temp.try($$SELECT mlops.log_params('11111111-1111-1111-1111-1111111111
 SELECT pg_temp.try($$SELECT mlops.log_params('11111111-1111-1111-1111-111111111111', '[1, 2]')$$);
 SELECT pg_temp.try($$SELECT mlops.log_params('11111111-1111-1111-1111-111111111111', NULL)$$);
 SELECT key, left(value, 10) AS value FROM mlops.params WHERE run_id = :'r' ORDER BY key;
--- the same rules for plain SQL
+-- the same rules for plain SQL (where the same value again is a unique violation)
 SELECT pg_temp.try($$INSERT INTO mlops.params (run_id, key, value) VALUES ('11111111-1111-1111-1111-111111111111', 'lr', '0.3')$$);
 SELECT pg_temp.try($$UPDATE mlops.params SET value = '0.3' WHERE key = 'lr' AND run_id = '11111111-1111-1111-1111-111111111111'$$);
 SELECT pg_temp.try($$UPDATE mlops.params SET key = 'lr2' WHERE key = 'lr' AND run_id = '11111111-1111-1111-1111-111111111111'$$);

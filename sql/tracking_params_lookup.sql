@@ -24,16 +24,22 @@ INSERT INTO mlops.params (run_id, key, value)
 SELECT :'r', 'p' || g, 'v' || g FROM generate_series(1, 2000) g;
 SELECT * FROM pg_temp.param_index_scans();
 COMMIT;
--- the same rows again (a no-op per row) and a conflicting one: one probe each
+-- the same rows again, skipped by ON CONFLICT, and a conflicting one: one
+-- probe each by the rule (plus ON CONFLICT's own check of the same index)
 SELECT pg_stat_force_next_flush();
 BEGIN;
 INSERT INTO mlops.params (run_id, key, value)
-SELECT :'r', 'p' || g, 'v' || g FROM generate_series(1, 500) g;
+SELECT :'r', 'p' || g, 'v' || g FROM generate_series(1, 500) g
+ON CONFLICT (run_id, key) DO NOTHING;
 SELECT * FROM pg_temp.param_index_scans();
 COMMIT;
 INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'p7', 'other');
+-- the same row again without ON CONFLICT: a unique violation (23505)
+INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'p8', 'v8');
+\echo :LAST_ERROR_SQLSTATE
 -- a key twice in one statement: the second row sees the first
-INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'twice', 'a'), (:'r', 'twice', 'a');
+INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'twice', 'a'), (:'r', 'twice', 'a')
+ON CONFLICT (run_id, key) DO NOTHING;
 INSERT INTO mlops.params (run_id, key, value) VALUES (:'r', 'twice2', 'a'), (:'r', 'twice2', 'b');
 SELECT key, value FROM mlops.params WHERE run_id = :'r' AND key LIKE 'twice%' ORDER BY 1;
 SELECT count(*) AS params_of_run FROM mlops.params WHERE run_id = :'r';

@@ -3,7 +3,9 @@
 --   * nothing is logged into an unknown or ended run (params, metrics, tags,
 --     artifacts, inputs): mlops._run_guard() (C) locks the run FOR SHARE, so
 --     end_run() waits for loggers in flight and loggers wait for end_run();
---   * params are immutable (the same value again is a no-op);
+--   * params are immutable: another value is refused (23505); the same value
+--     again is a unique violation of (run_id, key) for a plain INSERT and
+--     takes the ON CONFLICT clause of an INSERT that has one (log_param);
 --   * run status is validated, end_time is set when a run ends, an ended run
 --     stays ended; created_by is session_user whatever the client sends;
 --   * latest_metrics follows every insert into metrics (highest step, then
@@ -212,8 +214,11 @@ CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
 
--- Params: immutable once set; the same value again is a no-op; keys
--- without control characters.
+-- Params: immutable once set; keys without control characters. The same
+-- value again goes on to the unique (run_id, key) index: a plain INSERT is
+-- refused (23505, naming the run and key) instead of being dropped without a
+-- row (an ORM's INSERT ... RETURNING would get none back), and an INSERT
+-- with ON CONFLICT (log_param) takes its conflict action.
 CREATE FUNCTION mlops._params_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -240,9 +245,6 @@ BEGIN
         old_value := OLD.value;
     ELSE
         old_value := mlops._param_value(NEW.run_id, NEW.key);
-        IF old_value OPERATOR(pg_catalog.=) NEW.value THEN
-            RETURN NULL;                -- already set to this value
-        END IF;
     END IF;
     IF old_value OPERATOR(pg_catalog.<>) NEW.value THEN
         RAISE EXCEPTION 'param "%" of run % is already set to "%"', NEW.key, NEW.run_id, old_value

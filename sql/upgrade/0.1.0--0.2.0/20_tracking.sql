@@ -2,7 +2,9 @@
 -- catalog into what the 0.2.0 install script creates.
 
 -- The params rule finds an existing param by a probe of the unique
--- (run_id, key) index instead of a cached plan steered by enable_seqscan = off.
+-- (run_id, key) index instead of a cached plan steered by enable_seqscan = off,
+-- and leaves a row with the same value to the unique index (a plain INSERT
+-- gets 23505 instead of no row; ON CONFLICT applies).
 CREATE FUNCTION mlops._param_value(run uuid, key text) RETURNS text
     AS 'MODULE_PATHNAME', 'mlops_param_value' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION mlops._param_value(uuid, text) IS 'internal: the value of a run''s param (NULL when unset), by the unique (run_id, key) index of mlops.params';
@@ -33,9 +35,6 @@ BEGIN
         old_value := OLD.value;
     ELSE
         old_value := mlops._param_value(NEW.run_id, NEW.key);
-        IF old_value OPERATOR(pg_catalog.=) NEW.value THEN
-            RETURN NULL;                -- already set to this value
-        END IF;
     END IF;
     IF old_value OPERATOR(pg_catalog.<>) NEW.value THEN
         RAISE EXCEPTION 'param "%" of run % is already set to "%"', NEW.key, NEW.run_id, old_value
