@@ -55,9 +55,12 @@ SELECT pg_temp.try($$SELECT mlops.get_run('nope', 'child')$$);
 SELECT count(*) AS named_parent FROM mlops.runs_named('mnist', 'parent');
 SELECT pg_temp.counts();
 
--- a run with a fixed id, inserted the way an ORM would (the client's created_by is ignored)
-INSERT INTO mlops.runs (id, experiment_id, name, created_by)
-VALUES ('11111111-1111-1111-1111-111111111111', (SELECT id FROM mlops.experiments WHERE name = 'iris'), 'fixed', 'mallory');
+-- a run with a fixed id, inserted the way an ORM would (created_by defaults
+-- to session_user; a client's created_by must name a role)
+SELECT pg_temp.try($$INSERT INTO mlops.runs (id, experiment_id, name, created_by)
+VALUES ('11111111-1111-1111-1111-111111111111', (SELECT id FROM mlops.experiments WHERE name = 'iris'), 'fixed', 'mallory')$$);
+INSERT INTO mlops.runs (id, experiment_id, name)
+VALUES ('11111111-1111-1111-1111-111111111111', (SELECT id FROM mlops.experiments WHERE name = 'iris'), 'fixed');
 SELECT status, created_by = session_user AS by_session_user FROM mlops.runs WHERE name = 'fixed';
 \set r '11111111-1111-1111-1111-111111111111'
 

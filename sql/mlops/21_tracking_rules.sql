@@ -1,5 +1,11 @@
 -- Tracking rules, enforced by triggers so that they hold for the mlops.*
 -- functions and for plain INSERT/UPDATE/DELETE from an ORM or psql alike:
+--   * only a run's creator writes to it or its rows (params, metrics, tags,
+--     artifacts, inputs): the role in runs.created_by, a member of that role
+--     (a team role), or a member of mlops_admin (superusers are members of
+--     every role); 42501 otherwise. Checked against session_user, which is
+--     what created_by records and what statements the extension runs as the
+--     owner of its tables leave unchanged;
 --   * nothing is logged into an unknown or ended run (params, metrics, tags,
 --     artifacts, inputs): mlops._run_guard() (C) locks the run FOR SHARE, so
 --     end_run() waits for loggers in flight and loggers wait for end_run();
@@ -7,7 +13,9 @@
 --     again is a unique violation of (run_id, key) for a plain INSERT and
 --     takes the ON CONFLICT clause of an INSERT that has one (log_param);
 --   * run status is validated, end_time is set when a run ends, an ended run
---     stays ended; created_by is session_user whatever the client sends;
+--     stays ended; created_by defaults to session_user and may only name a
+--     role the session user writes runs of (itself, a role it is a member of;
+--     any role for admins);
 --   * latest_metrics follows every insert into metrics (highest step, then
 --     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
 --     metrics are append-only.
@@ -23,7 +31,17 @@ COMMENT ON FUNCTION mlops._restoring() IS 'internal: whether this session loads 
 
 CREATE FUNCTION mlops._run_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_run_guard' LANGUAGE C;
-COMMENT ON FUNCTION mlops._run_guard() IS 'internal trigger: refuse rows for unknown or ended runs; locks the run FOR SHARE';
+COMMENT ON FUNCTION mlops._run_guard() IS 'internal trigger: refuse rows for unknown or ended runs and runs the session user may not write; locks the run FOR SHARE';
+
+-- Who writes to a run (src/tracking/tracking.c, the guard's test): the role
+-- in created_by, its members, members of mlops_admin.
+CREATE FUNCTION mlops._run_write_check(run uuid, created_by name) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_run_write_check' LANGUAGE C;
+COMMENT ON FUNCTION mlops._run_write_check(uuid, name) IS 'internal: refuse (42501) a change of a run the session user may not write';
+
+CREATE FUNCTION mlops._run_creator_check(run uuid, created_by name) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_run_creator_check' LANGUAGE C STRICT;
+COMMENT ON FUNCTION mlops._run_creator_check(uuid, name) IS 'internal: refuse a created_by other than the session user or a role it writes runs of';
 
 CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_run_cache_reset' LANGUAGE C;
@@ -143,7 +161,8 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops._runs_parent_lock() IS 'internal trigger: serialize changes of run parents (transaction advisory lock)';
 
--- Runs: status, end_time, created_by, and an ended run stays ended.
+-- Runs: who writes them, status, end_time, created_by, and an ended run
+-- stays ended.
 CREATE FUNCTION mlops._runs_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -152,16 +171,22 @@ BEGIN
     IF mlops._restoring() THEN
         RETURN NEW;
     END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        NEW.created_by := COALESCE(NEW.created_by, SESSION_USER);
+        PERFORM mlops._run_creator_check(NEW.id, NEW.created_by);
+    ELSE
+        PERFORM mlops._run_write_check(OLD.id, OLD.created_by);
+        IF NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+            PERFORM mlops._run_creator_check(OLD.id, NEW.created_by);
+        END IF;
+    END IF;
     IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
             (ARRAY['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'])) THEN
         RAISE EXCEPTION 'invalid run status "%"', NEW.status
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use SCHEDULED, RUNNING, FINISHED, FAILED or KILLED.';
     END IF;
-    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-        NEW.created_by := SESSION_USER;
-    ELSE
-        NEW.created_by := OLD.created_by;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
         IF NEW.id OPERATOR(pg_catalog.<>) OLD.id
            OR NEW.experiment_id OPERATOR(pg_catalog.<>) OLD.experiment_id THEN
             RAISE EXCEPTION 'the id and experiment of run % cannot change', OLD.id
@@ -197,7 +222,7 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run status, end_time and created_by rules';
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time and created_by rules';
 
 CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();
@@ -342,16 +367,16 @@ CREATE TRIGGER run_inputs_10_guard BEFORE INSERT OR UPDATE OR DELETE ON mlops.ru
 COMMENT ON TRIGGER experiments_10_created_by ON mlops.experiments IS 'created_by = session_user whatever the client sends';
 COMMENT ON TRIGGER artifacts_20_created_by ON mlops.artifacts IS 'created_by = session_user whatever the client sends';
 COMMENT ON TRIGGER run_inputs_20_created_by ON mlops.run_inputs IS 'created_by = session_user whatever the client sends';
-COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'validation rules of this table';
+COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'who writes a run, and the validation rules of this table';
 COMMENT ON TRIGGER runs_00_cache_reset ON mlops.runs IS 'forget the backend-local open-run check before a run changes (BEFORE, so the rest of the statement checks the run again)';
 COMMENT ON TRIGGER runs_05_parent_lock ON mlops.runs IS 'one change of run parents at a time, locked before any row (no cycle from concurrent changes)';
-COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER metrics_20_no_update ON mlops.metrics IS 'metrics are append-only';
 COMMENT ON TRIGGER metrics_30_latest ON mlops.metrics IS 'fold new points into latest_metrics';
 COMMENT ON TRIGGER metrics_40_deleted ON mlops.metrics IS 'recompute latest_metrics after points are deleted';
-COMMENT ON TRIGGER params_10_guard ON mlops.params IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER params_10_guard ON mlops.params IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER params_20_rules ON mlops.params IS 'validation rules of this table';
-COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER tags_20_rules ON mlops.tags IS 'validation rules of this table';
-COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
-COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs (locks the run FOR SHARE)';
+COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';

@@ -275,6 +275,7 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     cur text;
+    creator name;
 BEGIN
     IF run IS NULL OR status IS NULL THEN
         RAISE EXCEPTION '% must not be null', CASE WHEN run IS NULL THEN 'run' ELSE 'status' END
@@ -286,10 +287,13 @@ BEGIN
                   HINT = 'A run ends as FINISHED, FAILED or KILLED.';
     END IF;
     -- waits for transactions still logging into the run (they hold FOR SHARE)
-    SELECT r.status INTO cur FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
+    SELECT r.status, r.created_by INTO cur, creator FROM mlops.runs r
+     WHERE r.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
     END IF;
+    -- also when there is nothing to change: only its writers end a run
+    PERFORM mlops._run_write_check(run, creator);
     IF cur OPERATOR(pg_catalog.=) status THEN
         RETURN;                         -- already ended this way
     END IF;

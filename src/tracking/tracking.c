@@ -4,8 +4,9 @@
  *  - mlops._run_guard(): BEFORE row trigger on metrics, params, tags,
  *    artifacts and run_inputs. Locks the row's run FOR SHARE (so end_run,
  *    an UPDATE, waits for loggers in flight and loggers wait for end_run)
- *    and refuses unknown and ended runs. The check is cached per
- *    (run, transaction, subtransaction) because the lock lasts as long.
+ *    and refuses unknown and ended runs, and runs the session user may not
+ *    write (see run_writable). The check is cached per (run, session user,
+ *    transaction, subtransaction) because the lock lasts as long.
  *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
  *    (transition table) that folds new points into latest_metrics: one
  *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
@@ -70,6 +71,7 @@ typedef struct RunCheckCache
 {
 	bool		valid;
 	pg_uuid_t	run;
+	Oid			user;			/* session user it was checked for */
 	LocalTransactionId lxid;
 	SubTransactionId subxid;
 } RunCheckCache;
@@ -110,11 +112,74 @@ mlops_restoring(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(restoring());
 }
 
+/*
+ * The session user's name. Kept per backend: PostgreSQL refuses to rename
+ * the session user, and SET SESSION AUTHORIZATION changes its oid.
+ */
+static Name
+session_user_name(void)
+{
+	static Oid	cached = InvalidOid;
+	static NameData name;
+	Oid			me = GetSessionUserId();
+
+	if (me != cached)
+	{
+		namestrcpy(&name, GetUserNameFromId(me, false));
+		cached = me;
+	}
+	return &name;
+}
+
+/*
+ * Whether the session user may write to a run whose created_by is owner
+ * (API.md: only a run's creator, or an admin, writes to it): owner itself,
+ * a member of the role owner names (pg_has_role(session_user, owner,
+ * 'MEMBER'), so a team role works), or a member of mlops_admin; superusers
+ * are members of every role. Keyed by session_user, the role created_by
+ * records: statements the extension runs as the owner of its tables change
+ * current_user, never session_user, and SET ROLE does not turn one login
+ * into another writer. The common case is one string comparison; role
+ * membership (cached by PostgreSQL) only when owner is another role.
+ */
+static bool
+run_writable(const char *owner)
+{
+	Oid			me = GetSessionUserId();
+	Oid			role;
+
+	if (strncmp(owner, NameStr(*session_user_name()), NAMEDATALEN) == 0)
+		return true;
+	role = get_role_oid(owner, true);
+	if (OidIsValid(role) && is_member_of_role(me, role))
+		return true;
+	role = get_role_oid("mlops_admin", true);
+	return superuser_arg(me) || (OidIsValid(role) && is_member_of_role(me, role));
+}
+
+/*
+ * Refuse a write into a run the session user may not write; what names the
+ * rows written ("metrics", "params"...), or NULL for the run itself.
+ */
+static void
+refuse_run_writer(pg_uuid_t *run, const char *owner, const char *what)
+{
+	const char *me = NameStr(*session_user_name());
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 what ? errmsg("role \"%s\" cannot write %s of run %s", me, what, uuid_str(run))
+			 : errmsg("role \"%s\" cannot change run %s", me, uuid_str(run)),
+			 errdetail("Run %s was created by role \"%s\".", uuid_str(run), owner),
+			 errhint("Only the run's creator, members of that role and members of mlops_admin write to a run.")));
+}
+
 /* Whether the cache says this run was checked and locked in this subtransaction. */
 static bool
 run_cache_hit(pg_uuid_t *run)
 {
 	return run_cache.valid &&
+		run_cache.user == GetSessionUserId() &&
 		run_cache.lxid == MyProc->lxid &&
 		run_cache.subxid == GetCurrentSubTransactionId() &&
 		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
@@ -128,14 +193,16 @@ run_cache_set(pg_uuid_t *run)
 {
 	run_cache.valid = true;
 	run_cache.run = *run;
+	run_cache.user = GetSessionUserId();
 	run_cache.lxid = MyProc->lxid;
 	run_cache.subxid = GetCurrentSubTransactionId();
 }
 
 /*
- * Lock a run FOR SHARE and refuse it when unknown or ended. "what" names the
- * thing being logged. With missing_ok, an unknown run returns false (a
- * cascading delete of the run itself). Must be called inside SPI.
+ * Lock a run FOR SHARE and refuse it when unknown, not writable by the
+ * session user, or ended. "what" names the thing being logged. With
+ * missing_ok, an unknown run returns false (a cascading delete of the run
+ * itself). Must be called inside SPI.
  */
 static bool
 check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
@@ -163,10 +230,11 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 {
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		values[1];
-	char	   *status;
+	char	   *status,
+			   *owner;
 	SPIPlanPtr	plan;
 
-	plan = mlops_owner_plan("SELECT r.status FROM mlops.runs r "
+	plan = mlops_owner_plan("SELECT r.status, r.created_by FROM mlops.runs r "
 							"WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
 							1, argtypes);
 	values[0] = UUIDPGetDatum(run);
@@ -181,6 +249,11 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 				 errmsg("run %s does not exist", uuid_str(run)),
 				 errhint("Start a run with mlops.start_run() and log %s into it.", what)));
 	}
+	owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	if (owner == NULL)
+		owner = "";
+	if (!run_writable(owner))
+		refuse_run_writer(run, owner, what);
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
 		ereport(ERROR,
@@ -356,6 +429,57 @@ mlops_run_cache_reset(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		return PointerGetDatum(td->tg_newtuple);
 	return PointerGetDatum(td->tg_trigtuple);
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_write_check);
+
+/*
+ * mlops._run_write_check(run, created_by): refuse a change of the run
+ * (mlops.runs, end_run) when the session user may not write it.
+ */
+Datum
+mlops_run_write_check(PG_FUNCTION_ARGS)
+{
+	/* a NULL creator (the column is NOT NULL) leaves the run to admins */
+	const char *owner = PG_ARGISNULL(1) ? "" : NameStr(*PG_GETARG_NAME(1));
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "mlops._run_write_check: run must not be null");
+	if (!run_writable(owner))
+		refuse_run_writer(PG_GETARG_UUID_P(0), owner, NULL);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_creator_check);
+
+/*
+ * mlops._run_creator_check(run, created_by): refuse a created_by the
+ * session user may not give a run (on INSERT, or an UPDATE of created_by):
+ * it must name an existing role that the session user may write runs of
+ * (itself, a role it is a member of, any role for an admin), so that no
+ * writer creates a run in another's name or takes a run over.
+ */
+Datum
+mlops_run_creator_check(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *run = PG_GETARG_UUID_P(0);
+	Name		owner = PG_GETARG_NAME(1);
+
+	if (strncmp(NameStr(*owner), NameStr(*session_user_name()), NAMEDATALEN) == 0)
+		PG_RETURN_VOID();
+	if (!OidIsValid(get_role_oid(NameStr(*owner), true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" does not exist", NameStr(*owner)),
+				 errdetail("created_by of run %s names the role that owns it.", uuid_str(run)),
+				 errhint("Leave created_by out: it defaults to the session user.")));
+	if (!run_writable(NameStr(*owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot make role \"%s\" the creator of run %s",
+						NameStr(*session_user_name()), NameStr(*owner), uuid_str(run)),
+				 errhint("created_by is the session user or a role it is a member of; members of mlops_admin may name any role.")));
+	PG_RETURN_VOID();
 }
 
 /* Hash key of the latest-value fold: (run, metric key). */
@@ -655,9 +779,9 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errmsg("%s must not be null", name)));
 }
 
-/* The open run, locked FOR SHARE; $1 is the run. */
+/* The open run and its creator, locked FOR SHARE; $1 is the run. */
 #define RUN_LOCK_SQL \
-	"SELECT r.id FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
+	"SELECT r.id, r.created_by FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
 	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
 
 /* Whether mlops.metrics has rules now (relhasrules stays set after DROP RULE). */
@@ -727,28 +851,34 @@ metric_insert_sql(LatestEntry *e)
 }
 
 /*
- * Lock the open run and move its latest_metrics row forward in one statement
- * (SPI connected, as the owner); raises for an unknown or ended run.
+ * Lock the open run and, when the session user created it ($6), move its
+ * latest_metrics row forward in one statement (SPI connected, as the
+ * owner); raises for an unknown or ended run. Copies the run's created_by
+ * to *owner (the caller checks it before anything else is written).
  * Returns whether the UPDATE moved an existing row forward (otherwise the
  * caller upserts, which also leaves a newer row alone).
  */
 static bool
-lock_run_and_move_latest(LatestEntry *e)
+lock_run_and_move_latest(LatestEntry *e, NameData *owner)
 {
-	Oid			argtypes[5] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
-	Datum		values[5];
+	Oid			argtypes[6] = {UUIDOID, TEXTOID, INT8OID, TIMESTAMPTZOID, FLOAT8OID, NAMEOID};
+	Datum		values[6];
 	bool		isnull;
+	Datum		d;
 
 	latest_values(e, values);
+	values[5] = NameGetDatum(session_user_name());
 	if (mlops_owner_exec("WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
 						 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 						 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
 						 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
 						 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
-						 "AND EXISTS (SELECT FROM r) RETURNING 1) "
-						 "SELECT EXISTS (SELECT FROM u) FROM r",
-						 5, argtypes, values, NULL, false, 0) == 0)
+						 "AND EXISTS (SELECT FROM r WHERE r.created_by OPERATOR(pg_catalog.=) $6) RETURNING 1) "
+						 "SELECT EXISTS (SELECT FROM u), r.created_by FROM r",
+						 6, argtypes, values, NULL, false, 0) == 0)
 		refuse_unlocked_run(&e->k.run, "metrics");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	namestrcpy(owner, isnull ? "" : NameStr(*DatumGetName(d)));
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -757,6 +887,7 @@ typedef struct LogMetricStep
 {
 	LatestEntry *e;
 	bool		moved;			/* lock_run_and_move_latest moved an existing row */
+	NameData	owner;			/* the run's created_by */
 } LogMetricStep;
 
 /* As the owner: lock the open run and move latest_metrics (see below). */
@@ -765,7 +896,7 @@ log_metric_lock_step(void *arg)
 {
 	LogMetricStep *st = (LogMetricStep *) arg;
 
-	st->moved = lock_run_and_move_latest(st->e);
+	st->moved = lock_run_and_move_latest(st->e, &st->owner);
 }
 
 /* As the owner: insert the key's latest row, or move it (first point of a key, older point, race). */
@@ -792,9 +923,10 @@ runs_have_rls(void)
 
 /*
  * The hot path of log_metric: as the owner, lock the open run and move
- * latest_metrics; as the caller, insert the point through the executor's
- * simple insert path (the guard trusts the lock just taken); as the owner
- * again only when the key's latest row was not moved.
+ * latest_metrics (only in a run the session user created); refuse a run the
+ * session user may not write; as the caller, insert the point through the
+ * executor's simple insert path (the guard trusts the lock just taken); as
+ * the owner again only when the key's latest row was not moved.
  */
 static void
 log_metric_simple(Relation rel, LatestEntry *one, text *key)
@@ -803,6 +935,8 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	MetricPoint p;
 
 	as_tracking_owner(log_metric_lock_step, &st);
+	if (!run_writable(NameStr(st.owner)))
+		refuse_run_writer(&one->k.run, NameStr(st.owner), "metrics");
 	run_cache_set(&one->k.run);
 	p.run = one->k.run;
 	p.key = key;

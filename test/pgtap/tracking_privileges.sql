@@ -1,12 +1,13 @@
 -- Tracking privileges (API.md -> Roles): writers track, readers read, others nothing.
 BEGIN;
-SELECT plan(51);
+SELECT plan(54);
 
 SELECT lives_ok('SELECT mlops.create_roles()', 'roles exist');
 CREATE ROLE trk_writer LOGIN;
 CREATE ROLE trk_reader LOGIN;
 CREATE ROLE trk_outsider LOGIN;
-GRANT mlops_writer TO trk_writer;
+CREATE ROLE trk_writer2 LOGIN;
+GRANT mlops_writer TO trk_writer, trk_writer2;
 GRANT mlops_reader TO trk_reader;
 
 -- PUBLIC cannot execute the writing functions
@@ -46,10 +47,13 @@ SELECT lives_ok($$SELECT mlops.log_input((SELECT run FROM w), 'iris', 1)$$, 'wri
 SELECT lives_ok($$SELECT * FROM mlops.search_runs('tap-exp', 'metrics.acc > 0.5')$$, 'writer: search_runs');
 SELECT is(mlops.run_metric((SELECT run FROM w), 'loss'), 0.4::float8, 'writer: the trigger kept latest_metrics for the writer');
 -- and the ORM way
-SELECT lives_ok($$INSERT INTO mlops.runs (experiment_id, name, created_by)
-                  SELECT id, 'orm', 'someone-else' FROM mlops.experiments WHERE name = 'tap-exp'$$, 'writer: INSERT INTO runs');
+SELECT throws_ok($$INSERT INTO mlops.runs (experiment_id, name, created_by)
+                  SELECT id, 'orm', 'someone-else' FROM mlops.experiments WHERE name = 'tap-exp'$$,
+    '42704', NULL, 'writer: created_by names a role, not any string the client sends');
+SELECT lives_ok($$INSERT INTO mlops.runs (experiment_id, name)
+                  SELECT id, 'orm' FROM mlops.experiments WHERE name = 'tap-exp'$$, 'writer: INSERT INTO runs');
 SELECT is((SELECT created_by::text FROM mlops.runs WHERE name = 'orm'), session_user::text,
-    'created_by is session_user, not what the client sent');
+    'created_by defaults to session_user');
 SELECT lives_ok($$INSERT INTO mlops.metrics (run_id, key, value) SELECT run, 'orm_metric', 1 FROM w$$, 'writer: INSERT INTO metrics');
 SELECT lives_ok($$DELETE FROM mlops.tags WHERE key = 't' AND run_id = (SELECT run FROM w)$$, 'writer: DELETE a tag of an open run');
 SELECT throws_ok($$INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value) SELECT run, 'fake', 99, now(), 1 FROM w$$,
@@ -63,6 +67,14 @@ SELECT throws_ok($$SELECT mlops.log_param((SELECT run FROM w), 'opt', 'sgd')$$, 
 SELECT lives_ok($$SELECT mlops.end_run((SELECT run FROM w))$$, 'writer: end_run');
 SELECT throws_ok($$SELECT mlops.log_metric((SELECT run FROM w), 'loss', 0.1)$$, '55000', NULL, 'writer: nothing logged after the end');
 RESET ROLE;
+
+-- another login writes only its own runs (created_by is the session user)
+SET SESSION AUTHORIZATION trk_writer2;
+SELECT throws_ok($$SELECT mlops.log_metric(mlops.get_run('tap-exp', 'orm'), 'x', 1)$$, '42501', NULL,
+    'another writer: cannot log into the run');
+SELECT throws_ok($$UPDATE mlops.runs SET name = 'taken' WHERE name = 'orm'$$, '42501', NULL,
+    'another writer: cannot rename the run');
+RESET SESSION AUTHORIZATION;
 
 -- a reader reads everything and writes nothing
 SET ROLE trk_reader;

@@ -119,16 +119,22 @@ BEGIN
     IF mlops._restoring() THEN
         RETURN NEW;
     END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        NEW.created_by := COALESCE(NEW.created_by, SESSION_USER);
+        PERFORM mlops._run_creator_check(NEW.id, NEW.created_by);
+    ELSE
+        PERFORM mlops._run_write_check(OLD.id, OLD.created_by);
+        IF NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+            PERFORM mlops._run_creator_check(OLD.id, NEW.created_by);
+        END IF;
+    END IF;
     IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
             (ARRAY['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'])) THEN
         RAISE EXCEPTION 'invalid run status "%"', NEW.status
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use SCHEDULED, RUNNING, FINISHED, FAILED or KILLED.';
     END IF;
-    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-        NEW.created_by := SESSION_USER;
-    ELSE
-        NEW.created_by := OLD.created_by;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
         IF NEW.id OPERATOR(pg_catalog.<>) OLD.id
            OR NEW.experiment_id OPERATOR(pg_catalog.<>) OLD.experiment_id THEN
             RAISE EXCEPTION 'the id and experiment of run % cannot change', OLD.id
@@ -164,8 +170,64 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run status, end_time and created_by rules';
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time and created_by rules';
 
 CREATE TRIGGER runs_05_parent_lock BEFORE UPDATE OF parent_run_id ON mlops.runs
     FOR EACH STATEMENT EXECUTE FUNCTION mlops._runs_parent_lock();
 COMMENT ON TRIGGER runs_05_parent_lock ON mlops.runs IS 'one change of run parents at a time, locked before any row (no cycle from concurrent changes)';
+
+-- Only a run's creator writes to it (mlops._runs_rules above; the guard,
+-- log_metric and log_metrics in src/tracking/tracking.c): the role in
+-- created_by, its members, members of mlops_admin.
+CREATE FUNCTION mlops._run_write_check(run uuid, created_by name) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_run_write_check' LANGUAGE C;
+COMMENT ON FUNCTION mlops._run_write_check(uuid, name) IS 'internal: refuse (42501) a change of a run the session user may not write';
+
+CREATE FUNCTION mlops._run_creator_check(run uuid, created_by name) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_run_creator_check' LANGUAGE C STRICT;
+COMMENT ON FUNCTION mlops._run_creator_check(uuid, name) IS 'internal: refuse a created_by other than the session user or a role it writes runs of';
+COMMENT ON FUNCTION mlops._run_guard() IS 'internal trigger: refuse rows for unknown or ended runs and runs the session user may not write; locks the run FOR SHARE';
+
+CREATE OR REPLACE FUNCTION mlops.end_run(run uuid, status text DEFAULT 'FINISHED') RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    cur text;
+    creator name;
+BEGIN
+    IF run IS NULL OR status IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN run IS NULL THEN 'run' ELSE 'status' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT mlops._status_ended(status) THEN
+        RAISE EXCEPTION 'invalid end status "%"', status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A run ends as FINISHED, FAILED or KILLED.';
+    END IF;
+    -- waits for transactions still logging into the run (they hold FOR SHARE)
+    SELECT r.status, r.created_by INTO cur, creator FROM mlops.runs r
+     WHERE r.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
+    END IF;
+    -- also when there is nothing to change: only its writers end a run
+    PERFORM mlops._run_write_check(run, creator);
+    IF cur OPERATOR(pg_catalog.=) status THEN
+        RETURN;                         -- already ended this way
+    END IF;
+    IF mlops._status_ended(cur) THEN
+        RAISE EXCEPTION 'run % has already ended (status %)', run, cur
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE mlops.runs r SET status = end_run.status WHERE r.id OPERATOR(pg_catalog.=) run;
+END
+$fn$;
+
+COMMENT ON TRIGGER metrics_10_guard ON mlops.metrics IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER params_10_guard ON mlops.params IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'who writes a run, and the validation rules of this table';
