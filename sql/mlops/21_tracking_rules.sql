@@ -13,9 +13,9 @@
 --     again is a unique violation of (run_id, key) for a plain INSERT and
 --     takes the ON CONFLICT clause of an INSERT that has one (log_param);
 --   * run status is validated, end_time is set when a run ends, an ended run
---     stays ended; created_by defaults to session_user and may only name a
---     role the session user writes runs of (itself, a role it is a member of;
---     any role for admins);
+--     stays ended; start_time is fixed once metrics are logged; created_by
+--     defaults to session_user and may only name a role the session user
+--     writes runs of (itself, a role it is a member of; any role for admins);
 --   * latest_metrics follows every insert into metrics (highest step, then
 --     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
 --     metrics are append-only.
@@ -42,6 +42,13 @@ COMMENT ON FUNCTION mlops._run_write_check(uuid, name) IS 'internal: refuse (425
 CREATE FUNCTION mlops._run_creator_check(run uuid, created_by name) RETURNS void
     AS 'MODULE_PATHNAME', 'mlops_run_creator_check' LANGUAGE C STRICT;
 COMMENT ON FUNCTION mlops._run_creator_check(uuid, name) IS 'internal: refuse a created_by other than the session user or a role it writes runs of';
+
+-- Read as the owner with the latest snapshot, so that a point committed
+-- after a REPEATABLE READ snapshot counts too; the caller needs SELECT on
+-- mlops.metrics.
+CREATE FUNCTION mlops._run_has_metrics(run uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mlops_run_has_metrics' LANGUAGE C STRICT;
+COMMENT ON FUNCTION mlops._run_has_metrics(uuid) IS 'internal: whether metric points were logged into the run';
 
 CREATE FUNCTION mlops._run_cache_reset() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_run_cache_reset' LANGUAGE C;
@@ -161,8 +168,10 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops._runs_parent_lock() IS 'internal trigger: serialize changes of run parents (transaction advisory lock)';
 
--- Runs: who writes them, status, end_time, created_by, and an ended run
--- stays ended.
+-- Runs: who writes them, status, end_time, created_by, an ended run stays
+-- ended, start_time stays once metrics are logged. Changing start_time then
+-- is 55000 (object_not_in_prerequisite_state), like the other changes a
+-- run's state forbids: it is refused to admins too, so it is no privilege.
 CREATE FUNCTION mlops._runs_rules() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -199,6 +208,12 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'An ended run is read-only; start a new run with mlops.start_run().';
         END IF;
+        IF NEW.start_time IS DISTINCT FROM OLD.start_time AND mlops._run_has_metrics(OLD.id) THEN
+            RAISE EXCEPTION 'start_time of run % cannot change: metrics were logged into it', OLD.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('start_time %s, new start_time %s.', OLD.start_time, NEW.start_time),
+                      HINT = 'A run''s start is fixed once it has metric points.';
+        END IF;
     END IF;
     IF mlops._status_ended(NEW.status) THEN
         NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
@@ -222,7 +237,7 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time and created_by rules';
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time, start_time and created_by rules';
 
 CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();

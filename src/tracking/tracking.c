@@ -56,6 +56,7 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/acl.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -657,6 +658,51 @@ as_tracking_owner(void (*fn) (void *), void *arg)
 	}
 	PG_END_TRY();
 	mlops_owner_end(&scope);
+}
+
+/* The question _run_has_metrics asks as the owner. */
+typedef struct RunHasMetrics
+{
+	pg_uuid_t  *run;
+	bool		found;
+} RunHasMetrics;
+
+/*
+ * As the owner: whether any point of the run is committed or written by
+ * this transaction, seen with the latest snapshot: under REPEATABLE READ a
+ * point committed after this transaction's snapshot counts too.
+ */
+static void
+run_has_metrics_step(void *arg)
+{
+	RunHasMetrics *q = (RunHasMetrics *) arg;
+	Oid			argtypes[1] = {UUIDOID};
+	Datum		values[1] = {UUIDPGetDatum(q->run)};
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	q->found = mlops_owner_exec("SELECT FROM mlops.metrics m WHERE m.run_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								1, argtypes, values, NULL, true, 1) > 0;
+	PopActiveSnapshot();
+}
+
+PG_FUNCTION_INFO_V1(mlops_run_has_metrics);
+
+/*
+ * mlops._run_has_metrics(run): whether metric points were logged into the
+ * run (the rule that keeps start_time fixed from then on). The caller needs
+ * SELECT on mlops.metrics (or its run_id), as for the query it stands for.
+ */
+Datum
+mlops_run_has_metrics(PG_FUNCTION_ARGS)
+{
+	Oid			relid = mlops_relid("metrics");
+	RunHasMetrics q = {PG_GETARG_UUID_P(0), false};
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck(relid, get_attnum(relid, "run_id"), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "metrics");
+	as_tracking_owner(run_has_metrics_step, &q);
+	PG_RETURN_BOOL(q.found);
 }
 
 /* A batch of folded points for latest_upsert_each. */

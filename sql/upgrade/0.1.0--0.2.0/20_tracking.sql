@@ -147,6 +147,12 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'An ended run is read-only; start a new run with mlops.start_run().';
         END IF;
+        IF NEW.start_time IS DISTINCT FROM OLD.start_time AND mlops._run_has_metrics(OLD.id) THEN
+            RAISE EXCEPTION 'start_time of run % cannot change: metrics were logged into it', OLD.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('start_time %s, new start_time %s.', OLD.start_time, NEW.start_time),
+                      HINT = 'A run''s start is fixed once it has metric points.';
+        END IF;
     END IF;
     IF mlops._status_ended(NEW.status) THEN
         NEW.end_time := COALESCE(NEW.end_time, pg_catalog.now());
@@ -170,7 +176,7 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time and created_by rules';
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time, start_time and created_by rules';
 
 CREATE TRIGGER runs_05_parent_lock BEFORE UPDATE OF parent_run_id ON mlops.runs
     FOR EACH STATEMENT EXECUTE FUNCTION mlops._runs_parent_lock();
@@ -178,7 +184,8 @@ COMMENT ON TRIGGER runs_05_parent_lock ON mlops.runs IS 'one change of run paren
 
 -- Only a run's creator writes to it (mlops._runs_rules above; the guard,
 -- log_metric and log_metrics in src/tracking/tracking.c): the role in
--- created_by, its members, members of mlops_admin.
+-- created_by, its members, members of mlops_admin. start_time is fixed once
+-- metrics are logged.
 CREATE FUNCTION mlops._run_write_check(run uuid, created_by name) RETURNS void
     AS 'MODULE_PATHNAME', 'mlops_run_write_check' LANGUAGE C;
 COMMENT ON FUNCTION mlops._run_write_check(uuid, name) IS 'internal: refuse (42501) a change of a run the session user may not write';
@@ -186,6 +193,13 @@ COMMENT ON FUNCTION mlops._run_write_check(uuid, name) IS 'internal: refuse (425
 CREATE FUNCTION mlops._run_creator_check(run uuid, created_by name) RETURNS void
     AS 'MODULE_PATHNAME', 'mlops_run_creator_check' LANGUAGE C STRICT;
 COMMENT ON FUNCTION mlops._run_creator_check(uuid, name) IS 'internal: refuse a created_by other than the session user or a role it writes runs of';
+
+-- Read as the owner with the latest snapshot, so that a point committed
+-- after a REPEATABLE READ snapshot counts too; the caller needs SELECT on
+-- mlops.metrics.
+CREATE FUNCTION mlops._run_has_metrics(run uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mlops_run_has_metrics' LANGUAGE C STRICT;
+COMMENT ON FUNCTION mlops._run_has_metrics(uuid) IS 'internal: whether metric points were logged into the run';
 COMMENT ON FUNCTION mlops._run_guard() IS 'internal trigger: refuse rows for unknown or ended runs and runs the session user may not write; locks the run FOR SHARE';
 
 CREATE OR REPLACE FUNCTION mlops.end_run(run uuid, status text DEFAULT 'FINISHED') RETURNS void
