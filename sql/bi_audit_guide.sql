@@ -192,6 +192,7 @@ SET DateStyle = 'ISO, YMD';
 \set person 'regress_guide_alice'
 \set from '2026-02-01'
 \set to '2026-03-01'
+\set logins 'regress\\_guide\\_%'
 
 -- guide: who moved a model to production, and who approved it
 SELECT changed_at, version, from_stage, changed_by, change_kind, request_id,
@@ -288,7 +289,8 @@ SELECT name, setting FROM pg_settings WHERE name LIKE 'pgaudit.%' ORDER BY name;
 SELECT g.role,
        string_agg(l.rolname, ', ' ORDER BY l.rolname) AS logins
   FROM unnest(ARRAY['mlops_reader', 'mlops_writer', 'mlops_approver', 'mlops_admin']) AS g(role)
-  LEFT JOIN pg_roles l ON l.rolcanlogin AND NOT l.rolsuper AND pg_has_role(l.oid, g.role, 'MEMBER')
+  LEFT JOIN pg_roles l ON l.rolcanlogin AND NOT l.rolsuper AND l.rolname LIKE :'logins'
+                        AND pg_has_role(l.oid, g.role, 'MEMBER')
  GROUP BY g.role
  ORDER BY g.role;
 SELECT rolname AS superuser FROM pg_roles WHERE rolsuper ORDER BY rolname;
