@@ -14,7 +14,7 @@
 -- import, or a superuser's direct write).
 
 -- Finds the audit rows of one object in time order (the stay lookups above).
-CREATE INDEX audit_log_entity_at_idx ON mlops.audit_log (entity, at);
+CREATE INDEX audit_log_entity_at_idx ON mlops.audit_log (entity, at, id);
 COMMENT ON INDEX mlops.audit_log_entity_at_idx IS 'audit rows of one object in time order: the BI views find the audit row of each stage move by it';
 
 -- --------------------------------------------------------------- settings
@@ -122,11 +122,12 @@ SELECT m.name                                   AS model,
     ON m2.run_id OPERATOR(pg_catalog.=) v.run_id AND m2.key OPERATOR(pg_catalog.=) mc.metric_2
   LEFT JOIN mlops.latest_metrics m3
     ON m3.run_id OPERATOR(pg_catalog.=) v.run_id AND m3.key OPERATOR(pg_catalog.=) mc.metric_3
-  LEFT JOIN LATERAL (
-        SELECT pg_catalog.string_agg(a.alias, ', ' ORDER BY a.alias) AS aliases
+  -- current aliases are few: aggregated once, not per version
+  LEFT JOIN (
+        SELECT a.model_version_id, pg_catalog.string_agg(a.alias, ', ' ORDER BY a.alias) AS aliases
           FROM mlops.model_aliases a
-         WHERE a.model_id OPERATOR(pg_catalog.=) v.model_id
-           AND a.model_version_id OPERATOR(pg_catalog.=) v.id AND a.valid_to IS NULL) al ON true
+         WHERE a.valid_to IS NULL
+         GROUP BY a.model_version_id) al ON al.model_version_id OPERATOR(pg_catalog.=) v.id
   -- the audit row of the move into the current stage
   LEFT JOIN LATERAL (
         SELECT a.actor, a.detail

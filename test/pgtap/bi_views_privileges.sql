@@ -26,7 +26,7 @@ SELECT has_table('mlops', t, 'table mlops.' || t || ' exists')
 SELECT is((SELECT count(*)::int FROM pg_extension e, unnest(e.extconfig) c
             WHERE e.extname = 'mlops' AND c::regclass::text IN ('mlops.model_metric_columns', 'mlops.leaderboard_metrics')),
           2, 'the display settings are dumped by pg_dump');
-SELECT has_index('mlops', 'audit_log', 'audit_log_entity_at_idx', ARRAY['entity', 'at'],
+SELECT has_index('mlops', 'audit_log', 'audit_log_entity_at_idx', ARRAY['entity', 'at', 'id'],
     'the audit log is indexed by object and time');
 
 -- ------------------------------------------------------------ view privileges
