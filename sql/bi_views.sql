@@ -208,6 +208,17 @@ SELECT to_stage, changed_by, change_kind FROM mlops.stage_history_readable
  WHERE model = 'bi_churn' AND version = 4 ORDER BY changed_at;
 ROLLBACK;
 
+-- a row written around the registry with malformed numbers still reads
+-- (NULLs), and the chain names it
+BEGIN;
+INSERT INTO mlops.audit_log (at, actor, action, entity, detail, hash)
+VALUES (now(), 'regress_bi_writer', 'stage.change', 'model:bi_churn@x',
+        '{"model": "bi_churn", "version": "x", "request": 1.5, "approvals": "two", "to": "staging"}', 'bogus');
+SELECT action, model, version, request_id, change_kind, governed FROM mlops.audit_trail WHERE entity = 'model:bi_churn@x';
+SELECT count(*) AS history_rows FROM mlops.stage_history_readable;
+SELECT mlops.verify_audit_chain() = (SELECT id FROM mlops.audit_log WHERE entity = 'model:bi_churn@x') AS chain_names_it;
+ROLLBACK;
+
 -- audit_actor_summary: per login and month
 SELECT month = date_trunc('month', now())::date AS this_month, actor, actions, requests, approvals, rejections,
        promotions, stage_changes, ungoverned_stage_changes, config_changes, first_at <= last_at AS ordered

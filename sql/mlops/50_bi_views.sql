@@ -107,7 +107,7 @@ SELECT m.name                                   AS model,
        m2.value                                 AS metric_2_value,
        mc.metric_3                              AS metric_3_name,
        m3.value                                 AS metric_3_value,
-       (mv.detail OPERATOR(pg_catalog.->>) 'request')::bigint AS request_id,
+       mv.request_id,
        ap.approved_by,
        ap.approved_at,
        v.artifact_uri
@@ -130,7 +130,8 @@ SELECT m.name                                   AS model,
          GROUP BY a.model_version_id) al ON al.model_version_id OPERATOR(pg_catalog.=) v.id
   -- the audit row of the move into the current stage
   LEFT JOIN LATERAL (
-        SELECT a.actor, a.detail
+        SELECT a.actor,
+               CASE WHEN a.detail OPERATOR(pg_catalog.->>) 'request' OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN (a.detail OPERATOR(pg_catalog.->>) 'request')::bigint END AS request_id
           FROM mlops.audit_log a
          WHERE a.entity OPERATOR(pg_catalog.=) pg_catalog.format('model:%s@%s', m.name, v.version)
            AND a.at OPERATOR(pg_catalog.>=) v.stage_changed_at
@@ -143,7 +144,7 @@ SELECT m.name                                   AS model,
         SELECT pg_catalog.string_agg(COALESCE(d.approver_session, d.approver)::text, ', ' ORDER BY d.at, d.id) AS approved_by,
                pg_catalog.max(d.at) AS approved_at
           FROM mlops.approvals d
-         WHERE d.request_id OPERATOR(pg_catalog.=) (mv.detail OPERATOR(pg_catalog.->>) 'request')::bigint
+         WHERE d.request_id OPERATOR(pg_catalog.=) mv.request_id
            AND d.decision OPERATOR(pg_catalog.=) 'approve') ap ON true;
 COMMENT ON VIEW mlops.model_registry IS 'one row per model version: stage, aliases, who created and moved it, its run and experiment, three key metrics of the run (mlops.model_metric_columns, default the gate metrics), who approved the move into its stage';
 COMMENT ON COLUMN mlops.model_registry.model IS 'model name';
@@ -197,9 +198,9 @@ SELECT m.name                                   AS model,
        COALESCE(rq.requested_session, rq.requested_by)::text AS requested_by,
        rq.requested_at,
        ap.approved_by,
-       (mv.detail OPERATOR(pg_catalog.->>) 'approvals')::integer AS approvals,
+       mv.approvals,
        mv.detail OPERATOR(pg_catalog.->>) 'gates' AS gates_checked,
-       (mv.detail OPERATOR(pg_catalog.->>) 'replaced_by_version')::integer AS replaced_by_version,
+       mv.replaced_by_version,
        mv.detail OPERATOR(pg_catalog.->>) 'comment' AS comment,
        mv.id                                    AS audit_id
   FROM mlops.stage_history h
@@ -207,7 +208,10 @@ SELECT m.name                                   AS model,
   JOIN mlops.models m ON m.id OPERATOR(pg_catalog.=) v.model_id
   -- the audit row of this stay
   LEFT JOIN LATERAL (
-        SELECT a.id, a.at, a.actor, a.action, a.detail
+        SELECT a.id, a.at, a.actor, a.action, a.detail,
+               CASE WHEN a.detail OPERATOR(pg_catalog.->>) 'request' OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN (a.detail OPERATOR(pg_catalog.->>) 'request')::bigint END AS request_id,
+               CASE WHEN a.detail OPERATOR(pg_catalog.->>) 'approvals' OPERATOR(pg_catalog.~) '^[0-9]{1,9}$' THEN (a.detail OPERATOR(pg_catalog.->>) 'approvals')::integer END AS approvals,
+               CASE WHEN a.detail OPERATOR(pg_catalog.->>) 'replaced_by_version' OPERATOR(pg_catalog.~) '^[0-9]{1,9}$' THEN (a.detail OPERATOR(pg_catalog.->>) 'replaced_by_version')::integer END AS replaced_by_version
           FROM mlops.audit_log a
          WHERE a.entity OPERATOR(pg_catalog.=) pg_catalog.format('model:%s@%s', m.name, v.version)
            AND a.at OPERATOR(pg_catalog.>=) h.valid_from
@@ -229,7 +233,7 @@ SELECT m.name                                   AS model,
          ORDER BY pa.at, pa.id
          LIMIT 1) pr ON true
   LEFT JOIN mlops.transition_requests rq
-    ON rq.id OPERATOR(pg_catalog.=) (mv.detail OPERATOR(pg_catalog.->>) 'request')::bigint
+    ON rq.id OPERATOR(pg_catalog.=) mv.request_id
   LEFT JOIN LATERAL (
         SELECT pg_catalog.string_agg(COALESCE(d.approver_session, d.approver)::text, ', ' ORDER BY d.at, d.id) AS approved_by
           FROM mlops.approvals d
@@ -470,11 +474,10 @@ SELECT a.id                                     AS chain_position,
             WHEN o.object_kind OPERATOR(pg_catalog.=) ANY (ARRAY['model', 'model_version', 'alias'])
             THEN o.object_name
        END                                      AS model,
-       CASE WHEN o.object_kind OPERATOR(pg_catalog.=) 'model_version'
-            THEN (a.detail OPERATOR(pg_catalog.->>) 'version')::integer
-            WHEN o.object_kind OPERATOR(pg_catalog.=) 'alias'
-            THEN COALESCE(a.detail OPERATOR(pg_catalog.->>) 'version',
-                          a.detail OPERATOR(pg_catalog.->>) 'previous_version')::integer
+       CASE WHEN o.object_kind OPERATOR(pg_catalog.=) ANY (ARRAY['model_version', 'alias'])
+            THEN CASE WHEN COALESCE(a.detail OPERATOR(pg_catalog.->>) 'version',
+                                   a.detail OPERATOR(pg_catalog.->>) 'previous_version') OPERATOR(pg_catalog.~) '^[0-9]{1,9}$' THEN (COALESCE(a.detail OPERATOR(pg_catalog.->>) 'version',
+                                   a.detail OPERATOR(pg_catalog.->>) 'previous_version'))::integer END
        END                                      AS version,
        a.detail OPERATOR(pg_catalog.->>) 'alias' AS alias,
        CASE WHEN a.action OPERATOR(pg_catalog.=) ANY (ARRAY['stage.change', 'transition.request'])
@@ -490,7 +493,7 @@ SELECT a.id                                     AS chain_position,
             WHEN o.object_kind OPERATOR(pg_catalog.=) 'policy'
             THEN pg_catalog.substring(a.entity, '/([^/]*)$')
        END                                      AS to_stage,
-       (a.detail OPERATOR(pg_catalog.->>) 'request')::bigint AS request_id,
+       CASE WHEN a.detail OPERATOR(pg_catalog.->>) 'request' OPERATOR(pg_catalog.~) '^[0-9]{1,18}$' THEN (a.detail OPERATOR(pg_catalog.->>) 'request')::bigint END AS request_id,
        k.change_kind,
        CASE WHEN k.change_kind OPERATOR(pg_catalog.=) 'governed' THEN true
             WHEN k.change_kind OPERATOR(pg_catalog.=) 'replaced' THEN pr.governed
