@@ -5,9 +5,8 @@
 -- Views for BI tools and DBAs (API.md -> Tracking, views): the everyday
 -- questions about the registry and the audit log as plain scalar columns a BI
 -- tool charts and filters without jsonb (jsonb only as an extra column).
--- Names of people are logins (session_user), as audit_log.actor; the acting
--- role (current_user) is in audit_trail.actor_role and stage_history_readable.
--- changed_by_role.
+-- Names of people are logins (session_user), as audit_log.actor; the role
+-- they acted as (current_user) is in the actor_role and changed_by_role columns.
 --
 -- A stage move and its audit row: the registry stamps a move with the clock
 -- under the model's lock (stage_history.valid_from) and appends the
