@@ -29,7 +29,9 @@ SELECT e.name   AS experiment,
        m.key,
        m.step,
        m.ts,
-       m.value
+       m.value,
+       m.ts     AS time,
+       pg_catalog.format('%s/%s', COALESCE(r.name, m.run_id::text), m.key) AS series
   FROM mlops.metrics m
   JOIN mlops.runs r ON r.id OPERATOR(pg_catalog.=) m.run_id
   JOIN mlops.experiments e ON e.id OPERATOR(pg_catalog.=) r.experiment_id;
