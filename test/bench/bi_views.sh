@@ -4,8 +4,8 @@
 # successor) and 100,000 audit rows, against the same question written by
 # hand as a join over the base tables: every row of both, compared for the
 # same answer. ratio = view time / hand-written time (target <= 1.5).
-# The history is loaded the way pg_restore loads it (rows verbatim, triggers
-# off) into a database of its own, so the audit chain of the shared benchmark
+# The history is loaded the way pg_restore loads it (rows verbatim with their
+# ids, triggers off) into a database of its own, so the audit chain of the shared benchmark
 # database stays intact for the other benchmarks.
 . "$SRC_DIR/scripts/benchlib.sh"
 DB=mlops_bench_bi_views
@@ -24,14 +24,14 @@ SELECT m, v, (m - 1) * 100 + v AS id,
        pg_catalog.md5('run' || ((m * 100 + v) % 1000 + 1))::uuid AS run_id,
        '2026-01-01 00:00+00'::timestamptz + ((m - 1) * 100 + v) * interval '4 minutes' AS t0
   FROM generate_series(1, 100) m, generate_series(1, 100) v;
-INSERT INTO mlops.experiments (id, name, created_by) VALUES (1, 'bench_bi', 'bench');
+INSERT INTO mlops.experiments (id, name, created_by) OVERRIDING SYSTEM VALUE VALUES (1, 'bench_bi', 'bench');
 INSERT INTO mlops.runs (id, experiment_id, name, status, start_time, end_time, created_by)
 SELECT pg_catalog.md5('run' || g)::uuid, 1, 'r' || g, 'FINISHED', '2025-12-01', '2025-12-02', 'bench'
   FROM generate_series(1, 1000) g;
 INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
 SELECT pg_catalog.md5('run' || g)::uuid, k, 0, '2025-12-01', (g % 97) / 100.0
   FROM generate_series(1, 1000) g, unnest(ARRAY['auc', 'f1', 'logloss']) k;
-INSERT INTO mlops.models (id, name, created_by, created_at, last_version)
+INSERT INTO mlops.models (id, name, created_by, created_at, last_version) OVERRIDING SYSTEM VALUE
 SELECT m, 'bench_bi_' || m, 'bench', '2026-01-01', 100 FROM generate_series(1, 100) m;
 INSERT INTO mlops.policies (model_id, to_stage, min_approvals, approver_role, gates, updated_by, updated_at)
 SELECT m, 'production', 2, 'mlops_approver',
@@ -39,7 +39,7 @@ SELECT m, 'production', 2, 'mlops_approver',
   FROM generate_series(1, 100) m;
 -- steps: created t0, staging t0+1, production t0+2, archived at its successor's production
 INSERT INTO mlops.model_versions (id, model_id, version, run_id, artifact_uri, stage, stage_exclusive,
-                                  created_by, created_at, stage_changed_at)
+                                  created_by, created_at, stage_changed_at) OVERRIDING SYSTEM VALUE
 SELECT id, m, v, run_id, 's3://bench/' || m || '/' || v,
        CASE WHEN v = 100 THEN 'production' ELSE 'archived' END, v = 100, 'bench', t0,
        CASE WHEN v = 100 THEN t0 + interval '2 minutes' ELSE t0 + interval '6 minutes' END
@@ -52,7 +52,7 @@ SELECT id, m, s.stage, t0 + s.f * interval '1 minute',
   FROM vv, (VALUES ('none', 0, 1), ('staging', 1, 2), ('production', 2, 6), ('archived', 6, NULL)) s(stage, f, t)
  WHERE s.stage <> 'archived' OR v < 100;
 INSERT INTO mlops.transition_requests (id, model_version_id, from_stage, to_stage, status, requested_by,
-                                       requested_session, requested_at, closed_by, closed_at)
+                                       requested_session, requested_at, closed_by, closed_at) OVERRIDING SYSTEM VALUE
 SELECT id, id, 'staging', 'production', 'consumed', 'bench_dana', 'bench_dana',
        t0 + interval '70 seconds', 'bench_dana', t0 + interval '2 minutes' FROM vv;
 INSERT INTO mlops.approvals (request_id, decision, approver, approver_session, at)
