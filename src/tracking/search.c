@@ -12,6 +12,8 @@
  *   comparator := = | != | <> | < | <= | > | >= | LIKE | ILIKE
  *   order_by:= field [ASC | DESC] { ',' field [ASC | DESC] }
  *
+ * number  := [+|-] digits [. digits] [(e|E) [+|-] digits]  (or starting with .)
+ *
  * The filter is translated into SQL text with $n parameters: keys and values
  * are always bound parameters; only fixed column names of mlops tables are
  * ever written into the query. A syntax error reports its 1-based position.
@@ -30,7 +32,6 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -199,7 +200,7 @@ read_quoted(Parser *p, char q)
 	return buf.data;
 }
 
-/* Whether a number starts at offset i. */
+/* Whether a number starts at offset i (the sign belongs to the number). */
 static bool
 number_starts(const char *s, int i)
 {
@@ -244,14 +245,34 @@ next_token(Parser *p)
 	}
 	else if (number_starts(s, start))
 	{
-		char	   *end;
+		/* decimal only: 0x10, 1e, 1.2.3 or 5abc end in a word character */
+		int			i = start;
 
-		p->tok.kind = T_NUMBER;
-		(void) strtod(s + start, &end);
-		p->off = end - s;
-		if (word_char(s[p->off]) && s[p->off] != '.')
+		if (s[i] == '+' || s[i] == '-')
+			i++;
+		while (isdigit((unsigned char) s[i]))
+			i++;
+		if (s[i] == '.')
+			for (i++; isdigit((unsigned char) s[i]); i++)
+				;
+		if (s[i] == 'e' || s[i] == 'E')
+		{
+			int			e = i + 1;
+
+			if (s[e] == '+' || s[e] == '-')
+				e++;
+			if (isdigit((unsigned char) s[e]))
+			{
+				while (isdigit((unsigned char) s[e]))
+					e++;
+				i = e;
+			}
+		}
+		p->off = i;
+		if (word_char(s[i]))
 			syntax_error(p, start, "invalid number");
-		p->tok.text = pnstrdup(s + start, p->off - start);
+		p->tok.kind = T_NUMBER;
+		p->tok.text = pnstrdup(s + start, i - start);
 	}
 	else if (strchr("=!<>", s[start]))
 	{
@@ -404,26 +425,56 @@ add_param(SearchParams *sp, Oid type, Datum value)
 	return ++sp->n;
 }
 
-/* The value of a numeric literal (NaN and Infinity words included), or false. */
-static bool
-token_number(Token *t, float8 *out)
+/* The value of the number token t: finite, or a syntax error at its position. */
+static float8
+token_float(Parser *p, Token *t)
 {
-	if (t->kind == T_NUMBER)
+	float8		v;
+
+	errno = 0;
+	v = strtod(t->text, NULL);
+	/* as float8in: overflow, and underflow to zero, are out of range */
+	if (isinf(v) || (errno == ERANGE && v == 0.0))
+		syntax_error(p, t->pos, "number out of range for double precision");
+	return v;
+}
+
+/* Whether t is a word MLflow does not take for a number: NaN, Inf, Infinity. */
+static bool
+nonfinite_word(Token *t)
+{
+	return t->kind == T_WORD && (pg_strcasecmp(t->text, "NaN") == 0 ||
+								 pg_strcasecmp(t->text, "Inf") == 0 ||
+								 pg_strcasecmp(t->text, "Infinity") == 0);
+}
+
+/*
+ * A time given as milliseconds since the Unix epoch, converted as
+ * to_timestamp() does; out of range is 22008 naming the number as written.
+ */
+static TimestampTz
+token_time(Parser *p, Token *t)
+{
+	float8		seconds = token_float(p, t) / 1000.0;
+	TimestampTz result = 0;
+	bool		valid;
+
+	valid = seconds >= (float8) SECS_PER_DAY * (DATETIME_MIN_JULIAN - UNIX_EPOCH_JDATE) &&
+		seconds < (float8) SECS_PER_DAY * (TIMESTAMP_END_JULIAN - UNIX_EPOCH_JDATE);
+	if (valid)
 	{
-		*out = float8in_internal(t->text, NULL, "double precision", t->text);
-		return true;
+		seconds -= ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+		result = (TimestampTz) rint(seconds * USECS_PER_SEC);
+		valid = IS_VALID_TIMESTAMP(result);
 	}
-	if (t->kind == T_WORD)
-	{
-		if (pg_strcasecmp(t->text, "NaN") == 0)
-			*out = get_float8_nan();
-		else if (pg_strcasecmp(t->text, "Infinity") == 0 || pg_strcasecmp(t->text, "inf") == 0)
-			*out = get_float8_infinity();
-		else
-			return false;
-		return true;
-	}
-	return false;
+	if (!valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("time %s is out of range (at position %d of the %s)",
+						t->text, pg_mbstrlen_with_len(p->input, t->pos) + 1, p->what),
+				 errhint("Times are milliseconds since 1970-01-01 00:00 UTC, or quoted timestamps, "
+						 "from 4714 BC to 294276 AD.")));
+	return result;
 }
 
 /* Convert a literal to the Datum a field compares with; errors at its position. */
@@ -431,14 +482,15 @@ static Datum
 literal_datum(Parser *p, Field *f, Oid *type)
 {
 	Token	   *t = &p->tok;
-	float8		num;
 
 	if (f->kind == F_METRIC)
 	{
-		if (!token_number(t, &num))
+		if (nonfinite_word(t))
+			syntax_error(p, t->pos, "metrics compare with a finite number, not NaN or Infinity");
+		if (t->kind != T_NUMBER)
 			syntax_error(p, t->pos, "metrics compare with a number");
 		*type = FLOAT8OID;
-		return Float8GetDatum(num);
+		return Float8GetDatum(token_float(p, t));
 	}
 	if (f->kind != F_ATTR || f->attr->type == A_TEXT)
 	{
@@ -455,12 +507,10 @@ literal_datum(Parser *p, Field *f, Oid *type)
 		return DirectFunctionCall1(uuid_in, CStringGetDatum(t->text));
 	}
 	*type = TIMESTAMPTZOID;
-	if (token_number(t, &num))	/* MLflow: milliseconds since the epoch */
-	{
-		if (isnan(num) || isinf(num))
-			syntax_error(p, t->pos, "a time must be finite");
-		return DirectFunctionCall1(float8_timestamptz, Float8GetDatum(num / 1000.0));
-	}
+	if (t->kind == T_NUMBER)	/* MLflow: milliseconds since the epoch */
+		return TimestampTzGetDatum(token_time(p, t));
+	if (nonfinite_word(t))
+		syntax_error(p, t->pos, "a time must be finite");
 	if (t->kind != T_STRING)
 		syntax_error(p, t->pos, "expected milliseconds since the epoch or a quoted timestamp");
 	return DirectFunctionCall3(timestamptz_in, CStringGetDatum(t->text),
