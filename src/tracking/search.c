@@ -835,6 +835,50 @@ experiment_id(text *name)
 	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 }
 
+/*
+ * Copy the rows found (SPI_tuptable) into the result by column name: a
+ * column an administrator dropped from mlops.runs keeps its place in the
+ * result's row type but is not in r.*, so positions may differ.
+ */
+static void
+store_runs(ReturnSetInfo *rsinfo)
+{
+	TupleDesc	out = rsinfo->setDesc;
+	TupleDesc	in = SPI_tuptable->tupdesc;
+	int		   *from = palloc(sizeof(int) * out->natts);
+	Datum	   *values = palloc(sizeof(Datum) * out->natts);
+	bool	   *nulls = palloc(sizeof(bool) * out->natts);
+	uint64		i;
+	int			j;
+
+	for (j = 0; j < out->natts; j++)
+	{
+		Form_pg_attribute att = TupleDescAttr(out, j);
+
+		from[j] = 0;
+		if (att->attisdropped)
+			continue;
+		from[j] = SPI_fnumber(in, NameStr(att->attname));
+		if (from[j] <= 0 || SPI_gettypeid(in, from[j]) != att->atttypid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of the search_runs result does not match mlops.runs",
+							NameStr(att->attname))));
+	}
+	for (i = 0; i < SPI_processed; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (j = 0; j < out->natts; j++)
+		{
+			values[j] = (Datum) 0;
+			nulls[j] = true;
+			if (from[j] > 0)
+				values[j] = SPI_getbinval(SPI_tuptable->vals[i], in, from[j], &nulls[j]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
+	}
+}
+
 PG_FUNCTION_INFO_V1(mlops_search_runs);
 
 /* search_runs(experiment, filter, order_by, max_results): setof mlops.runs. */
@@ -846,7 +890,6 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	SearchParams params = {0};
 	int64		max_results = PG_ARGISNULL(3) ? 1000 : PG_GETARG_INT32(3);
 	int			k_limit;
-	uint64		i;
 
 	if (max_results < 1)
 		ereport(ERROR,
@@ -881,8 +924,7 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 
 	if (SPI_execute_with_args(sql.data, params.n, params.types, params.values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "search query failed");
-	for (i = 0; i < SPI_processed; i++)
-		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	store_runs(rsinfo);
 	SPI_finish();
 	return (Datum) 0;
 }
