@@ -15,7 +15,10 @@ typedef struct SearchParams
 	Datum	   *values;
 } SearchParams;
 
-extern void search_translate_filter(const char *filter, StringInfo sql, SearchParams *params);
-extern void search_translate_order(const char *order_by, StringInfo sql, SearchParams *params);
+/* A filter or order_by translated into SQL (search.c). */
+typedef struct SearchPart SearchPart;
+
+extern SearchPart *search_translate_filter(const char *filter, SearchParams *params);
+extern SearchPart *search_translate_order(const char *order_by, SearchParams *params);
 
 #endif							/* MLOPS_SEARCH_H */
