@@ -20,7 +20,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN st || ': ' || msg;
 END $$;
 -- terms: 1,000 pass, 1,001 do not (the 1,001st term starts at the position
--- named); the passing case is translated only (planning 1,000 AND-ed terms is slow)
+-- named); the passing case is translated only here (tracking_search_scale runs it)
 SELECT pg_temp.try(format('SELECT mlops._search_runs_sql(%L)',
        (SELECT string_agg('params.lr = ''0.1''', ' AND ') FROM generate_series(1, 1000))));
 SELECT pg_temp.try(format('SELECT * FROM mlops.search_runs(%L, %L)', 'limits',
