@@ -219,6 +219,16 @@ reg_gates_validate(Datum gates)
 	}
 }
 
+/* Result cell (row, col) of the last SPI query as an oid; InvalidOid when NULL. */
+static Oid
+res_oid(int row, int col)
+{
+	bool		isnull;
+	Datum		d = reg_res_datum(row, col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(d);
+}
+
 /*
  * Approvals that count for a request under a policy. Requester and approvers
  * are compared by role oid (names are kept for display): a role dropped and
@@ -260,8 +270,8 @@ run_status_ended(const char *status)
 /*
  * Approvals bind to the metrics the approvers saw: a governed move needs the
  * version's run to have ended (an ended run takes no more metrics, see the
- * tracking rules) before the request was made. requested_at < 0 checks only
- * that the run has ended (when the request is being made).
+ * tracking rules) before the request was made. With request_id 0 (the
+ * request is being made) it checks only that the run has ended.
  */
 static void
 require_run_ended(const VersionInfo *vi, const char *to, int64 request_id, Datum requested_at)
@@ -319,12 +329,8 @@ reg_approval_require(const VersionInfo *vi, const char *from, const char *to,
 				 3, types, vals, NULL, false, 1) > 0)
 	{
 		request_id = DatumGetInt64(reg_res_datum(0, 1, &isnull));
-		requested_by = DatumGetObjectId(reg_res_datum(0, 2, &isnull));
-		if (isnull)
-			requested_by = InvalidOid;
-		requested_session = DatumGetObjectId(reg_res_datum(0, 3, &isnull));
-		if (isnull)
-			requested_session = InvalidOid;
+		requested_by = res_oid(0, 2);
+		requested_session = res_oid(0, 3);
 		requested_at = reg_res_datum(0, 4, &at_null);
 	}
 	*napprovals = 0;
@@ -540,12 +546,8 @@ approvals_insert(TriggerData *td, RegCtx *c)
 	status = reg_res_str(0, 1);
 	to = reg_res_str(0, 2);
 	requested_by = reg_res_str(0, 3) ? reg_res_str(0, 3) : "";
-	requested_by_id = DatumGetObjectId(reg_res_datum(0, 4, &isnull));
-	if (isnull)
-		requested_by_id = InvalidOid;
-	requested_session_id = DatumGetObjectId(reg_res_datum(0, 5, &isnull));
-	if (isnull)
-		requested_session_id = InvalidOid;
+	requested_by_id = res_oid(0, 4);
+	requested_session_id = res_oid(0, 5);
 	version_id = DatumGetInt64(reg_res_datum(0, 6, &isnull));
 	(void) reg_load_version(version_id, &vi);
 	if (strcmp(status, "open") != 0)

@@ -452,15 +452,6 @@ reg_policy_lookup(int64 model_id, const char *stage, Policy *p)
 	p->gates = reg_res_datum(0, 6, &isnull);
 }
 
-/* Whether a session user name is a superuser (same-login check). */
-bool
-reg_role_name_is_super(const char *name)
-{
-	Oid			r = get_role_oid(name, true);
-
-	return OidIsValid(r) && superuser_arg(r);
-}
-
 /* ---------------------------------------------------------- models */
 
 /* models: fill created_by/at on INSERT; only the description may change. */

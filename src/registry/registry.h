@@ -101,7 +101,6 @@ extern bool reg_stage_lookup(const char *stage, bool *exclusive);
 extern bool reg_stage_require(const char *stage);
 extern void reg_transition_require(const VersionInfo *vi, const char *from, const char *to);
 extern void reg_policy_lookup(int64 model_id, const char *stage, Policy *p);
-extern bool reg_role_name_is_super(const char *name);
 
 /* stages.c */
 extern char *reg_version_entity(const VersionInfo *vi);
