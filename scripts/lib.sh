@@ -12,8 +12,8 @@ set -o pipefail
 PG_MAJOR=15
 SYS_PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-pgtap
-          libtap-parser-sourcehandler-pgtap-perl libcurl4-openssl-dev libjansson-dev
-          libipc-run-perl make gcc python3-scipy python3-numpy python3-psycopg2 python3-sqlalchemy rsync
+          libtap-parser-sourcehandler-pgtap-perl libcurl4-openssl-dev libjansson-dev libxxhash-dev
+          libipc-run-perl make gcc python3-scipy python3-numpy python3-psycopg2 python3-sqlalchemy python3-jsonschema rsync
           chromium)
 
 say()  { printf '\033[1m== %s\033[0m\n' "$*"; }

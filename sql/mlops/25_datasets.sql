@@ -1,0 +1,2 @@
+-- Datasets (API.md -> Datasets): datasets, their immutable numbered versions,
+-- content fingerprints and column profiles.

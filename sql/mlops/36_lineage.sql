@@ -1,0 +1,2 @@
+-- Lineage (API.md -> Lineage): the graph of dataset versions, runs, model
+-- versions, jobs and external datasets, its traversal and impact queries.

@@ -1,0 +1,2 @@
+-- OpenLineage (API.md -> Lineage): RunEvents in (ingest_openlineage) and out
+-- (openlineage_events).

@@ -1,0 +1,1 @@
+-- mlops 0.1.0 -> 0.2.0, datasets (sql/mlops/25_datasets.sql): new in 0.2.0.

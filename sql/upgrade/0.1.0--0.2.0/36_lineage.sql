@@ -1,0 +1,1 @@
+-- mlops 0.1.0 -> 0.2.0, lineage (sql/mlops/36_lineage.sql): new in 0.2.0.

@@ -1,0 +1,1 @@
+-- mlops 0.1.0 -> 0.2.0, openlineage (sql/mlops/37_openlineage.sql): new in 0.2.0.
