@@ -294,3 +294,38 @@ mlops_dataset_versions_rules(PG_FUNCTION_ARGS)
 		versions_immutable(td);
 	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple);
 }
+
+PG_FUNCTION_INFO_V1(mlops_dataset_profiles_rules);
+
+/*
+ * mlops._dataset_profiles_rules(): BEFORE INSERT OR UPDATE OR DELETE row
+ * trigger on dataset_column_profiles: generated ids; a profile is immutable
+ * like the version it describes.
+ */
+Datum
+mlops_dataset_profiles_rules(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "mlops._dataset_profiles_rules() must be a BEFORE ... FOR EACH ROW trigger");
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
+		if (!mlops_datasets_restoring())
+			mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
+		return PointerGetDatum(td->tg_trigtuple);
+	}
+	if (!mlops_datasets_restoring())
+	{
+		bool		isnull;
+		Datum		name = get(td->tg_trigtuple, td->tg_relation->rd_att, "column_name", &isnull);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the profile of column \"%s\" of a dataset version is immutable",
+						isnull ? "?" : TextDatumGetCString(name)),
+				 errhint("Snapshot the table again with mlops.snapshot_table() for a new version.")));
+	}
+	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple);
+}
