@@ -5,8 +5,9 @@
 -- the event and names the offending field, then, as the owner of these
 -- tables, mlops._openlineage_record() keeps the event in the append-only
 -- mlops.openlineage_event_log and writes the graph through mlops.add_lineage:
---   * the run node is the OpenLineage runId: the node of the mlops run of
---     the same id when there is one (only its writers may ingest for it);
+--   * the run node is the OpenLineage runId, an mlops run: the run mlops
+--     tracked under that id, or one ingest creates (an experiment per job,
+--     status and times following the events; see _openlineage_run below);
 --   * the parent run facet: run (parent) -> run, relation 'parent';
 --   * inputs: external -> run ('input'); outputs: run -> external ('output').
 -- External keys: 'namespace/name', or 'namespace/name@<datasetVersion>' for
@@ -60,9 +61,16 @@ CREATE TABLE mlops.openlineage_run_datasets (
 );
 COMMENT ON TABLE mlops.openlineage_run_datasets IS 'which version of each OpenLineage dataset a run read or wrote (node_key: the external lineage node)';
 
+CREATE TABLE mlops.openlineage_created_runs (
+    run_id      uuid PRIMARY KEY REFERENCES mlops.runs (id) ON DELETE CASCADE,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE mlops.openlineage_created_runs IS 'mlops runs created by mlops.ingest_openlineage(); their status and times follow the OpenLineage events';
+
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_datasets', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_run_datasets', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_created_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_event_log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_datasets_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.openlineage_run_datasets_id_seq', '');
@@ -185,11 +193,61 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops._openlineage_output(uuid, text) IS 'internal: edge from a run to the version of an OpenLineage dataset it wrote (a new version when the current one is upstream of the run)';
 
+-- The mlops run of an OpenLineage run, created when missing: experiment
+-- 'job namespace/job name' (at most 500 characters), run name the job name
+-- (at most 250), created_by the session user, RUNNING from the event's
+-- time, the parent of its first event as parent_run_id. Only the runs created here follow the events: START and RUNNING
+-- move start_time back to the earliest event, COMPLETE, FAIL and ABORT end
+-- the run as FINISHED, FAILED, KILLED at the event's time (the first
+-- terminal event received wins: an ended run stays as it is). A run that
+-- mlops tracked itself keeps its own state. Only a run's writers ingest
+-- for it (42501 otherwise).
+CREATE FUNCTION mlops._openlineage_run(run uuid, job_namespace text, job_name text, t timestamptz,
+                                       event_type text, follow boolean, parent uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    r record;
+    exp text := pg_catalog.left(job_namespace OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) job_name, 500);
+    eid bigint;
+BEGIN
+    SELECT x.created_by, x.status, x.start_time INTO r FROM mlops.runs x
+     WHERE x.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO mlops.experiments (name) VALUES (exp) ON CONFLICT ON CONSTRAINT experiments_name_key DO NOTHING;
+        SELECT e.id INTO STRICT eid FROM mlops.experiments e WHERE e.name OPERATOR(pg_catalog.=) exp;
+        INSERT INTO mlops.runs (id, experiment_id, name, status, start_time, parent_run_id)
+        VALUES (run, eid, pg_catalog.left(job_name, 250), 'RUNNING', t, parent);
+        INSERT INTO mlops.openlineage_created_runs (run_id) VALUES (run);
+    ELSE
+        PERFORM mlops._run_write_check(run, r.created_by);
+        IF NOT follow OR mlops._status_ended(r.status) OR NOT EXISTS
+           (SELECT FROM mlops.openlineage_created_runs c WHERE c.run_id OPERATOR(pg_catalog.=) run) THEN
+            RETURN;
+        END IF;
+    END IF;
+    IF follow THEN
+        UPDATE mlops.runs x
+           SET start_time = pg_catalog.timestamptz_smaller(x.start_time, t),
+               status = CASE event_type WHEN 'COMPLETE' THEN 'FINISHED' WHEN 'FAIL' THEN 'FAILED'
+                                        WHEN 'ABORT' THEN 'KILLED' ELSE x.status END,
+               end_time = CASE WHEN event_type OPERATOR(pg_catalog.=) ANY (ARRAY['COMPLETE', 'FAIL', 'ABORT'])
+                               THEN t END
+         WHERE x.id OPERATOR(pg_catalog.=) run
+           AND (t OPERATOR(pg_catalog.<) x.start_time
+                OR event_type OPERATOR(pg_catalog.=) ANY (ARRAY['COMPLETE', 'FAIL', 'ABORT']));
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._openlineage_run(uuid, text, text, timestamptz, text, boolean, uuid) IS 'internal: the mlops run of an OpenLineage run (created when missing; follows its events when created so)';
+
 -- Keep a checked event and write its part of the graph; false when the
 -- same event was received before (nothing is written then). Runs as the
 -- owner of the tables (called by mlops.ingest_openlineage).
 CREATE FUNCTION mlops._openlineage_record(run uuid, event_time timestamptz, event_type text,
                                           job_namespace text, job_name text, parent_run uuid,
+                                          parent_namespace text, parent_name text,
                                           inputs text[], outputs text[], schema_url text,
                                           producer text, digest text, event jsonb)
     RETURNS boolean
@@ -198,7 +256,6 @@ CREATE FUNCTION mlops._openlineage_record(run uuid, event_time timestamptz, even
 AS $fn$
 #variable_conflict use_column
 DECLARE
-    creator name;
     ds text;
 BEGIN
     INSERT INTO mlops.openlineage_event_log AS l (digest, run_id, event_time, event_type, job_namespace,
@@ -210,11 +267,13 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    -- an mlops run of that id: only its writers add to its lineage
-    SELECT r.created_by INTO creator FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) run;
-    IF FOUND THEN
-        PERFORM mlops._run_write_check(run, creator);
+    IF parent_run IS NOT NULL THEN
+        -- a parent not seen yet is a run too; its own events complete it
+        PERFORM mlops._openlineage_run(parent_run, parent_namespace, parent_name,
+                                       _openlineage_record.event_time, NULL, false, NULL);
     END IF;
+    PERFORM mlops._openlineage_run(run, _openlineage_record.job_namespace, _openlineage_record.job_name,
+                                   _openlineage_record.event_time, _openlineage_record.event_type, true, parent_run);
     IF parent_run IS NOT NULL THEN
         PERFORM mlops.add_lineage('run', parent_run::text, 'run', run::text, 'parent');
     END IF;
@@ -227,7 +286,7 @@ BEGIN
     RETURN true;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._openlineage_record(uuid, timestamptz, text, text, text, uuid, text[], text[], text, text, text, jsonb) IS 'internal: keep a checked OpenLineage event and write its edges (false: received before)';
+COMMENT ON FUNCTION mlops._openlineage_record(uuid, timestamptz, text, text, text, uuid, text, text, text[], text[], text, text, text, jsonb) IS 'internal: keep a checked OpenLineage event, its runs and its edges (false: received before)';
 
 CREATE FUNCTION mlops.ingest_openlineage(event jsonb) RETURNS uuid
     AS 'MODULE_PATHNAME', 'mlops_ingest_openlineage' LANGUAGE C VOLATILE;
@@ -356,7 +415,8 @@ COMMENT ON FUNCTION mlops.openlineage_events(timestamptz) IS 'OpenLineage 2-0-2 
 
 REVOKE ALL ON FUNCTION mlops.ingest_openlineage(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.openlineage_events(timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION mlops._openlineage_record(uuid, timestamptz, text, text, text, uuid, text[], text[], text, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops._openlineage_record(uuid, timestamptz, text, text, text, uuid, text, text, text[], text[], text, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops._openlineage_run(uuid, text, text, timestamptz, text, boolean, uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops._openlineage_input(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops._openlineage_output(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops._openlineage_current(text) FROM PUBLIC;
@@ -368,6 +428,7 @@ INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) 
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.openlineage_event_log'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.openlineage_datasets'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.openlineage_run_datasets'),
+    ('mlops_reader', 'SELECT', 'TABLE', 'mlops.openlineage_created_runs'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.openlineage_runs'),
     ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.openlineage_events(timestamptz)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.ingest_openlineage(jsonb)'),

@@ -45,6 +45,8 @@ typedef struct OlEvent
 	char	   *job_name;
 	bool		has_parent;
 	pg_uuid_t	parent;
+	char	   *parent_ns;		/* the parent's job */
+	char	   *parent_name;
 	char	   *schema_url;
 	char	   *producer;
 	Datum		inputs;			/* text[] of dataset keys */
@@ -310,8 +312,8 @@ ol_run(JsonbContainer *ev, OlEvent *out)
 				 errmsg("run.facets.parent.run.runId of the OpenLineage event is the run itself")));
 	/* the parent's job is required by the facet's schema */
 	parent = ol_object(parent, "job", "run.facets.parent.job", true);
-	(void) ol_string(parent, "namespace", "run.facets.parent.job.namespace", true);
-	(void) ol_string(parent, "name", "run.facets.parent.job.name", true);
+	out->parent_ns = ol_string(parent, "namespace", "run.facets.parent.job.namespace", true);
+	out->parent_name = ol_string(parent, "name", "run.facets.parent.job.name", true);
 }
 
 /*
@@ -434,11 +436,11 @@ static void
 ol_record(OlEvent *e, char *digest, Jsonb *j)
 {
 	static const char *sql =
-		"SELECT mlops._openlineage_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-	Oid			types[12] = {UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
-	TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	Datum		values[12];
-	char		nulls[13] = "            ";
+		"SELECT mlops._openlineage_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+	Oid			types[14] = {UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, TEXTOID,
+	TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+	Datum		values[14];
+	char		nulls[15] = "              ";
 	OwnerScope	scope;
 
 	values[0] = UUIDPGetDatum(&e->run);
@@ -448,16 +450,18 @@ ol_record(OlEvent *e, char *digest, Jsonb *j)
 	values[4] = ol_text(e->job_name, nulls, 4);
 	values[5] = UUIDPGetDatum(&e->parent);
 	nulls[5] = e->has_parent ? ' ' : 'n';
-	values[6] = e->inputs;
-	values[7] = e->outputs;
-	values[8] = ol_text(e->schema_url, nulls, 8);
-	values[9] = ol_text(e->producer, nulls, 9);
-	values[10] = ol_text(digest, nulls, 10);
-	values[11] = JsonbPGetDatum(j);
+	values[6] = ol_text(e->parent_ns, nulls, 6);
+	values[7] = ol_text(e->parent_name, nulls, 7);
+	values[8] = e->inputs;
+	values[9] = e->outputs;
+	values[10] = ol_text(e->schema_url, nulls, 10);
+	values[11] = ol_text(e->producer, nulls, 11);
+	values[12] = ol_text(digest, nulls, 12);
+	values[13] = JsonbPGetDatum(j);
 	mlops_owner_begin(&scope);
 	PG_TRY();
 	{
-		mlops_owner_exec(sql, 12, types, values, nulls, false, 1);
+		mlops_owner_exec(sql, 14, types, values, nulls, false, 1);
 	}
 	PG_CATCH();
 	{
