@@ -25,7 +25,7 @@ PG_CPPFLAGS = -Isrc -DMLOPS_VERSION=\"$(EXTVERSION)\" \
 # (declared PGDLLEXPORT, see src/compat.h) are exported from mlops.so.
 PG_CFLAGS   = -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -Wno-sign-compare -Wmissing-prototypes $(if $(WERROR),-Werror)
-SHLIB_LINK  = -lcurl -ljansson
+SHLIB_LINK  = -lcurl -ljansson -lxxhash
 
 # pg_regress: sql/<name>.sql + expected/<name>.out (install scripts excluded)
 REGRESS     = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))

@@ -184,6 +184,7 @@ SELECT id = :p_next AS param_planned_id FROM mlops.params WHERE run_id = :'r' AN
 SELECT mlops.set_tag(:'r', 'team', 'ids');
 SELECT id = :t_next AS tag_planned_id FROM mlops.tags WHERE run_id = :'r' AND key = 'team';
 SELECT mlops.log_artifact(:'r', 'model.bin', 's3://ids/model.bin') = :ar_next AS artifact_planned_id;
+SELECT mlops.register_dataset_version('iris', 's3://ids/iris') >= 1 AS registered;
 SELECT mlops.log_input(:'r', 'iris', 1);
 SELECT id = :i_next AS input_planned_id FROM mlops.run_inputs WHERE run_id = :'r';
 SELECT mlops.create_model_version('regress_ids_m', :'r', 's3://ids/2') AS version;

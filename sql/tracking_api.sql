@@ -184,7 +184,8 @@ SELECT pg_temp.try($$SELECT mlops.log_artifact('11111111-1111-1111-1111-11111111
 SELECT path, uri, sha256 = repeat('ab', 32) AS sha_lowercased, size_bytes, created_by = session_user AS by_session_user
   FROM mlops.artifacts WHERE run_id = :'r';
 
--- inputs: dataset name + version (idempotent)
+-- inputs: dataset name + version (idempotent) of versions that exist
+SELECT count(mlops.register_dataset_version('iris', 's3://data/iris/' || v)) AS registered FROM generate_series(1, 4) v;
 SELECT mlops.log_input(:'r', 'iris', 3);
 SELECT mlops.log_input(:'r', 'iris', 3);
 SELECT mlops.log_input(:'r', 'iris', 4, 'evaluation');

@@ -37,6 +37,8 @@ GRANT regress_owner_team TO regress_owner_a, regress_owner_c;
 CREATE ROLE regress_owner_admin LOGIN IN ROLE mlops_admin;
 INSERT INTO mlops.experiments (name) VALUES ('run-owner');
 
+-- the dataset versions runs read below
+SELECT count(mlops.register_dataset_version('iris', 's3://data/iris/' || v)) AS registered FROM generate_series(1, 3) v;
 -- writer A starts a run and logs into it
 \set ra '00000000-0000-4000-8000-00000000a001'
 SET SESSION AUTHORIZATION regress_owner_a;

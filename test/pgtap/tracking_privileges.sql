@@ -1,6 +1,6 @@
 -- Tracking privileges (API.md -> Roles): writers track, readers read, others nothing.
 BEGIN;
-SELECT plan(54);
+SELECT plan(55);
 
 SELECT lives_ok('SELECT mlops.create_roles()', 'roles exist');
 CREATE ROLE trk_writer LOGIN;
@@ -30,7 +30,8 @@ SELECT throws_ok($$SELECT mlops.log_metric('00000000-0000-0000-0000-000000000001
     'permission denied for table metrics', 'EXECUTE on log_metric without INSERT on metrics is refused');
 RESET ROLE;
 
--- a writer tracks a run through the functions
+-- a writer tracks a run through the functions (reading a registered dataset version)
+SELECT lives_ok($$SELECT mlops.register_dataset_version('iris', 's3://tap/iris')$$, 'iris version 1 exists');
 SET ROLE trk_writer;
 SELECT lives_ok($$SELECT mlops.create_experiment('tap-exp')$$, 'writer: create_experiment');
 SELECT lives_ok($$CREATE TEMP TABLE w AS SELECT mlops.start_run('tap-exp', 'w1', '{"lr": 0.1}', '{"t": "x"}') AS run$$,

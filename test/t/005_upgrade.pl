@@ -39,6 +39,19 @@ is($ret, 0, 'the 0.1.0 data loads into a 0.1.0 catalog') or diag($err);
 is($node->safe_psql('upgraded', 'SELECT mlops.verify_audit_chain() IS NULL'), 't',
 	'the 0.1.0 audit chain verifies before the update');
 
+# inputs 0.1.0 recorded by name and version alone: iris 1 and 2 (2 in two
+# contexts), and version 3 alone of "gappy"
+$node->safe_psql('upgraded', q{
+ALTER TABLE mlops.run_inputs DISABLE TRIGGER ALL;
+INSERT INTO mlops.run_inputs (run_id, dataset, version, context, created_by)
+SELECT r.id, v.dataset, v.version, v.context, 'upg_writer'
+  FROM mlops.runs r,
+       (VALUES ('iris', 1, 'training'), ('iris', 2, 'training'), ('iris', 2, 'evaluation'),
+               ('gappy', 3, 'training')) v(dataset, version, context)
+ WHERE r.name = 'lr-0.1';
+ALTER TABLE mlops.run_inputs ENABLE TRIGGER ALL;
+});
+
 ($ret, $out, $err) = $node->psql('upgraded', 'ALTER EXTENSION mlops UPDATE');
 is($ret, 0, 'ALTER EXTENSION mlops UPDATE succeeds') or diag($err);
 is($node->safe_psql('upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'mlops'"),
@@ -83,6 +96,29 @@ is($node->safe_psql('upgraded', 'SELECT count(*) FROM mlops.metrics'), '40', 'ev
 
 my $run = $node->safe_psql('upgraded', "SELECT id FROM mlops.runs WHERE name = 'lr-0.1'");
 my $open = $node->safe_psql('upgraded', "SELECT id FROM mlops.runs WHERE name = 'still-running'");
+
+# run inputs became references to dataset versions registered by the update
+is($node->safe_psql('upgraded', q{
+SELECT string_agg(format('%s@%s/%s=%s@%s %s', i.dataset, i.version, i.context, d.name, v.version, v.created_by), ', '
+                  ORDER BY i.dataset, i.version, i.context)
+  FROM mlops.run_inputs i
+  JOIN mlops.dataset_versions v ON v.id = i.dataset_version_id
+  JOIN mlops.datasets d ON d.id = v.dataset_id}),
+	'gappy@3/training=gappy@3 upg_writer, iris@1/training=iris@1 upg_writer, '
+	  . 'iris@2/evaluation=iris@2 upg_writer, iris@2/training=iris@2 upg_writer',
+	'every 0.1.0 run input references the dataset version it names');
+is($node->safe_psql('upgraded',
+		"SELECT string_agg(format('%s:%s', name, last_version), ',' ORDER BY name) FROM mlops.datasets"),
+	'gappy:3,iris:2', 'the version counters stand at the highest recorded version (gaps are kept)');
+is($node->safe_psql('upgraded',
+		"SELECT count(*) FROM mlops.dataset_versions WHERE uri IS NULL AND fingerprint IS NULL"),
+	'3', 'one version per recorded (dataset, version), without uri or fingerprint');
+($ret, $out, $err) = as_user('upg_writer', q{SELECT mlops.register_dataset_version('gappy', 's3://gappy/4')});
+is($out, '4', 'numbering of an upgraded dataset continues after its highest version') or diag($err);
+($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_input('$open', 'gappy', 1)");
+like($err, qr/version 1 of dataset "gappy" does not exist/, 'a version the gap left out is unknown (42704)');
+($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_input('$open', 'iris', 2)");
+is($ret, 0, 'an upgraded dataset version can be logged as an input') or diag($err);
 ($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_param('$open', 'k', '6')");
 like($err, qr/param "k"/, 'a param of an upgraded run stays immutable');
 ($ret, $out, $err) = as_user('upg_writer', "SELECT mlops.log_metric('$run', 'auc', 0.5)");

@@ -30,6 +30,7 @@ SET ROLE ids_writer;
 CREATE TEMP TABLE r AS SELECT mlops.start_run('ids', 'first', '{"lr": 0.1}', '{"team": "a"}') AS id;
 SELECT mlops.log_metrics((SELECT id FROM r), ARRAY['loss', 'loss', 'acc'], ARRAY[0.5, 0.4, 0.9], ARRAY[1, 2, 2]::bigint[]);
 SELECT mlops.log_artifact((SELECT id FROM r), 'model.bin', 's3://ids/model.bin');
+SELECT mlops.register_dataset_version('iris', 's3://ids/iris/' || v) FROM generate_series(1, 2) v;
 SELECT mlops.log_input((SELECT id FROM r), 'iris', 2);
 SELECT mlops.end_run((SELECT id FROM r));
 SELECT mlops.start_run('ids', 'open');

@@ -21,6 +21,7 @@ $node->safe_psql('src', q{
     CREATE TEMP TABLE r AS SELECT mlops.start_run('dump', 'ended', '{"lr": 0.1}', '{"team": "a"}') AS id;
     SELECT mlops.log_metrics((SELECT id FROM r), ARRAY['loss', 'loss', 'acc'], ARRAY[0.5, 'NaN', 0.9], ARRAY[1, 2, 2]::bigint[]);
     SELECT mlops.log_artifact((SELECT id FROM r), 'model.bin', 's3://b/model.bin');
+    SELECT mlops.register_dataset_version('iris', 's3://b/iris/' || v) FROM generate_series(1, 2) v;
     SELECT mlops.log_input((SELECT id FROM r), 'iris', 2);
     SELECT mlops.end_run((SELECT id FROM r));
     SELECT mlops.start_run('dump', 'open', '{"lr": 0.2}');
