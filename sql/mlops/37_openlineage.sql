@@ -340,13 +340,35 @@ CREATE FUNCTION mlops._openlineage_facet(schema_url text, body jsonb) RETURNS js
                                          '_schemaURL', schema_url) OPERATOR(pg_catalog.||) body;
 COMMENT ON FUNCTION mlops._openlineage_facet(text, jsonb) IS 'internal: an OpenLineage facet written by mlops (_producer, _schemaURL and the body)';
 
+-- The fields of OpenLineage's schema facet from a dataset version's schema:
+-- [{"name": ..., "type": ...}, ...] or {"column": "type", ...}; NULL when
+-- it names no column.
+CREATE FUNCTION mlops._openlineage_schema_fields(schema jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE pg_catalog.jsonb_typeof(schema)
+        WHEN 'array' THEN
+            (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                        'name', f.elem OPERATOR(pg_catalog.->>) 'name',
+                        'type', CASE WHEN pg_catalog.jsonb_typeof(f.elem OPERATOR(pg_catalog.->) 'type') OPERATOR(pg_catalog.=) 'string'
+                                     THEN f.elem OPERATOR(pg_catalog.->>) 'type' END)) ORDER BY f.n)
+               FROM pg_catalog.jsonb_array_elements(schema) WITH ORDINALITY f(elem, n)
+              WHERE pg_catalog.jsonb_typeof(f.elem OPERATOR(pg_catalog.->) 'name') OPERATOR(pg_catalog.=) 'string')
+        WHEN 'object' THEN
+            (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', f.key, 'type', f.value OPERATOR(pg_catalog.#>>) '{}')
+                                         ORDER BY f.key)
+               FROM pg_catalog.jsonb_each(schema) f
+              WHERE pg_catalog.jsonb_typeof(f.value) OPERATOR(pg_catalog.=) 'string')
+    END;
+COMMENT ON FUNCTION mlops._openlineage_schema_fields(jsonb) IS 'internal: OpenLineage schema facet fields of a dataset version schema (NULL when it names no column)';
+
 -- OpenLineage RunEvents (spec 2-0-2) for mlops runs: a START at the run's
 -- start (OTHER while SCHEDULED), a COMPLETE, FAIL or ABORT at its end
 -- (FINISHED, FAILED, KILLED), and an OTHER at the creation of each model
 -- version registered from the run after it ended or while it is open.
 -- Job: namespace mlops://<database>, name the experiment. Inputs: the run's
 -- dataset versions (namespace mlops://<database>/datasets, name the dataset,
--- a version facet); outputs: the model versions created from the run up to
+-- a version facet, a schema facet when its schema names columns); outputs: the model versions created from the run up to
 -- the event (namespace mlops://<database>/models, name the model, a version
 -- facet). A parent run gives the parent facet.
 CREATE FUNCTION mlops.openlineage_events(since timestamptz DEFAULT '-infinity') RETURNS SETOF jsonb
@@ -391,9 +413,15 @@ SELECT pg_catalog.jsonb_build_object(
                            'name', i.dataset,
                            'facets', pg_catalog.jsonb_build_object('version', mlops._openlineage_facet(
                                'https://openlineage.io/spec/facets/1-0-0/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
-                               pg_catalog.jsonb_build_object('datasetVersion', i.version::text))))
+                               pg_catalog.jsonb_build_object('datasetVersion', i.version::text)))
+                           OPERATOR(pg_catalog.||) CASE WHEN i.fields IS NULL THEN '{}'::jsonb
+                               ELSE pg_catalog.jsonb_build_object('schema', mlops._openlineage_facet(
+                                   'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+                                   pg_catalog.jsonb_build_object('fields', i.fields))) END)
                            ORDER BY i.dataset, i.version)
-                  FROM (SELECT DISTINCT ri.dataset, ri.version FROM mlops.run_inputs ri
+                  FROM (SELECT DISTINCT ri.dataset, ri.version, mlops._openlineage_schema_fields(dv.schema) AS fields
+                          FROM mlops.run_inputs ri
+                          JOIN mlops.dataset_versions dv ON dv.id OPERATOR(pg_catalog.=) ri.dataset_version_id
                          WHERE ri.run_id OPERATOR(pg_catalog.=) r.id) i), '[]'),
            'outputs', COALESCE(
                (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
