@@ -57,4 +57,6 @@ SELECT pg_temp.ingest('{"eventTime": "2024-06-03T00:00:00Z", "run": {"runId": "0
 -- nothing was written
 SELECT (SELECT count(*) FROM mlops.openlineage_event_log) AS events,
        (SELECT count(*) FROM mlops.openlineage_datasets) AS datasets,
-       (SELECT count(*) FROM mlops.openlineage_run_datasets) AS run_datasets;
+       (SELECT count(*) FROM mlops.openlineage_run_datasets) AS run_datasets,
+       (SELECT count(*) FROM mlops.runs WHERE id = '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001') AS runs,
+       (SELECT count(*) FROM mlops.lineage_edges WHERE src_key IN ('n/a', 'n/t') OR dst_key = 'n/t') AS edges;
