@@ -322,6 +322,15 @@ SELECT r.run_id,
          ORDER BY l.event_type OPERATOR(pg_catalog.=) ANY (ARRAY['COMPLETE', 'FAIL', 'ABORT']) DESC,
                   l.event_time DESC, l.id DESC LIMIT 1) s ON true;
 COMMENT ON VIEW mlops.openlineage_runs IS 'OpenLineage runs from the received events: job, parent, state (latest terminal COMPLETE/FAIL/ABORT by eventTime, else latest START/RUNNING), event times and count';
+COMMENT ON COLUMN mlops.openlineage_runs.run_id IS 'the OpenLineage runId (also the id of its mlops run)';
+COMMENT ON COLUMN mlops.openlineage_runs.job_namespace IS 'job namespace of the run''s latest event';
+COMMENT ON COLUMN mlops.openlineage_runs.job_name IS 'job name of the run''s latest event';
+COMMENT ON COLUMN mlops.openlineage_runs.parent_run_id IS 'parent run (the latest parent facet received), or NULL';
+COMMENT ON COLUMN mlops.openlineage_runs.state IS 'START, RUNNING, COMPLETE, FAIL or ABORT; NULL when no event had an eventType';
+COMMENT ON COLUMN mlops.openlineage_runs.state_time IS 'eventTime of the event that gave the state';
+COMMENT ON COLUMN mlops.openlineage_runs.first_event_time IS 'earliest eventTime received for the run';
+COMMENT ON COLUMN mlops.openlineage_runs.last_event_time IS 'latest eventTime received for the run';
+COMMENT ON COLUMN mlops.openlineage_runs.events IS 'how many distinct events were received for the run';
 
 -- ------------------------------------------------------------------- out
 
