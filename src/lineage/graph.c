@@ -170,13 +170,17 @@ node_parse(NodeRef *n, const char *kind, const char *key)
 				 errdetail("It starts with \"%.40s\".", n->key)));
 }
 
-/* Run a lookup with SPI (connected by the caller); the first column of its row, if any. */
+/*
+ * Run a fixed lookup (a static string) with SPI, connected by the caller, as
+ * the current user; the first column of its row, if any. Its generic plan is
+ * kept per backend (mlops_lineage_plan()).
+ */
 static bool
 spi_lookup(const char *sql, int nargs, Oid *types, Datum *values, Datum *result)
 {
 	bool		isnull;
 
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(mlops_lineage_plan(sql, nargs, types), values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "lineage lookup failed: %s", sql);
 	if (SPI_processed == 0)
 		return false;
@@ -305,6 +309,8 @@ check_relation(const char *relation)
 					 errmsg("lineage relation \"%s\" contains a control character", relation)));
 }
 
+static void lineage_lock(void);
+
 /* The 23514 of an edge that closes a cycle (or is a self-loop). */
 static void
 refuse_cycle(const char *src, const char *dst)
@@ -350,12 +356,23 @@ mlops_lineage_add(const char *src_kind, const char *src_key,
 
 		node_check_object(&src);
 		node_check_object(&dst);
-		args[0] = Int64GetDatum(node_ensure(&src));
-		args[1] = Int64GetDatum(node_ensure(&dst));
+		args[0] = Int64GetDatum(node_find(&src));
+		args[1] = Int64GetDatum(node_find(&dst));
 		args[2] = CStringGetTextDatum(relation);
 		/* an identical edge is a no-op, without waiting for the lineage lock */
-		if (!spi_lookup(exists_sql, 3, types, args, &one))
+		if (DatumGetInt64(args[0]) == 0 || DatumGetInt64(args[1]) == 0 ||
+			!spi_lookup(exists_sql, 3, types, args, &one))
+		{
+			/*
+			 * The lock before the nodes: a transaction waiting for it must
+			 * not hold a new node that the lock's holder is about to insert
+			 * too (a deadlock).
+			 */
+			lineage_lock();
+			args[0] = Int64GetDatum(node_ensure(&src));
+			args[1] = Int64GetDatum(node_ensure(&dst));
 			mlops_owner_exec(insert_sql, 3, types, args, NULL, false, 0);
+		}
 	}
 	PG_CATCH();
 	{
@@ -881,6 +898,35 @@ mlops_lineage_model_version(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* Remove the 'parent' edge parent -> run (a run that changed parents). */
+static void
+drop_parent_edge(const char *parent, const char *run)
+{
+	static const char *sql =
+		"DELETE FROM mlops.lineage_links l USING mlops.lineage_nodes s, mlops.lineage_nodes d"
+		" WHERE s.id OPERATOR(pg_catalog.=) l.src_id AND d.id OPERATOR(pg_catalog.=) l.dst_id"
+		"   AND s.run_id OPERATOR(pg_catalog.=) $1 AND d.run_id OPERATOR(pg_catalog.=) $2"
+		"   AND l.relation OPERATOR(pg_catalog.=) 'parent'";
+	OwnerScope	scope;
+	Oid			types[2] = {UUIDOID, UUIDOID};
+	Datum		args[2];
+
+	args[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(parent));
+	args[1] = DirectFunctionCall1(uuid_in, CStringGetDatum(run));
+	mlops_owner_begin(&scope);
+	PG_TRY();
+	{
+		mlops_owner_exec(sql, 2, types, args, NULL, false, 0);
+	}
+	PG_CATCH();
+	{
+		mlops_owner_cleanup(&scope);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	mlops_owner_end(&scope);
+}
+
 PG_FUNCTION_INFO_V1(mlops_lineage_run_parent);
 
 /*
@@ -891,43 +937,18 @@ PG_FUNCTION_INFO_V1(mlops_lineage_run_parent);
 Datum
 mlops_lineage_run_parent(PG_FUNCTION_ARGS)
 {
-	static const char *drop_sql =
-		"DELETE FROM mlops.lineage_links l USING mlops.lineage_nodes s, mlops.lineage_nodes d"
-		" WHERE s.id OPERATOR(pg_catalog.=) l.src_id AND d.id OPERATOR(pg_catalog.=) l.dst_id"
-		"   AND s.run_id OPERATOR(pg_catalog.=) $1 AND d.run_id OPERATOR(pg_catalog.=) $2"
-		"   AND l.relation OPERATOR(pg_catalog.=) 'parent'";
 	TriggerData *td = trigger_data(fcinfo, "mlops_lineage_run_parent");
-	char	   *run = row_uuid(td, TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple, "id");
-	char	   *parent = row_uuid(td, TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
-								  "parent_run_id");
+	HeapTuple	now = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	char	   *run = row_uuid(td, now, "id");
+	char	   *parent = row_uuid(td, now, "parent_run_id");
+	char	   *old = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? row_uuid(td, td->tg_trigtuple, "parent_run_id") : NULL;
 
 	if (lineage_restoring())
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-	{
-		char	   *old = row_uuid(td, td->tg_trigtuple, "parent_run_id");
-		OwnerScope	scope;
-		Oid			types[2] = {UUIDOID, UUIDOID};
-		Datum		args[2];
-
-		if (old == NULL || (parent != NULL && strcmp(old, parent) == 0))
-			goto add;
-		args[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(old));
-		args[1] = DirectFunctionCall1(uuid_in, CStringGetDatum(run));
-		mlops_owner_begin(&scope);
-		PG_TRY();
-		{
-			mlops_owner_exec(drop_sql, 2, types, args, NULL, false, 0);
-		}
-		PG_CATCH();
-		{
-			mlops_owner_cleanup(&scope);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-		mlops_owner_end(&scope);
-	}
-add:
+	if (old != NULL && parent != NULL && strcmp(old, parent) == 0)
+		return PointerGetDatum(NULL);	/* the same parent */
+	if (old != NULL)
+		drop_parent_edge(old, run);
 	if (parent != NULL)
 		mlops_lineage_add("run", parent, "run", run, "parent");
 	return PointerGetDatum(NULL);

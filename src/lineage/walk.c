@@ -232,31 +232,64 @@ mlops_lineage_walk(bool downstream, int64 start, int32 max_depth, int64 max_node
 	pfree(cur);
 }
 
+/* An open index scan of mlops.lineage_nodes by primary key, for many lookups. */
+typedef struct NodeNames
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	kind_att;
+	AttrNumber	key_att;
+} NodeNames;
+
+static void
+node_names_open(NodeNames *nn, Snapshot snap)
+{
+	Oid			relid = mlops_relid("lineage_nodes");
+
+	nn->heap = table_open(relid, AccessShareLock);
+	nn->index = index_open(mlops_relid("lineage_nodes_pkey"), AccessShareLock);
+	nn->slot = table_slot_create(nn->heap, NULL);
+	nn->scan = index_beginscan(nn->heap, nn->index, snap, 1, 0);
+	nn->kind_att = get_attnum(relid, "kind");
+	nn->key_att = get_attnum(relid, "key");
+}
+
+/* Kind and key of one node (palloc'd); false when it is not visible. */
+static bool
+node_names_get(NodeNames *nn, int64 node, char **kind, char **key)
+{
+	ScanKeyData sk;
+	bool		isnull;
+
+	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(node));
+	index_rescan(nn->scan, &sk, 1, NULL, 0);
+	if (!index_getnext_slot(nn->scan, ForwardScanDirection, nn->slot))
+		return false;
+	*kind = TextDatumGetCString(slot_getattr(nn->slot, nn->kind_att, &isnull));
+	*key = TextDatumGetCString(slot_getattr(nn->slot, nn->key_att, &isnull));
+	return true;
+}
+
+static void
+node_names_close(NodeNames *nn)
+{
+	index_endscan(nn->scan);
+	ExecDropSingleTupleTableSlot(nn->slot);
+	index_close(nn->index, AccessShareLock);
+	table_close(nn->heap, AccessShareLock);
+}
+
 bool
 mlops_lineage_node_name(int64 node, Snapshot snap, char **kind, char **key)
 {
-	Oid			relid = mlops_relid("lineage_nodes");
-	Relation	heap = table_open(relid, AccessShareLock);
-	Relation	index = index_open(mlops_relid("lineage_nodes_pkey"), AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
-	IndexScanDesc scan = index_beginscan(heap, index, snap, 1, 0);
-	ScanKeyData sk;
+	NodeNames	nn;
 	bool		ok;
 
-	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(node));
-	index_rescan(scan, &sk, 1, NULL, 0);
-	ok = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (ok)
-	{
-		bool		isnull;
-
-		*kind = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "kind"), &isnull));
-		*key = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "key"), &isnull));
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(heap, AccessShareLock);
+	node_names_open(&nn, snap);
+	ok = node_names_get(&nn, node, kind, key);
+	node_names_close(&nn);
 	return ok;
 }
 
@@ -322,6 +355,7 @@ lineage_traverse(FunctionCallInfo fcinfo, bool downstream)
 	Snapshot	snap = GetActiveSnapshot();
 	LineageWalk w;
 	WalkRow    *rows;
+	NodeNames	nn;
 	int64		start;
 
 	walk_check_budget("max_depth", max_depth);
@@ -334,13 +368,15 @@ lineage_traverse(FunctionCallInfo fcinfo, bool downstream)
 
 	mlops_lineage_walk(downstream, start, max_depth, max_nodes, 0, snap, true, &w);
 	rows = palloc(sizeof(WalkRow) * Max(w.n, 1));
+	node_names_open(&nn, snap);
 	for (int i = 0; i < w.n; i++)
 	{
 		rows[i].depth = w.depths[i];
 		rows[i].relation = w.relations[i];
-		if (!mlops_lineage_node_name(w.nodes[i], snap, &rows[i].kind, &rows[i].key))
+		if (!node_names_get(&nn, w.nodes[i], &rows[i].kind, &rows[i].key))
 			elog(ERROR, "lineage node %lld vanished during a traversal", (long long) w.nodes[i]);
 	}
+	node_names_close(&nn);
 	qsort(rows, w.n, sizeof(WalkRow), walk_row_cmp);
 	for (int i = 0; i < w.n; i++)
 	{

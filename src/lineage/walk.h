@@ -44,4 +44,14 @@ extern bool mlops_lineage_node_name(int64 node, Snapshot snap, char **kind, char
  */
 extern int64 mlops_lineage_start_node(const char *kind, const char *key);
 
+/*
+ * The kept generic plan of one of the lineage's fixed statements (sql is a
+ * static string: the cache is keyed by its address), prepared once per
+ * backend (src/lineage/impact.c). A generic plan, because a custom plan
+ * would plan the statement again on every call. Privileges are checked when
+ * a plan runs, so the plans serve the caller and the owner alike.
+ */
+#include "executor/spi.h"
+extern SPIPlanPtr mlops_lineage_plan(const char *sql, int nargs, Oid *types);
+
 #endif							/* MLOPS_LINEAGE_WALK_H */

@@ -194,20 +194,11 @@ CREATE FUNCTION mlops.lineage_downstream(kind text, key text, max_depth integer 
     AS 'MODULE_PATHNAME', 'mlops_lineage_downstream' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION mlops.lineage_downstream(text, text, integer, integer) IS 'what was made from a node: each node once at its shortest depth (breadth-first, at most max_depth levels and max_nodes nodes; truncated on every row when a budget cut the answer)';
 
+-- C (src/lineage/impact.c): one statement with a plan kept per backend,
+-- index lookups into the projection; as the caller.
 CREATE FUNCTION mlops.impacted_models(dataset text, version integer)
     RETURNS SETOF mlops.impacted_model
-    LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        SELECT m.name, v.version, v.stage, i.depth
-          FROM mlops.lineage_nodes d
-          JOIN mlops.lineage_impact i ON i.dataset_node_id OPERATOR(pg_catalog.=) d.id
-          JOIN mlops.lineage_nodes n ON n.id OPERATOR(pg_catalog.=) i.model_node_id
-          JOIN mlops.model_versions v ON v.id OPERATOR(pg_catalog.=) n.model_version_id
-          JOIN mlops.models m ON m.id OPERATOR(pg_catalog.=) v.model_id
-         WHERE d.dataset_version_id OPERATOR(pg_catalog.=) mlops._dataset_version_id(impacted_models.dataset, impacted_models.version)
-         ORDER BY i.depth, m.name, v.version;
-    END;
+    AS 'MODULE_PATHNAME', 'mlops_impacted_models' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION mlops.impacted_models(text, integer) IS 'model versions built from a dataset version, directly or through other runs and datasets: model, version, current stage, shortest depth';
 
 -- Tags that say which code built a run (the first ones MLflow sets, then
