@@ -62,18 +62,33 @@ drift_copy_values(double *dst, const double *src, int64 n)
 	}
 }
 
-/* Is v[0..n) in drift_sort_float8's order and form (no -0; NaN last)? */
+/*
+ * Is v[0..n) in drift_sort_float8's order and form (no -0; NaN last)? The
+ * NaN tail is trimmed first; before it, a block is checked without branches
+ * (a NaN there is out of place too).
+ */
 static bool
 drift_values_sorted(const double *v, int64 n)
 {
-	int64		i;
+	int64		r = n,
+				i;
 
-	for (i = 0; i < n; i++)
+	while (r > 0 && isnan(v[r - 1]))
+		r--;
+	for (i = 0; i < r; i += DRIFT_CFI_STRIDE)
 	{
-		DRIFT_CFI_EVERY(i);
-		if (v[i] == 0.0 && signbit(v[i]))
-			return false;
-		if (i > 0 && drift_cmp_float8(v[i - 1], v[i]) > 0)
+		int64		end = Min(r, i + DRIFT_CFI_STRIDE),
+					k;
+		bool		bad = false;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = i; k < end; k++)
+		{
+			double		c = v[k];
+
+			bad |= isnan(c) | ((c == 0.0) & (signbit(c) != 0)) | (k > 0 && v[k - 1] > c);
+		}
+		if (bad)
 			return false;
 	}
 	return true;
@@ -281,19 +296,41 @@ static double *
 drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap)
 {
 	double	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * cap);
-	int64		i = 0,
+	int64		ma = m,
+				nb = n,
+				i = 0,
 				j = 0,
 				o = 0;
 
-	while (i < m && j < n)
+	/* NaN (one bit pattern) sits at the end of both: merge what is before it */
+	while (ma > 0 && isnan(a[ma - 1]))
+		ma--;
+	while (nb > 0 && isnan(b[nb - 1]))
+		nb--;
+	while (i < ma && j < nb)
 	{
-		DRIFT_CFI_EVERY(o);
-		/* take from b only when strictly smaller: stable, and NaN (= NaN) stays last */
-		out[o++] = (drift_cmp_float8(b[j], a[i]) < 0) ? b[j++] : a[i++];
+		int64		stop = o + DRIFT_CFI_STRIDE;
+
+		CHECK_FOR_INTERRUPTS();
+		/* without branches: take from b only when strictly smaller (stable) */
+		while (i < ma && j < nb && o < stop)
+		{
+			double		x = a[i],
+						y = b[j];
+			bool		take_b = y < x;
+
+			out[o++] = take_b ? y : x;
+			j += take_b;
+			i += !take_b;
+		}
 	}
-	drift_copy_values(out + o, a + i, m - i);
-	o += m - i;
-	drift_copy_values(out + o, b + j, n - j);
+	drift_copy_values(out + o, a + i, ma - i);
+	o += ma - i;
+	drift_copy_values(out + o, b + j, nb - j);
+	o += nb - j;
+	drift_copy_values(out + o, a + ma, m - ma);
+	o += m - ma;
+	drift_copy_values(out + o, b + nb, n - nb);
 	return out;
 }
 

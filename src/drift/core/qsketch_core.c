@@ -470,7 +470,13 @@ qs_rank(const QSketch *s, double x, bool inclusive)
 	return r;
 }
 
-/* Sorted view of all retained items with cumulative weights. */
+/*
+ * Sorted view of all retained items with cumulative weights. The levels are
+ * merged bottom up, alternating between two buffers: the lower levels are
+ * usually small, so each merge moves few items, and the large top level is
+ * merged once. On equal values the higher level's item goes first, the same
+ * order a top-down merge gives (so ties, -0 and +0 included, keep their place).
+ */
 QSView *
 qs_view(const QSketch *s)
 {
@@ -484,15 +490,17 @@ qs_view(const QSketch *s)
 				i;
 	int			h;
 
-	/* merge the levels top down into (tv, tw) */
-	for (h = s->nlevels - 1; h >= 0; h--)
+	for (h = 0; h < s->nlevels; h++)
 	{
 		const double *a = s->items[h];
 		uint32_t	m = s->size[h],
 					x = 0,
 					y = 0,
 					o = 0;
+		uint64_t	w = UINT64_C(1) << h;
 		double	   *sorted0 = NULL;
+		double	   *sv;
+		uint64_t   *sw;
 
 		if (m == 0)
 			continue;
@@ -504,22 +512,33 @@ qs_view(const QSketch *s)
 			qs_sort(sorted0, (int) m);
 			a = sorted0;
 		}
-		while (x < len || y < m)
+		/* merge level h (higher) with the levels below it in (tv, tw) */
+		while (x < len && y < m)
 		{
-			if (y >= m || (x < len && tv[x] <= a[y]))
+			if (a[y] <= tv[x])
+			{
+				nv[o] = a[y++];
+				nw[o++] = w;
+			}
+			else
 			{
 				nv[o] = tv[x];
 				nw[o++] = tw[x++];
 			}
-			else
-			{
-				nv[o] = a[y++];
-				nw[o++] = UINT64_C(1) << h;
-			}
+		}
+		for (; y < m; y++, o++)
+		{
+			nv[o] = a[y];
+			nw[o] = w;
+		}
+		for (; x < len; x++, o++)
+		{
+			nv[o] = tv[x];
+			nw[o] = tw[x];
 		}
 		len = o;
-		memcpy(tv, nv, sizeof(double) * len);
-		memcpy(tw, nw, sizeof(uint64_t) * len);
+		sv = tv, tv = nv, nv = sv;
+		sw = tw, tw = nw, nw = sw;
 		if (sorted0)
 			sketch_free(sorted0);
 	}
@@ -602,29 +621,57 @@ qs_uniform_error(const QSketch *s, double delta)
 double
 qs_ks(const QSView *a, const QSView *b)
 {
-	int			i = 0,
+	const double *av = a->v,
+			   *bv = b->v;
+	const uint64_t *ac = a->cum,
+			   *bc = b->cum;
+	int			la = a->len,
+				lb = b->len,
+				i = 0,
 				j = 0;
-	double		d = 0;
+	double		na = (double) a->n,
+				nb = (double) b->n,
+				fa = 0.0,
+				fb = 0.0,
+				d = 0;
 
-	while (i < a->len || j < b->len)
+	/* both sides left: step to the smaller value, passing its ties on either side */
+	while (i < la && j < lb)
 	{
-		double		x,
-					fa,
-					fb;
+		double		x = (av[i] <= bv[j]) ? av[i] : bv[j];
 
-		if (j >= b->len || (i < a->len && a->v[i] <= b->v[j]))
-			x = a->v[i];
-		else
-			x = b->v[j];
-		while (i < a->len && a->v[i] == x)
-			i++;
-		while (j < b->len && b->v[j] == x)
-			j++;
-		fa = i > 0 ? (double) a->cum[i - 1] / (double) a->n : 0.0;
-		fb = j > 0 ? (double) b->cum[j - 1] / (double) b->n : 0.0;
+		if (av[i] == x)
+		{
+			do
+				i++;
+			while (i < la && av[i] == x);
+			fa = (double) ac[i - 1] / na;
+		}
+		if (bv[j] == x)
+		{
+			do
+				j++;
+			while (j < lb && bv[j] == x);
+			fb = (double) bc[j - 1] / nb;
+		}
 		if (fabs(fa - fb) > d)
 			d = fabs(fa - fb);
 	}
+	/* one side used up: the other's remaining steps */
+	for (; i < la; i++)
+		if (i + 1 == la || av[i + 1] != av[i])
+		{
+			fa = (double) ac[i] / na;
+			if (fabs(fa - fb) > d)
+				d = fabs(fa - fb);
+		}
+	for (; j < lb; j++)
+		if (j + 1 == lb || bv[j + 1] != bv[j])
+		{
+			fb = (double) bc[j] / nb;
+			if (fabs(fa - fb) > d)
+				d = fabs(fa - fb);
+		}
 	return d;
 }
 
@@ -736,6 +783,21 @@ qs_check_items(const QSketch *s)
 	return NULL;
 }
 
+/* The big-endian IEEE float8 at p (sr_f64 without the bounds check). */
+static inline double
+qs_get_f64(const uint8_t *p)
+{
+	/* one expression, which compilers turn into a load and a byte swap */
+	uint64_t	x = ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) |
+		((uint64_t) p[2] << 40) | ((uint64_t) p[3] << 32) |
+		((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16) |
+		((uint64_t) p[6] << 8) | (uint64_t) p[7];
+	double		v;
+
+	memcpy(&v, &x, sizeof(double));
+	return v;
+}
+
 /* Parse and validate the wire format; NULL and *err when invalid. */
 QSketch *
 qs_read(const uint8_t *data, size_t len, const char **err)
@@ -799,8 +861,10 @@ qs_read(const uint8_t *data, size_t len, const char **err)
 			continue;
 		s->items[h] = sketch_alloc(sizeof(double) * s->size[h]);
 		s->alloc[h] = s->size[h];
+		/* the length was checked above: decode without per-item bounds checks */
 		for (i = 0; i < s->size[h]; i++)
-			sr_f64(&r, &s->items[h][i]);
+			s->items[h][i] = qs_get_f64(data + r.pos + 8 * (size_t) i);
+		r.pos += 8 * (size_t) s->size[h];
 	}
 	if ((*err = qs_check_items(s)) != NULL)
 		goto fail;
