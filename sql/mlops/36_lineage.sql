@@ -77,9 +77,13 @@ CREATE TABLE mlops.lineage_impact (
     dataset_node_id  bigint NOT NULL REFERENCES mlops.lineage_nodes (id) ON DELETE CASCADE,
     model_node_id    bigint NOT NULL REFERENCES mlops.lineage_nodes (id) ON DELETE CASCADE,
     depth            integer NOT NULL CONSTRAINT lineage_impact_depth_positive CHECK (depth OPERATOR(pg_catalog.>=) 1),
+    dataset_version_id bigint NOT NULL REFERENCES mlops.dataset_versions (id) ON DELETE CASCADE,
+    model_version_id bigint NOT NULL REFERENCES mlops.model_versions (id) ON DELETE CASCADE,
     CONSTRAINT lineage_impact_pair_key UNIQUE (dataset_node_id, model_node_id)
 );
 CREATE INDEX lineage_impact_model_idx ON mlops.lineage_impact (model_node_id);
+-- the objects of both nodes, so that mlops.impacted_models() is one lookup
+CREATE INDEX lineage_impact_dataset_version_idx ON mlops.lineage_impact (dataset_version_id);
 COMMENT ON TABLE mlops.lineage_impact IS 'which model versions each dataset version reaches downstream, at the shortest depth (maintained with every edge change)';
 
 -- Rows of mlops.lineage_upstream() / lineage_downstream() and

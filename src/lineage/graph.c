@@ -582,8 +582,8 @@ static void
 impact_add(int64 src, LineageWalk *down, int64 dst, Snapshot snap)
 {
 	static const char *sql =
-		"INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth)"
-		" SELECT a.id, b.id, a.d OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.+) b.d"
+		"INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth, dataset_version_id, model_version_id)"
+		" SELECT a.id, b.id, a.d OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.+) b.d, an.dataset_version_id, bn.model_version_id"
 		"   FROM ROWS FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::integer[])) a(id, d)"
 		"   JOIN mlops.lineage_nodes an ON an.id OPERATOR(pg_catalog.=) a.id AND an.kind OPERATOR(pg_catalog.=) 'dataset_version',"
 		"        ROWS FROM (pg_catalog.unnest($3::bigint[]), pg_catalog.unnest($4::integer[])) b(id, d)"
@@ -686,9 +686,12 @@ impact_recompute(int64 dataset_node, Snapshot snap)
 	static const char *del =
 		"DELETE FROM mlops.lineage_impact WHERE dataset_node_id OPERATOR(pg_catalog.=) $1";
 	static const char *ins =
-		"INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth)"
-		" SELECT $1, b.id, b.d FROM ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::integer[])) b(id, d)"
-		"   JOIN mlops.lineage_nodes bn ON bn.id OPERATOR(pg_catalog.=) b.id AND bn.kind OPERATOR(pg_catalog.=) 'model_version'";
+		"INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth, dataset_version_id, model_version_id)"
+		" SELECT $1, b.id, b.d, an.dataset_version_id, bn.model_version_id"
+		"   FROM mlops.lineage_nodes an,"
+		"        ROWS FROM (pg_catalog.unnest($2::bigint[]), pg_catalog.unnest($3::integer[])) b(id, d)"
+		"   JOIN mlops.lineage_nodes bn ON bn.id OPERATOR(pg_catalog.=) b.id AND bn.kind OPERATOR(pg_catalog.=) 'model_version'"
+		"  WHERE an.id OPERATOR(pg_catalog.=) $1";
 	Oid			types[3] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID};
 	Datum		args[3];
 	LineageWalk down;

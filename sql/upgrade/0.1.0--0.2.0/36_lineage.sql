@@ -53,9 +53,13 @@ CREATE TABLE mlops.lineage_impact (
     dataset_node_id  bigint NOT NULL REFERENCES mlops.lineage_nodes (id) ON DELETE CASCADE,
     model_node_id    bigint NOT NULL REFERENCES mlops.lineage_nodes (id) ON DELETE CASCADE,
     depth            integer NOT NULL CONSTRAINT lineage_impact_depth_positive CHECK (depth OPERATOR(pg_catalog.>=) 1),
+    dataset_version_id bigint NOT NULL REFERENCES mlops.dataset_versions (id) ON DELETE CASCADE,
+    model_version_id bigint NOT NULL REFERENCES mlops.model_versions (id) ON DELETE CASCADE,
     CONSTRAINT lineage_impact_pair_key UNIQUE (dataset_node_id, model_node_id)
 );
 CREATE INDEX lineage_impact_model_idx ON mlops.lineage_impact (model_node_id);
+-- the objects of both nodes, so that mlops.impacted_models() is one lookup
+CREATE INDEX lineage_impact_dataset_version_idx ON mlops.lineage_impact (dataset_version_id);
 COMMENT ON TABLE mlops.lineage_impact IS 'which model versions each dataset version reaches downstream, at the shortest depth (maintained with every edge change)';
 
 -- Rows of mlops.lineage_upstream() / lineage_downstream() and
@@ -109,17 +113,18 @@ SELECT pn.id, cn.id, 'parent', r.start_time, r.created_by
   JOIN mlops.lineage_nodes cn ON cn.run_id OPERATOR(pg_catalog.=) r.id
  ORDER BY r.start_time, r.id;
 
-INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth)
+INSERT INTO mlops.lineage_impact (dataset_node_id, model_node_id, depth, dataset_version_id, model_version_id)
 WITH RECURSIVE reach(ds, node, depth) AS (
     SELECT n.id, n.id, 0 FROM mlops.lineage_nodes n WHERE n.kind OPERATOR(pg_catalog.=) 'dataset_version'
     UNION
     SELECT r.ds, l.dst_id, r.depth OPERATOR(pg_catalog.+) 1
       FROM reach r JOIN mlops.lineage_links l ON l.src_id OPERATOR(pg_catalog.=) r.node
 )
-SELECT r.ds, r.node, pg_catalog.min(r.depth)
+SELECT r.ds, r.node, pg_catalog.min(r.depth), dn.dataset_version_id, n.model_version_id
   FROM reach r JOIN mlops.lineage_nodes n ON n.id OPERATOR(pg_catalog.=) r.node
+  JOIN mlops.lineage_nodes dn ON dn.id OPERATOR(pg_catalog.=) r.ds
  WHERE n.kind OPERATOR(pg_catalog.=) 'model_version'
- GROUP BY r.ds, r.node
+ GROUP BY r.ds, r.node, dn.dataset_version_id, n.model_version_id
  ORDER BY r.ds, r.node;
 
 -- ---------------------------------------------------------------- triggers
