@@ -84,6 +84,8 @@ CREATE TABLE mlops.lineage_impact (
 CREATE INDEX lineage_impact_model_idx ON mlops.lineage_impact (model_node_id);
 -- the objects of both nodes, so that mlops.impacted_models() is one lookup
 CREATE INDEX lineage_impact_dataset_version_idx ON mlops.lineage_impact (dataset_version_id);
+-- a deleted model version's projection rows go by this index, not a scan
+CREATE INDEX lineage_impact_model_version_idx ON mlops.lineage_impact (model_version_id);
 COMMENT ON TABLE mlops.lineage_impact IS 'which model versions each dataset version reaches downstream, at the shortest depth (maintained with every edge change)';
 
 -- Rows of mlops.lineage_upstream() / lineage_downstream() and
