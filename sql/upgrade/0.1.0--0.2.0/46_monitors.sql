@@ -1,0 +1,92 @@
+-- mlops 0.1.0 -> 0.2.0, monitors (sql/mlops/46_monitors.sql): new in 0.2.0,
+-- the same objects as a fresh install.
+
+CREATE TABLE mlops.monitors (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name              text NOT NULL UNIQUE
+                      CONSTRAINT monitors_name_length CHECK (pg_catalog.char_length(name) OPERATOR(pg_catalog.<=) 250
+                                                             AND name OPERATOR(pg_catalog.<>) ''),
+    model_id          bigint REFERENCES mlops.models (id),
+    source            text NOT NULL,
+    value_column      text NOT NULL,
+    time_column       text NOT NULL,
+    method            text NOT NULL CONSTRAINT monitors_method
+                      CHECK (method OPERATOR(pg_catalog.=) ANY (ARRAY['psi', 'ks', 'wasserstein', 'jensen_shannon',
+                             'hellinger', 'psi_categorical', 'chi2', 'mean_change', 'p95_change'])),
+    threshold         float8 CONSTRAINT monitors_threshold_valid
+                      CHECK (threshold OPERATOR(pg_catalog.>=) 0 AND threshold OPERATOR(pg_catalog.<>) 'NaN'::float8),
+    bins              integer NOT NULL DEFAULT 10 CONSTRAINT monitors_bins_valid
+                      CHECK (bins OPERATOR(pg_catalog.>=) 2 AND bins OPERATOR(pg_catalog.<=) 1000),
+    window_size       interval NOT NULL CONSTRAINT monitors_window_size_positive
+                      CHECK (window_size OPERATOR(pg_catalog.>) '0'::interval),
+    reference         jsonb NOT NULL DEFAULT '{}'
+                      CONSTRAINT monitors_reference_object CHECK (pg_catalog.jsonb_typeof(reference) OPERATOR(pg_catalog.=) 'object'),
+    schedule          interval NOT NULL DEFAULT '5 minutes' CONSTRAINT monitors_schedule_positive
+                      CHECK (schedule OPERATOR(pg_catalog.>) '0'::interval),
+    start_at          timestamptz,
+    owner             name NOT NULL,
+    enabled           boolean NOT NULL DEFAULT true,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    computed_until    timestamptz,
+    last_evaluated_at timestamptz,
+    next_due          timestamptz,
+    last_error        text,
+    last_sqlstate     text,
+    last_error_at     timestamptz
+);
+COMMENT ON TABLE mlops.monitors IS 'drift and performance monitors: a value column of a source over time windows, compared with a reference';
+COMMENT ON COLUMN mlops.monitors.source IS 'the monitored table or view, schema-qualified and quoted (text, so that it survives dump and restore)';
+COMMENT ON COLUMN mlops.monitors.threshold IS 'a window breaches when its statistic exceeds this; NULL on a psi monitor: mlops.psi_threshold() of the window''s own sizes';
+COMMENT ON COLUMN mlops.monitors.reference IS '{} or {"previous": true}: the previous window; {"from": ..., "to": ...}: a time range of the source, summarised once; {"dataset": ..., "version": ...}: a dataset version''s stored profile';
+COMMENT ON COLUMN mlops.monitors.owner IS 'session_user that created the monitor; evaluation runs with this role''s privileges';
+COMMENT ON COLUMN mlops.monitors.computed_until IS 'end of the last computed window (windows are aligned to window_size from the epoch, as date_bin does)';
+COMMENT ON COLUMN mlops.monitors.next_due IS 'when mlops.tick() evaluates the monitor next';
+COMMENT ON COLUMN mlops.monitors.last_error IS 'the error of the last failed evaluation (NULL after a successful one)';
+
+-- The stored summary of a monitor's reference (time-range and dataset
+-- references): computed once, reused by every window.
+CREATE TABLE mlops.monitor_references (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    monitor_id  bigint NOT NULL UNIQUE REFERENCES mlops.monitors (id) ON DELETE CASCADE,
+    n           bigint NOT NULL CONSTRAINT monitor_references_n_nonnegative CHECK (n OPERATOR(pg_catalog.>=) 0),
+    summary     bytea,
+    computed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE mlops.monitor_references IS 'a monitor''s reference, summarised once (values, bin edges and counts, or category counts) and reused by every window';
+COMMENT ON COLUMN mlops.monitor_references.n IS 'non-NULL reference values';
+
+CREATE TABLE mlops.drift_results (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    monitor_id   bigint NOT NULL REFERENCES mlops.monitors (id) ON DELETE CASCADE,
+    window_start timestamptz NOT NULL,
+    window_end   timestamptz NOT NULL,
+    statistic    float8,
+    pvalue       float8,
+    n_ref        bigint NOT NULL DEFAULT 0,
+    n_cur        bigint NOT NULL DEFAULT 0,
+    threshold    float8,
+    breached     boolean NOT NULL DEFAULT false,
+    note         text,
+    histogram    jsonb,
+    computed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT drift_results_window UNIQUE (monitor_id, window_start),
+    CONSTRAINT drift_results_window_order CHECK (window_end OPERATOR(pg_catalog.>) window_start)
+);
+COMMENT ON TABLE mlops.drift_results IS 'one row per computed monitor window: statistic, p-value, sizes, the threshold applied and whether it was breached';
+COMMENT ON COLUMN mlops.drift_results.threshold IS 'the threshold this window was judged by (the monitor''s, or psi_threshold of its sizes)';
+COMMENT ON COLUMN mlops.drift_results.histogram IS 'reference and window counts on the same bins, for reports: {"edges": [...], "ref": [...], "cur": [...]} or {"categories": [...], "ref": [...], "cur": [...]}';
+COMMENT ON COLUMN mlops.drift_results.note IS 'why the statistic is NULL: no reference, no current rows';
+CREATE INDEX drift_results_breached_idx ON mlops.drift_results (monitor_id, window_start) WHERE breached;
+
+SELECT pg_catalog.pg_extension_config_dump('mlops.monitors', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.monitor_references', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.drift_results', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.monitors_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.monitor_references_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.drift_results_id_seq', '');
+
+REVOKE ALL ON mlops.monitors, mlops.monitor_references, mlops.drift_results FROM PUBLIC;
+INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
+    ('mlops_reader', 'SELECT', 'TABLE', 'mlops.monitors'),
+    ('mlops_reader', 'SELECT', 'TABLE', 'mlops.monitor_references'),
+    ('mlops_reader', 'SELECT', 'TABLE', 'mlops.drift_results');
