@@ -54,6 +54,12 @@ def main():
     print("Each run: mlops.start_run() with params and tags, one mlops.log_metrics() per epoch,")
     print("a model artifact reference, a dataset input, then mlops.end_run().")
     epochs = 30
+    # The training data is a registered dataset version (its content hash as
+    # the fingerprint), so each run's input names a version that exists.
+    data = np.concatenate([x, y.reshape(-1, 1)], axis=1).tobytes()
+    cur.execute("SELECT mlops.register_dataset_version('blobs', 'memory://mlops-demo/blobs', %s, %s)",
+                (hashlib.sha256(data).hexdigest(), len(x)))
+    blobs_version = cur.fetchone()[0]
     for lr in (0.01, 0.1, 1.0):
         cur.execute("SELECT mlops.start_run(%s, %s, %s::jsonb, %s::jsonb)",
                     ("demo-logreg", "lr=%g" % lr,
@@ -65,7 +71,7 @@ def main():
         cur.execute("SELECT mlops.log_artifact(%s, 'model.npy', %s, %s, %s)",
                     (run, "file:///tmp/mlops-demo/%s/model.npy" % run,
                      hashlib.sha256(blob).hexdigest(), len(blob)))
-        cur.execute("SELECT mlops.log_input(%s, 'blobs', 1)", (run,))
+        cur.execute("SELECT mlops.log_input(%s, 'blobs', %s)", (run, blobs_version))
         cur.execute("SELECT mlops.set_tag(%s, 'converged', %s)", (run, "yes" if loss < 0.6 else "no"))
         cur.execute("SELECT mlops.end_run(%s)", (run,))
         print("  run %s  lr=%-5g  val_loss=%.4f  val_acc=%.3f" % (run, lr, loss, acc))
