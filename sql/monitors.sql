@@ -5,7 +5,7 @@
 -- recorded on the monitor.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
-DROP TABLE IF EXISTS mon_preds, mon_base, mon_ref CASCADE;
+DROP TABLE IF EXISTS mon_preds, mon_base, mon_ref, mon_days CASCADE;
 DROP ROLE IF EXISTS mon_owner;
 RESET client_min_messages;
 SELECT mlops.create_roles();
@@ -102,6 +102,18 @@ SELECT count(*) AS windows, min(d.n_ref) AS n_ref, max(d.n_ref) AS n_ref_max,
        max(abs(d.statistic - k.statistic)) < 0.02 AS close_to_exact_ks
   FROM mlops.evaluate_monitor('mon_ds') d JOIN ks_run k USING (window_start)
  WHERE d.window_start < pg_temp.t(48);
+
+-- a date column is read as its midnight UTC, a timestamp column as UTC: daily windows
+CREATE TABLE mon_days (d date NOT NULL, t timestamp NOT NULL, v integer);
+INSERT INTO mon_days SELECT day, day + time '12:00', k * 10 + i
+  FROM mon_base, generate_series(1, 5) k, generate_series(1, k) i,
+       LATERAL (SELECT (t0 AT TIME ZONE 'UTC')::date - 10 + k AS day) x;
+SELECT mlops.create_monitor('mon_date', NULL, 'mon_days', 'v', 'd', 'mean_change', 0.5, '1 day') > 0 AS created;
+SELECT mlops.create_monitor('mon_ts', NULL, 'mon_days', 'v', 't', 'mean_change', 0.5, '1 day') > 0 AS created;
+SELECT (pg_temp.h(a.window_start) / 24)::int AS day, a.n_cur, round(a.statistic::numeric, 4) AS change, a.breached, a.note,
+       (b.window_start, b.n_cur, b.statistic) IS NOT DISTINCT FROM (a.window_start, a.n_cur, a.statistic) AS timestamp_same
+  FROM mlops.evaluate_monitor('mon_date') a FULL JOIN mlops.evaluate_monitor('mon_ts') b USING (window_start)
+ WHERE a.window_start < pg_temp.t(-4 * 24) ORDER BY a.window_start;
 
 -- NULL threshold on psi: each window is judged by psi_threshold(n_ref, n_cur, bins)
 SELECT mlops.create_monitor('mon_auto', NULL, 'mon_preds', 'score', 'ts', threshold => NULL, bins => 5,
@@ -217,5 +229,5 @@ SELECT monitor, last_sqlstate FROM mlops.monitor_status WHERE monitor IN ('mon_k
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'mon\_%' ORDER BY name;
 SELECT count(*) AS left_results FROM mlops.drift_results;
 DROP VIEW mon_slow;
-DROP TABLE mon_preds, mon_base, mon_ref;
+DROP TABLE mon_preds, mon_base, mon_ref, mon_days;
 DROP ROLE mon_owner;
