@@ -224,6 +224,7 @@ struct MonitorAcc
 	int			bins;
 	const MonitorRef *ref;
 	MemoryContext cxt;			/* where the accumulator grows */
+	bool		consumed;		/* turned into a reference: no further use */
 	int64		n;				/* values added */
 	/* kept values (ref NULL, or ks / wasserstein / p95_change) */
 	bool		keep;
@@ -294,11 +295,22 @@ mm_grow(MonitorAcc *acc)
 	acc->cap = cap;
 }
 
+/* An accumulator already turned into a reference is not used again. */
+static inline void
+mm_check_live(const MonitorAcc *acc)
+{
+	if (unlikely(acc->consumed))
+		elog(ERROR, "monitor accumulator used after it became a reference");
+}
+
 void
 mlops_macc_add_float(MonitorAcc *acc, double x)
 {
-	if (unlikely(acc->table != NULL))
+	if (unlikely(acc->table != NULL || acc->consumed))
+	{
+		mm_check_live(acc);
 		elog(ERROR, "monitor method %s takes text values", mm_names[acc->method]);
+	}
 	acc->n++;
 	if (acc->counts != NULL)
 	{
@@ -330,8 +342,11 @@ mlops_macc_add_text(MonitorAcc *acc, const char *s, int len)
 	MmCatEntry *e;
 	bool		found;
 
-	if (unlikely(acc->table == NULL))
+	if (unlikely(acc->table == NULL || acc->consumed))
+	{
+		mm_check_live(acc);
 		elog(ERROR, "monitor method %s takes float8 values", mm_names[acc->method]);
+	}
 	e = mm_cat_insert(acc->table, k, &found);
 	if (!found)
 	{
@@ -444,6 +459,8 @@ mlops_mref_from_acc(MonitorAcc *acc)
 
 	if (acc->ref != NULL)
 		elog(ERROR, "a monitor reference is built from an accumulator without reference");
+	mm_check_live(acc);
+	acc->consumed = true;
 	ref->method = acc->method;
 	ref->bins = acc->bins;
 	ref->n = acc->n;
@@ -470,7 +487,10 @@ mlops_mref_from_acc(MonitorAcc *acc)
 	{
 		ref->nvals = acc->nv;
 		if (acc->cxt == CurrentMemoryContext && acc->v != NULL)
+		{
 			ref->vals = acc->v; /* the accumulator is consumed: take its array */
+			acc->v = NULL;
+		}
 		else
 		{
 			ref->vals = MemoryContextAllocHuge(CurrentMemoryContext,
@@ -478,7 +498,6 @@ mlops_mref_from_acc(MonitorAcc *acc)
 			if (acc->nv > 0)
 				memcpy(ref->vals, acc->v, sizeof(double) * acc->nv);
 		}
-		acc->v = NULL;
 	}
 	else if (acc->method == MM_MEAN_CHANGE)
 	{
@@ -490,6 +509,11 @@ mlops_mref_from_acc(MonitorAcc *acc)
 		ref->p95_n = mm_non_nan(acc->v, acc->nv);
 		ref->p95 = (ref->p95_n > 0) ? mm_p95_sorted(acc->v, ref->p95_n) : 0.0;
 	}
+	/* the values are summarised: free them now (a window may be large) */
+	if (acc->v != NULL)
+		pfree(acc->v);
+	acc->v = NULL;
+	acc->nv = acc->cap = 0;
 	return ref;
 }
 
@@ -1292,6 +1316,7 @@ mlops_monitor_compare(const MonitorRef *ref, const MonitorAcc *cur,
 	*p = 0.0;
 	*stat_null = true;
 	*p_null = true;
+	mm_check_live(cur);
 	if (cur->method != ref->method || (cur->ref != NULL && cur->ref != ref) ||
 		(!mlops_monitor_method_is_categorical(ref->method) && cur->bins != ref->bins))
 		elog(ERROR, "monitor window and reference do not match");
@@ -1491,6 +1516,7 @@ mlops_monitor_histogram_json(const MonitorRef *ref, const MonitorAcc *cur)
 	StringInfoData s;
 	int64		i;
 
+	mm_check_live(cur);
 	if (cur->method != ref->method || (cur->ref != NULL && cur->ref != ref))
 		elog(ERROR, "monitor window and reference do not match");
 	initStringInfo(&s);
