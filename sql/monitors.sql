@@ -36,7 +36,9 @@ CREATE TEMP TABLE first_run AS SELECT * FROM mlops.evaluate_monitor('mon_prev');
 SELECT count(*) AS second_run FROM mlops.evaluate_monitor('mon_prev');
 COMMIT;
 -- one row per hourly window from hour 0 to the last complete hour, none twice
-SELECT pg_temp.h(min(window_start)) AS first, count(*) = pg_temp.h(date_bin('1 hour', now(), '1970-01-01')) AS every_window,
+SELECT pg_temp.h(min(window_start)) AS first,
+       count(*) = (SELECT pg_temp.h(computed_until) FROM mlops.monitors WHERE name = 'mon_prev') AS every_window,
+       max(window_end) <= now() AND max(window_end) > now() - interval '2 hours' AS up_to_a_recent_hour,
        count(DISTINCT window_start) = count(*) AS distinct_windows,
        (SELECT count(*) FROM mlops.drift_results r JOIN mlops.monitors m ON m.id = r.monitor_id WHERE m.name = 'mon_prev') = count(*) AS stored
   FROM first_run;
@@ -56,7 +58,7 @@ SELECT count(*) AS windows_checked,
 -- the monitor's status and the breach events
 SELECT monitor, model, s.method, s.owner = session_user AS by_session_user, s.enabled, breached, s.last_error,
        s.last_evaluated_at IS NOT NULL AS evaluated, s.next_due > now() AS next_due_later,
-       computed_until = date_bin('1 hour', now(), '1970-01-01') AS computed_until_last_complete_hour
+       computed_until = (SELECT max(window_end) FROM first_run) AS computed_until_advanced
   FROM mlops.monitor_status s JOIN mlops.monitors m ON m.name = s.monitor WHERE monitor = 'mon_prev';
 SELECT entity, pg_temp.h((payload->>'window_start')::timestamptz) AS hour, payload->>'monitor' AS monitor,
        payload->'model' AS model, (payload->>'statistic')::float8 = r.statistic AS statistic,
