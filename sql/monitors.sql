@@ -209,6 +209,17 @@ GRANT SELECT ON mon_preds TO mon_owner;
 SELECT count(*) > 40 AS computed FROM mlops.evaluate_monitor('mon_denied');
 SELECT last_error, last_sqlstate FROM mlops.monitor_status WHERE monitor = 'mon_denied';
 
+-- the source is read as the monitor's owner, whoever evaluates it: this view
+-- shows its rows to mon_owner only, and the superuser's evaluation sees them
+CREATE VIEW mon_mine AS SELECT ts, score FROM mon_preds WHERE current_user = 'mon_owner';
+GRANT SELECT ON mon_mine, mon_base TO mon_owner;
+SET SESSION AUTHORIZATION mon_owner;
+SELECT mlops.create_monitor('mon_mine', NULL, 'mon_mine', 'score', 'ts', start_at => pg_temp.t(40)) > 0 AS created;
+RESET SESSION AUTHORIZATION;
+SELECT count(*) AS rows_the_caller_sees FROM mon_mine;
+SELECT count(*) FILTER (WHERE n_cur = 60) AS windows_with_rows, count(*) FILTER (WHERE breached) AS breached
+  FROM mlops.evaluate_monitor('mon_mine') WHERE window_start < pg_temp.t(48);
+
 -- a renamed value column: 42703 on the monitor; a dropped source: 42P01; a statement timeout: 57014
 ALTER TABLE mon_preds RENAME COLUMN score TO score_v2;
 SELECT count(*) FROM mlops.evaluate_monitor('mon_prev', pg_temp.t(1));
@@ -230,6 +241,6 @@ SELECT monitor, last_sqlstate FROM mlops.monitor_status WHERE monitor IN ('mon_k
 
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'mon\_%' ORDER BY name;
 SELECT count(*) AS left_results FROM mlops.drift_results;
-DROP VIEW mon_slow;
+DROP VIEW mon_slow, mon_mine;
 DROP TABLE mon_preds, mon_base, mon_ref, mon_days;
 DROP ROLE mon_owner;
