@@ -180,6 +180,10 @@ SELECT pg_temp.h((payload->>'window_start')::timestamptz) AS new_breach
 SELECT count(*) = count(DISTINCT window_start) AS no_window_twice
   FROM mlops.drift_results r JOIN mlops.monitors m ON m.id = r.monitor_id WHERE m.name = 'mon_ks';
 
+-- recompute_from before the first window redoes the computed windows only
+SELECT min(pg_temp.h(window_start)) AS from_hour, count(*) FILTER (WHERE window_start < pg_temp.t(48)) AS recomputed
+  FROM mlops.evaluate_monitor('mon_ks', pg_temp.t(-50));
+
 -- the stored reference is reused: deleting the source's reference rows changes no window
 DELETE FROM mon_preds WHERE ts < pg_temp.t(10);
 SELECT count(*) AS recomputed, count(*) FILTER (WHERE r.statistic = b.statistic AND r.n_ref = 600) AS unchanged

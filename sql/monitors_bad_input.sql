@@ -70,6 +70,7 @@ SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', 'ks', NULL)$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', schedule => '0')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', bins => 1)$$);
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', start_at => '-infinity')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '[]')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"previous": false}')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"from": "2026-01-01"}')$$);
@@ -107,6 +108,7 @@ SELECT pg_temp.try($$SELECT mlops.alter_monitor('bad_dup', threshold => -1)$$);
 SELECT pg_temp.try($$SELECT mlops.alter_monitor('bad_dup', schedule => '-5 minutes')$$);
 SELECT pg_temp.try($$SELECT mlops.alter_monitor(NULL)$$);
 SELECT pg_temp.try($$SELECT mlops.evaluate_monitor('no_such_monitor')$$);
+SELECT pg_temp.try($$SELECT mlops.evaluate_monitor('bad_dup', 'infinity')$$);
 SELECT pg_temp.try($$SELECT mlops.drift_windows('no_such_monitor', now() - interval '1 day', now())$$);
 SELECT pg_temp.try($$SELECT mlops.drift_windows('bad_dup', now(), now() - interval '1 day')$$);
 SELECT threshold, schedule, enabled FROM mlops.monitors WHERE name = 'bad_dup';
