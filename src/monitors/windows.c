@@ -72,6 +72,9 @@ typedef struct WinScan
 	bool		categorical;
 	MemoryContext cxt;			/* where the accumulators live */
 	int64		rows;
+	int			cur;			/* the window of the last row, [cur_lo, cur_hi) */
+	int64		cur_lo;
+	int64		cur_hi;
 } WinScan;
 
 TimestampTz
@@ -357,14 +360,22 @@ win_receive(TupleTableSlot *slot, DestReceiver *self)
 		return true;
 	t = s->date ? (int64) DatumGetDateADT(slot->tts_values[0]) * USECS_PER_DAY
 		: DatumGetInt64(slot->tts_values[0]);
-	/* one window: a reference range, whose width need not fit the arithmetic */
-	idx = s->nwin == 1 ? 0 : (t - s->base) / s->width;
-	if (unlikely(t < s->base || idx >= s->nwin))
-		return true;
+	/* rows mostly come in time order: most fall in the window of the row before */
+	if (unlikely(t < s->cur_lo || t >= s->cur_hi))
+	{
+		if (t < s->base)
+			return true;
+		idx = (t - s->base) / s->width;
+		if (idx >= s->nwin)
+			return true;
+		s->cur = (int) idx;
+		s->cur_lo = s->base + idx * s->width;
+		s->cur_hi = s->cur_lo + s->width;
+	}
 	old = MemoryContextSwitchTo(s->cxt);
-	acc = s->acc[idx];
+	acc = s->acc[s->cur];
 	if (unlikely(acc == NULL))
-		acc = s->acc[idx] = mlops_macc_new(s->method, s->bins, s->ref);
+		acc = s->acc[s->cur] = mlops_macc_new(s->method, s->bins, s->ref);
 	if (s->categorical)
 	{
 		Datum		v = slot->tts_values[1];
@@ -421,6 +432,9 @@ scan_windows(const MonitorDef *m, const ScanInfo *si, int64 base, int64 width, i
 	s.date = si->time_type == DATEOID;
 	s.categorical = mlops_monitor_method_is_categorical(m->method);
 	s.cxt = CurrentMemoryContext;
+	/* one window (a reference range): every row the statement returns is in it */
+	s.cur_lo = nwin == 1 ? PG_INT64_MIN : 0;
+	s.cur_hi = nwin == 1 ? PG_INT64_MAX : 0;
 	if (nwin == 1)
 		end = base + width;
 	else if (pg_mul_s64_overflow(width, nwin, &end) || pg_add_s64_overflow(base, end, &end))
