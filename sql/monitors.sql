@@ -6,7 +6,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
 DROP TABLE IF EXISTS mon_preds, mon_base, mon_ref, mon_days CASCADE;
-DROP ROLE IF EXISTS mon_owner;
+DROP ROLE IF EXISTS mon_owner, mon_gone_owner;
 RESET client_min_messages;
 SELECT mlops.create_roles();
 CREATE ROLE mon_owner LOGIN IN ROLE mlops_admin;
@@ -240,6 +240,14 @@ SET statement_timeout = '300ms';
 SELECT count(*) FROM mlops.evaluate_monitor('mon_slow');
 RESET statement_timeout;
 SELECT monitor, last_error, last_sqlstate FROM mlops.monitor_status WHERE monitor = 'mon_slow';
+-- the owner's role was dropped: 42704 on the monitor
+CREATE ROLE mon_gone_owner LOGIN IN ROLE mlops_admin;
+SET SESSION AUTHORIZATION mon_gone_owner;
+SELECT mlops.create_monitor('mon_orphan', NULL, 'mon_preds', 'score', 'ts') > 0 AS created;
+RESET SESSION AUTHORIZATION;
+DROP ROLE mon_gone_owner;
+SELECT count(*) FROM mlops.evaluate_monitor('mon_orphan');
+SELECT monitor, last_error, last_sqlstate FROM mlops.monitor_status WHERE monitor = 'mon_orphan';
 -- the other monitors were not touched by these failures
 SELECT monitor, last_sqlstate FROM mlops.monitor_status WHERE monitor IN ('mon_ks', 'mon_start') ORDER BY monitor;
 

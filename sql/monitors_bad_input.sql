@@ -53,6 +53,7 @@ SELECT pg_temp.written();
 -- bad arguments
 SELECT pg_temp.try($$SELECT mlops.create_monitor(NULL, NULL, 'mon_bad_preds', 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('', NULL, 'mon_bad_preds', 'score', 'ts')$$);
+SELECT pg_temp.try($$SELECT mlops.create_monitor(repeat('m', 251), NULL, 'mon_bad_preds', 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', 'no_such_model', 'mon_bad_preds', 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', 'kl_divergence')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_seq', 'score', 'ts')$$);
@@ -111,6 +112,7 @@ SELECT pg_temp.try($$SELECT mlops.evaluate_monitor('no_such_monitor')$$);
 SELECT pg_temp.try($$SELECT mlops.evaluate_monitor('bad_dup', 'infinity')$$);
 SELECT pg_temp.try($$SELECT mlops.drift_windows('no_such_monitor', now() - interval '1 day', now())$$);
 SELECT pg_temp.try($$SELECT mlops.drift_windows('bad_dup', now(), now() - interval '1 day')$$);
+SELECT pg_temp.try($$SELECT mlops.drift_windows('bad_dup', '2000-01-01', '2020-01-01')$$);
 SELECT threshold, schedule, enabled FROM mlops.monitors WHERE name = 'bad_dup';
 SELECT mlops.alter_monitor('bad_dup', 0.3, '1 hour', false);
 SELECT threshold, schedule, enabled FROM mlops.monitors WHERE name = 'bad_dup';
