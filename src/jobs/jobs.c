@@ -121,7 +121,8 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 	nulls[4] = null_if_zero(dataset_version_id);
 
 	/*
-	 * ON CONFLICT waits for a concurrent insert of the model's open job and
+	 * created_at is the clock time, so that jobs queued in one transaction
+	 * are claimed in the order they were queued. ON CONFLICT waits for a concurrent insert of the model's open job and
 	 * does nothing once it committed; the next statement's snapshot then sees
 	 * that job. Only when it ended in between is there nothing to read: try
 	 * again.
@@ -129,8 +130,8 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 	for (int attempt = 0; attempt < ENQUEUE_ATTEMPTS; attempt++)
 	{
 		rows = mlops_jobs_owner_query(
-			"INSERT INTO mlops.jobs AS j (model_id, reason, policy_id, drift_result_id, dataset_version_id) "
-			"VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) "
+			"INSERT INTO mlops.jobs AS j (model_id, reason, policy_id, drift_result_id, dataset_version_id, created_at) "
+			"VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5, pg_catalog.clock_timestamp()) "
 			"ON CONFLICT (model_id) WHERE status OPERATOR(pg_catalog.=) ANY (" MLOPS_JOB_OPEN ") DO NOTHING "
 			"RETURNING j.id::pg_catalog.text, pg_catalog.jsonb_build_object("
 			"'job', j.id, 'model', (SELECT m.name FROM mlops.models m WHERE m.id OPERATOR(pg_catalog.=) j.model_id), "
