@@ -29,7 +29,8 @@ SELECT mlops.create_retrain_policy('tick_churn', 'drift', 'tick_churn') > 0 AS c
 BEGIN;
 -- the stand-in: tick_churn gets two windows, one breached; tick_fraud writes
 -- a breached window (which queues its job) and then fails
-CREATE OR REPLACE FUNCTION mlops.evaluate_monitor(name text) RETURNS SETOF mlops.drift_results
+CREATE OR REPLACE FUNCTION mlops.evaluate_monitor(name text, recompute_from timestamptz DEFAULT NULL)
+    RETURNS SETOF mlops.drift_results
     LANGUAGE plpgsql AS $$
 DECLARE
     mid bigint := (SELECT id FROM mlops.monitors m WHERE m.name = evaluate_monitor.name);
@@ -64,10 +65,47 @@ ROLLBACK;
 
 -- a monitor whose evaluation cannot run at all is an error of that monitor, not of the tick
 BEGIN;
-CREATE OR REPLACE FUNCTION mlops.evaluate_monitor(name text) RETURNS SETOF mlops.drift_results
+CREATE OR REPLACE FUNCTION mlops.evaluate_monitor(name text, recompute_from timestamptz DEFAULT NULL)
+    RETURNS SETOF mlops.drift_results
     LANGUAGE sql AS $$ SELECT * FROM mlops.drift_results WHERE 1 / 0 = 1 $$;
 SELECT mlops.tick();
 SELECT name, last_error, last_sqlstate FROM mlops.monitors WHERE last_error IS NOT NULL ORDER BY name;
 ROLLBACK;
+
+-- the real evaluation: three daily windows after a reference day, the last
+-- one shifted; its breach fires the drift policy, which queues one job
+UPDATE mlops.monitors SET enabled = false;
+SELECT date_bin('1 day', now(), '2000-01-01 00:00+00') - interval '3 days' AS d0 \gset
+INSERT INTO tick_predictions
+SELECT :'d0'::timestamptz + day * interval '1 day' + g * interval '1 minute',
+       g / 500.0 + CASE WHEN day = 2 THEN 2 ELSE 0 END
+  FROM generate_series(0, 2) day, generate_series(1, 500) g;
+SELECT mlops.create_monitor('tick_real', 'tick_churn', 'tick_predictions', 'score', 'ts',
+                            window_size => '1 day', start_at => :'d0',
+                            reference => jsonb_build_object('from', :'d0'::timestamptz,
+                                                            'to', :'d0'::timestamptz + interval '1 day')) > 0 AS created;
+SELECT mlops.create_retrain_policy('tick_churn', 'drift', 'tick_real') > 0 AS policy;
+SELECT mlops.tick();
+SELECT window_start - :'d0'::timestamptz AS window, statistic > 0.2 AS over_threshold, breached
+  FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id WHERE m.name = 'tick_real'
+ ORDER BY window_start;
+SELECT q.model, q.status, q.why = 'drift: tick_real window ' || (j.reason->>'window_start') AS why_names_window,
+       j.reason->>'window_start' = to_jsonb(:'d0'::timestamptz + interval '2 days')->>0 AS breached_window,
+       j.drift_result_id = (SELECT max(id) FROM mlops.drift_results) AS drift_result
+  FROM mlops.job_queue q JOIN mlops.jobs j ON j.id = q.job;
+SELECT event, regexp_replace(entity, '[0-9a-f-]{36}', '<job>') AS entity FROM mlops.outbox ORDER BY id;
+SELECT next_due > now() AS next_due_later, last_error FROM mlops.monitors WHERE name = 'tick_real';
+-- the next tick finds nothing due
+SELECT mlops.tick();
+
+-- an evaluation that records its own error (the source is gone) counts as a monitor error
+CREATE TABLE tick_gone (ts timestamptz, score float8);
+SELECT mlops.create_monitor('tick_gone', NULL, 'tick_gone', 'score', 'ts') > 0 AS created;
+DROP TABLE tick_gone;
+SET client_min_messages = error;  -- evaluate_monitor warns about the failure
+SELECT mlops.tick();
+RESET client_min_messages;
+SELECT name, last_error IS NOT NULL AS error_recorded, last_sqlstate, next_due > now() AS next_due_later
+  FROM mlops.monitors WHERE name = 'tick_gone';
 
 DROP TABLE tick_predictions;
