@@ -234,6 +234,20 @@ UPDATE mlops.retrain_policies SET next_due = now() - interval '1 day' WHERE id =
 SELECT mlops.tick()->'jobs_queued' AS jobs_queued;
 SELECT count(*) AS open_jobs FROM mlops.jobs WHERE status = 'queued';
 
+-- ------------------------------------------------------------ restore
+-- a session loading a dump (a superuser with row_security = off, as pg_restore
+-- runs) fires nothing: the dumped windows and versions already had their jobs
+SET row_security = off;
+INSERT INTO mlops.drift_results (monitor_id, window_start, window_end, statistic, n_ref, n_cur, threshold, breached)
+SELECT id, '2026-11-02 00:00+00', '2026-11-02 01:00+00', 0.9, 100, 100, 0.2, true FROM mlops.monitors WHERE name = 'pol_any_score';
+RESET row_security;
+SELECT count(*) AS open_jobs FROM mlops.jobs WHERE status = 'queued';
+-- the same window outside a restore fires the policy (cooldown 0)
+INSERT INTO mlops.drift_results (monitor_id, window_start, window_end, statistic, n_ref, n_cur, threshold, breached)
+SELECT id, '2026-11-02 01:00+00', '2026-11-02 02:00+00', 0.9, 100, 100, 0.2, true FROM mlops.monitors WHERE name = 'pol_any_score';
+SELECT model, why FROM pg_temp.jobs WHERE status = 'queued';
+SELECT pg_temp.finish('pol_fraud');
+
 -- ------------------------------------------------------------ drop
 SELECT count(*) AS jobs_of_policy FROM mlops.jobs WHERE policy_id = :drift_policy;
 SET SESSION AUTHORIZATION regress_pol_admin;
