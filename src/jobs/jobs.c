@@ -21,6 +21,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -39,6 +40,7 @@ int64		mlops_jobs_created = 0;
 /* Attempts of the insert-or-read loop before giving up (each needs a concurrent change). */
 #define ENQUEUE_ATTEMPTS 100
 
+/* Run a fixed statement as the owner; its rows as text in the caller's context (jobs.h). */
 char	 ***
 mlops_jobs_owner_query(const char *sql, int nargs, Oid *types, Datum *values,
 					   const char *nulls, int ncols, uint64 *nrows)
@@ -78,6 +80,7 @@ mlops_jobs_owner_query(const char *sql, int nargs, Oid *types, Datum *values,
 	return rows;
 }
 
+/* Whether the session user is a superuser or a member of mlops_admin. */
 bool
 mlops_jobs_session_is_admin(void)
 {
@@ -101,6 +104,7 @@ null_if_zero(int64 v)
 	return v == 0 ? 'n' : ' ';
 }
 
+/* Queue a job for a model unless one is open; the job's id (jobs.h). */
 char *
 mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 				  int64 drift_result_id, int64 dataset_version_id, bool *created)
@@ -122,10 +126,10 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 
 	/*
 	 * created_at is the clock time, so that jobs queued in one transaction
-	 * are claimed in the order they were queued. ON CONFLICT waits for a concurrent insert of the model's open job and
-	 * does nothing once it committed; the next statement's snapshot then sees
-	 * that job. Only when it ended in between is there nothing to read: try
-	 * again.
+	 * are claimed in the order they were queued. ON CONFLICT waits for a
+	 * concurrent insert of the model's open job and does nothing once it
+	 * committed; the next statement's snapshot then sees that job. Only when
+	 * that job ended in between is there nothing to read: try again.
 	 */
 	for (int attempt = 0; attempt < ENQUEUE_ATTEMPTS; attempt++)
 	{
@@ -163,6 +167,7 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 	return NULL;				/* keep the compiler quiet */
 }
 
+/* The id of a model by name, or an error naming it. */
 int64
 mlops_jobs_model_id(const char *name)
 {
@@ -286,11 +291,11 @@ mlops_claim_job(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the worker name of a job claim must not be NULL")));
 	worker = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (worker[0] == '\0' || strlen(worker) > 200)
+	if (worker[0] == '\0' || pg_mbstrlen(worker) > 200)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the worker name of a job claim must have 1 to 200 characters, not %d",
-						(int) strlen(worker)),
+						pg_mbstrlen(worker)),
 				 errhint("Name the trainer, e.g. its host and process id.")));
 	vals[0] = CStringGetTextDatum(worker);
 	vals[1] = lease_seconds();
@@ -504,6 +509,7 @@ mlops_complete_job(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* Return expired claims to the queue, emitting job.queued for each; how many. */
 int64
 mlops_jobs_expire_leases(void)
 {

@@ -39,7 +39,8 @@ extern int64 mlops_policies_fire_schedules(void);
 /*
  * Run a fixed statement as the extension owner and return its rows as text:
  * rows[i][c] is column c + 1 of row i, NULL for a null, palloc'd in the
- * caller's context; *nrows is the number of rows.
+ * caller's context; *nrows is the number of rows (0 when ncols is 0: a
+ * statement whose result is not read).
  */
 extern char ***mlops_jobs_owner_query(const char *sql, int nargs, Oid *types, Datum *values,
 									  const char *nulls, int ncols, uint64 *nrows);

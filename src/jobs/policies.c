@@ -346,6 +346,7 @@ mlops_jobs_dataset_version_added(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* Fire the due schedule policies (tick); how many jobs were created. */
 int64
 mlops_policies_fire_schedules(void)
 {
