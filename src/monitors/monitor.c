@@ -545,6 +545,10 @@ mlops_create_monitor(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("bins of monitor \"%s\" must be between 2 and 1000, not %d", m.name, m.bins)));
+	if (!PG_ARGISNULL(10) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(10)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("start_at of monitor \"%s\" must be a finite timestamp", m.name)));
 	parse_reference(PG_GETARG_JSONB_P(8), &m);
 	if (m.ref_kind == MREF_DATASET)
 		(void) mlops_monitor_dataset_ref(m.method, m.bins, m.ref_dataset, m.ref_version, m.ref_column);
@@ -777,7 +781,13 @@ write_windows(const MonitorRow *r, MonitorWindow *w, int nwin, TimestampTz until
 			n[10] = w[i].histogram ? ' ' : 'n';
 			mlops_owner_exec(UPSERT_RESULT, 11, types, v, n, false, 0);
 			id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			rows = lappend(rows, result_tuple(out, cxt));
+			{
+				/* the list outlives the SPI connection: build it in the caller's context */
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				rows = lappend(rows, result_tuple(out, cxt));
+				MemoryContextSwitchTo(old);
+			}
 			if (w[i].breached && !was[i])
 				emit_breach(m, &w[i], id);
 			CHECK_FOR_INTERRUPTS();
@@ -832,10 +842,43 @@ record_error(const MonitorDef *m, ErrorData *ed)
 	mlops_owner_end(&s);
 }
 
+/* The start of the monitor's earliest stored window; false when it has none. */
+static bool
+first_window(const MonitorDef *m, TimestampTz *t)
+{
+	OwnerScope	s;
+	Oid			types[1] = {INT8OID};
+	Datum		v[1];
+	bool		isnull = true;
+
+	v[0] = Int64GetDatum(m->id);
+	mlops_owner_begin(&s);
+	PG_TRY();
+	{
+		Datum		d;
+
+		mlops_owner_exec("SELECT min(window_start) FROM mlops.drift_results WHERE monitor_id = $1",
+						 1, types, v, NULL, true, 1);
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
+			*t = DatumGetTimestampTz(d);
+	}
+	PG_CATCH();
+	{
+		mlops_owner_cleanup(&s);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	mlops_owner_end(&s);
+	return !isnull;
+}
+
 /*
  * The windows an evaluation computes: from computed_until (first time: the
  * window of start_at, or of the source's earliest row), or from the window
- * of recompute_from when it is earlier, to the last window ended by now().
+ * of recompute_from when it is earlier (never before the first computed
+ * window: recomputing redoes computed windows), to the last window ended by
+ * now().
  */
 static List *
 evaluate(MonitorRow *r, bool has_recompute, TimestampTz recompute_from, TupleDesc out, MemoryContext cxt)
@@ -857,7 +900,13 @@ evaluate(MonitorRow *r, bool has_recompute, TimestampTz recompute_from, TupleDes
 	else
 		start = end;			/* no rows yet */
 	if (has_recompute && !r->computed_null)
+	{
+		TimestampTz first;
+
 		start = Min(start, mlops_monitor_align(recompute_from, m->width));
+		if (first_window(m, &first))
+			start = Max(start, first);
+	}
 	nwin = start < end ? (end - start) / m->width : 0;
 	if (nwin > MONITOR_MAX_WINDOWS)
 	{
@@ -894,6 +943,10 @@ mlops_evaluate_monitor(PG_FUNCTION_ARGS)
 		refuse("evaluate", name, "Its owner, members of mlops_admin and members of mlops_writer evaluate a monitor.");
 	if (!PG_ARGISNULL(1) && right < RIGHT_OWNER)
 		refuse("recompute", name, "Only its owner and members of mlops_admin recompute a monitor's windows.");
+	if (!PG_ARGISNULL(1) && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recompute_from of monitor \"%s\" must be a finite timestamp", name)));
 	/* the second of two concurrent evaluations waits here, then sees computed_until advanced */
 	load_monitor(name, true, &r);
 

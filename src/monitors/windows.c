@@ -230,7 +230,10 @@ time_param(Oid type, int64 us)
 	return Int64GetDatum(us);
 }
 
-/* Run a statement with two time parameters as the monitor's owner, into dest. */
+/*
+ * Run a statement as the monitor's owner into dest, with two parameters of
+ * the time column's type (from, to), which the statement may leave unused.
+ */
 static void
 run_as_owner(const MonitorDef *m, const char *sql, Oid type, int64 from, int64 to, DestReceiver *dest)
 {
@@ -277,68 +280,66 @@ run_as_owner(const MonitorDef *m, const char *sql, Oid type, int64 from, int64 t
 	SetUserIdAndSecContext(save_uid, save_sec);
 }
 
+/* DestReceiver of the earliest-time lookup: keeps the first row's time. */
+typedef struct FirstTime
+{
+	DestReceiver pub;
+	bool		date;
+	bool		found;
+	int64		t;
+} FirstTime;
+
+static bool
+first_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	FirstTime  *f = (FirstTime *) self;
+
+	slot_getsomeattrs(slot, 1);
+	if (f->found || slot->tts_isnull[0])
+		return true;
+	if (f->date)
+	{
+		DateADT		day = DatumGetDateADT(slot->tts_values[0]);
+
+		if (DATE_NOT_FINITE(day))
+			return true;
+		f->t = (int64) day * USECS_PER_DAY;
+	}
+	else
+	{
+		f->t = DatumGetInt64(slot->tts_values[0]);
+		if (TIMESTAMP_NOT_FINITE(f->t))
+			return true;
+	}
+	f->found = true;
+	return true;
+}
+
+static void win_startup(DestReceiver *self, int operation, TupleDesc desc);
+static void win_shutdown(DestReceiver *self);
+static void win_destroy(DestReceiver *self);
+
 bool
 mlops_monitor_min_time(const MonitorDef *m, TimestampTz *t)
 {
 	ScanInfo	si;
-	const char *tc;
-	char	   *sql;
-	Oid			save_uid;
-	int			save_sec;
-	int			nest;
-	volatile bool isnull = true;
-	volatile Datum d = (Datum) 0;
+	const char *tc = quote_identifier(m->time_column);
+	FirstTime	f;
 
 	scan_info(m, &si);
-	tc = quote_identifier(m->time_column);
-	/* finite times only, as the windows' bounds are */
-	sql = psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.>) '-infinity' ORDER BY %s LIMIT 1",
-				   tc, m->source, tc, tc);
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(m->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		nest = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "monitor scan failed: %s", sql);
-		if (SPI_processed == 1)
-		{
-			bool		nul;
-
-			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nul);
-			isnull = nul;
-		}
-		SPI_finish();
-		AtEOXact_GUC(true, nest);
-	}
-	PG_CATCH();
-	{
-		SetUserIdAndSecContext(save_uid, save_sec);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	SetUserIdAndSecContext(save_uid, save_sec);
-	if (isnull)
-		return false;
-	if (si.time_type == DATEOID)
-	{
-		DateADT		day = DatumGetDateADT(d);
-
-		if (DATE_NOT_FINITE(day))
-			return false;
-		*t = (int64) day * USECS_PER_DAY;
-	}
-	else
-	{
-		*t = DatumGetInt64(d);
-		if (TIMESTAMP_NOT_FINITE(*t))
-			return false;
-	}
-	return true;
+	memset(&f, 0, sizeof(f));
+	f.pub.receiveSlot = first_receive;
+	f.pub.rStartup = win_startup;
+	f.pub.rShutdown = win_shutdown;
+	f.pub.rDestroy = win_destroy;
+	f.pub.mydest = DestNone;
+	f.date = si.time_type == DATEOID;
+	/* the earliest finite time: an index lookup when the time column is indexed */
+	run_as_owner(m, psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.>) '-infinity' ORDER BY %s LIMIT 1",
+							 tc, m->source, tc, tc),
+				 si.time_type, 0, 0, &f.pub);
+	*t = f.t;
+	return f.found;
 }
 
 /* DestReceiver: one row into its window's accumulator. */
@@ -625,8 +626,14 @@ mlops_monitor_compute(const MonitorDef *m, TimestampTz start, int nwin, bool sto
 	{
 		/* the window before the first one, read in the same scan, values kept */
 		MonitorAcc *prev;
+		int64		before;
 
-		acc = scan_windows(m, &si, start - m->width, m->width, nwin + 1, NULL);
+		if (pg_sub_s64_overflow(start, m->width, &before))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("the window before %s of monitor \"%s\" is out of range", mlops_monitor_iso(start),
+							m->name)));
+		acc = scan_windows(m, &si, before, m->width, nwin + 1, NULL);
 		prev = acc[0] ? acc[0] : mlops_macc_new(m->method, m->bins, NULL);
 		for (i = 0; i < nwin; i++)
 		{
