@@ -93,7 +93,15 @@ SELECT regexp_count(r, '<rect class="gap"') AS gaps,
 -- the line breaks at each gap: one subpath per run of windows with a statistic
 SELECT regexp_count(substring(r FROM '<path class="stat" d="([^"]*)"'), 'M') AS subpaths FROM page;
 -- one threshold for all windows: one straight line
-SELECT regexp_count(r, '<path class="thr" d="M64\.0,[0-9.]+H936\.0"><title>threshold 0\.2000</title>') AS thr_line FROM page;
+SELECT regexp_count(r, '<path class="thr" d="M64\.0,[0-9.]+H920\.0"><title>threshold 0\.2000</title>') AS thr_line FROM page;
+-- date ticks on round local times: every 6 hours over a day, midnights over two in another zone
+CREATE FUNCTION pg_temp.ticks(page text) RETURNS text LANGUAGE sql AS $$
+SELECT string_agg(concat_ws(' ', m[1], m[2]), ', ')
+  FROM regexp_matches(page, '<text x="[0-9.]+" y="[0-9.]+" text-anchor="middle">([0-9-]+)(?:<tspan[^>]*>([0-9:]+)</tspan>)?</text>', 'g') m $$;
+SELECT pg_temp.ticks(r) FROM page;
+SET TimeZone = 'America/Los_Angeles';
+SELECT pg_temp.ticks(mlops.drift_report('<b>"x"&''y', NULL, NULL));
+SET TimeZone = 'UTC';
 -- the worst window of the first day is hour 22 (hour 23 has no statistic; 4 bins): one bar pair per bin
 SELECT regexp_count(r, 'class="bar ref"') AS ref_bars, regexp_count(r, 'class="bar cur"') AS cur_bars,
        position('2026-05-01 22:00 – 2026-05-01 23:00 UTC: psi 0.2700 (threshold 0.2000), n = 1000 reference, 100 current.</p>' IN r) > 0 AS worst_named,

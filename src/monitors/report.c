@@ -49,7 +49,7 @@ PG_FUNCTION_INFO_V1(mlops_drift_report);
 #define CH_W		960.0
 #define CH_H		320.0
 #define CH_LEFT		64.0
-#define CH_RIGHT	24.0
+#define CH_RIGHT	40.0
 #define CH_TOP		16.0
 #define CH_BOTTOM	56.0
 
@@ -633,6 +633,69 @@ sy(const ChartScale *s, double v)
 	return Max(CH_TOP, Min(CH_H - CH_BOTTOM, y));
 }
 
+/*
+ * Seconds west of UTC of the session's time zone at t (PostgreSQL's sign),
+ * so that time ticks fall on local hours and midnights.
+ */
+static int
+zone_west(double t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz = 0;
+	const char *tzn;
+
+	if (timestamp2tm((TimestampTz) llround(t * USECS_PER_SEC), &tz, &tm, &fsec, &tzn, NULL) != 0)
+		return 0;
+	return tz;
+}
+
+/*
+ * Date ticks on the x axis: the shortest round step (a minute, an hour, a
+ * day, ...) that gives at most 7 ticks, on multiples of it in local time;
+ * the label is the date, and the time of day under it when the step is
+ * shorter than a day.
+ */
+static void
+render_time_ticks(StringInfo buf, const ChartScale *s)
+{
+	static const double steps[] = {1, 5, 15, 60, 300, 900, 1800, 3600, 2 * 3600, 3 * 3600,
+		6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+	90 * 86400, 180 * 86400, 365 * 86400};
+	double		span = s->t1 - s->t0;
+	double		step = steps[lengthof(steps) - 1];
+	double		west = zone_west(s->t0);
+	double		yb = CH_H - CH_BOTTOM;
+
+	for (int i = 0; i < (int) lengthof(steps); i++)
+		if (span / steps[i] <= 7)
+		{
+			step = steps[i];
+			break;
+		}
+	while (span / step > 7)
+		step *= 2;
+	for (double t = ceil((s->t0 - west) / step) * step + west; t <= s->t1 + 1e-6; t += step)
+	{
+		double		x = sx(s, t);
+		StringInfoData lab;
+		char	   *sp;
+
+		initStringInfo(&lab);
+		fmt_ts(&lab, (TimestampTz) llround(t * USECS_PER_SEC), false);
+		sp = strchr(lab.data, ' ');
+		if (sp)
+			*sp++ = '\0';
+		appendStringInfo(buf, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+						 x, yb, x, yb + 4);
+		appendStringInfo(buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s", x, yb + 18, lab.data);
+		if (sp && step < 86400)
+			appendStringInfo(buf, "<tspan x=\"%.1f\" dy=\"13\">%s</tspan>", x, sp);
+		appendStringInfoString(buf, "</text>");
+		pfree(lab.data);
+	}
+}
+
 /* Axes, grid lines and labels: values on y, dates on x. */
 static void
 render_axes(StringInfo buf, const ChartScale *s, const char *ylabel)
@@ -653,26 +716,7 @@ render_axes(StringInfo buf, const ChartScale *s, const char *ylabel)
 		fmt_num(buf, fabs(v) < step * 1e-6 ? 0 : v, dec);
 		appendStringInfoString(buf, "</text>");
 	}
-	for (int i = 0; i <= 5; i++)
-	{
-		double		t = s->t0 + (s->t1 - s->t0) * i / 5;
-		double		x = sx(s, t);
-		TimestampTz ts = (TimestampTz) llround(t * USECS_PER_SEC);
-		StringInfoData lab;
-		char	   *sp;
-
-		initStringInfo(&lab);
-		fmt_ts(&lab, ts, false);
-		sp = strchr(lab.data, ' ');
-		if (sp)
-			*sp = '\0';
-		appendStringInfo(buf, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
-						 x, yb, x, yb + 4);
-		appendStringInfo(buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s",
-						 x, yb + 18, i == 0 ? "start" : i == 5 ? "end" : "middle", lab.data);
-		appendStringInfo(buf, "<tspan x=\"%.1f\" dy=\"13\">%s</tspan></text>", x, sp ? sp + 1 : "");
-		pfree(lab.data);
-	}
+	render_time_ticks(buf, s);
 	appendStringInfo(buf, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
 					 xl, yb, xr, yb);
 	appendStringInfo(buf, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
