@@ -21,6 +21,7 @@ bool		mlops_worker_enabled = true;
 int			mlops_webhook_timeout_ms = 5000;
 int			mlops_webhook_max_attempts = 8;
 char	   *mlops_webhook_allowed_hosts = NULL;
+int			mlops_job_lease_ms = 600000;
 
 /*
  * Settings read by the background worker. mlops.database is PGC_POSTMASTER,
@@ -67,11 +68,27 @@ define_webhook_gucs(void)
 							   NULL, NULL, NULL);
 }
 
+/*
+ * The lease of a job claim, read by mlops.claim_job() and heartbeat_job().
+ * Superusers set it (per role with ALTER ROLE ... SET): a trainer that could
+ * choose its own lease could hold a job forever without heartbeats.
+ */
+static void
+define_job_gucs(void)
+{
+	DefineCustomIntVariable("mlops.job_lease",
+							"How long a claimed retraining job stays claimed without a heartbeat before mlops.tick() queues it again.",
+							NULL, &mlops_job_lease_ms, 600000, 1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
 /* Define every mlops.* setting and reserve the prefix. */
 void
 mlops_guc_init(void)
 {
 	define_worker_gucs();
 	define_webhook_gucs();
+	define_job_gucs();
 	mlops_reserve_guc_prefix("mlops");
 }

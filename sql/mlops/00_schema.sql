@@ -28,16 +28,20 @@ CREATE FUNCTION mlops.is_preloaded() RETURNS boolean
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
 
--- Every mlops.* setting, and whether anything in this server reads it. The
+-- Every mlops.* setting, and whether anything in this server reads it. Most
 -- settings are defined for the background scheduler (monitors, retraining,
--- webhooks), which this version does not include yet: none is read today.
+-- webhooks), which this version does not include yet; mlops.job_lease is
+-- read by the job queue.
 CREATE VIEW mlops.settings AS
 SELECT s.name,
        s.setting,
        s.unit,
        s.context,
        s.short_desc AS description,
-       'unused: read by the background scheduler, which this version of mlops does not include'::text AS status
+       CASE WHEN s.name OPERATOR(pg_catalog.=) 'mlops.job_lease'
+            THEN 'active: read by mlops.claim_job() and mlops.heartbeat_job()'
+            ELSE 'unused: read by the background scheduler, which this version of mlops does not include'
+       END::text AS status
   FROM pg_catalog.pg_settings s
  WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'
    -- evaluated before the scan: loads the library, so its settings exist

@@ -29,8 +29,8 @@
  * it NaN; an infinite gap counts only where the ECDFs differ (then the
  * distance is Infinity).
  */
-static double
-wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
+double
+drift_wasserstein_sorted(const double *a, int64 m, const double *b, int64 n)
 {
 	int64		i = 0,
 				j = 0;
@@ -97,7 +97,7 @@ mlops_wasserstein_final(PG_FUNCTION_ARGS)
 	if (!dist_state(fcinfo, &s))
 		PG_RETURN_NULL();
 	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
-	PG_RETURN_FLOAT8(wasserstein_sorted(s->v[0], s->n[0], s->v[1], s->n[1]));
+	PG_RETURN_FLOAT8(drift_wasserstein_sorted(s->v[0], s->n[0], s->v[1], s->n[1]));
 }
 
 /* Bin shares p (reference) and q (current) on reference-quantile bins, no fill. */
@@ -140,21 +140,29 @@ mlops_jensen_shannon_final(PG_FUNCTION_ARGS)
 {
 	DriftSamples *s;
 	double	   *p,
-			   *q,
-				js = 0.0;
-	int			k,
-				i;
+			   *q;
+	int			k;
 
 	if (!dist_state(fcinfo, &s))
 		PG_RETURN_NULL();
 	k = dist_shares(s, &p, &q);
+	PG_RETURN_FLOAT8(drift_jensen_shannon_shares(p, q, k));
+}
+
+/* The JS distance (natural log) of the shares p and q over k bins. */
+double
+drift_jensen_shannon_shares(const double *p, const double *q, int k)
+{
+	double		js = 0.0;
+	int			i;
+
 	for (i = 0; i < k; i++)
 	{
 		double		m = (p[i] + q[i]) / 2.0;
 
 		js += rel_entr(p[i], m) + rel_entr(q[i], m);
 	}
-	PG_RETURN_FLOAT8(sqrt(Max(js, 0.0) / 2.0));
+	return sqrt(Max(js, 0.0) / 2.0);
 }
 
 PG_FUNCTION_INFO_V1(mlops_hellinger_final);
@@ -172,21 +180,29 @@ mlops_hellinger_final(PG_FUNCTION_ARGS)
 {
 	DriftSamples *s;
 	double	   *p,
-			   *q,
-				h = 0.0;
-	int			k,
-				i;
+			   *q;
+	int			k;
 
 	if (!dist_state(fcinfo, &s))
 		PG_RETURN_NULL();
 	k = dist_shares(s, &p, &q);
+	PG_RETURN_FLOAT8(drift_hellinger_shares(p, q, k));
+}
+
+/* The Hellinger distance of the shares p and q over k bins. */
+double
+drift_hellinger_shares(const double *p, const double *q, int k)
+{
+	double		h = 0.0;
+	int			i;
+
 	for (i = 0; i < k; i++)
 	{
 		double		d = sqrt(p[i]) - sqrt(q[i]);
 
 		h += d * d;
 	}
-	PG_RETURN_FLOAT8(sqrt(h / 2.0));
+	return sqrt(h / 2.0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -540,10 +556,9 @@ mlops_chi2_test_final(PG_FUNCTION_ARGS)
 	CatState   *c;
 	double	   *ref,
 			   *cur,
-				total,
-				stat = 0.0;
-	int64		k,
-				i;
+				stat,
+				p;
+	int64		k;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0, 0, false, 0, 0));
@@ -551,17 +566,36 @@ mlops_chi2_test_final(PG_FUNCTION_ARGS)
 	if (c->n[0] == 0 || c->n[1] == 0)
 		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0, 0, false, c->n[0], c->n[1]));
 	k = cat_counts(c, &ref, &cur);
-	total = (double) (c->n[0] + c->n[1]);
+	drift_chi2_homogeneity(ref, cur, k, c->n[0], c->n[1], &stat, &p);
+	PG_RETURN_DATUM(drift_result_datum(fcinfo, stat, p, true, c->n[0], c->n[1]));
+}
+
+/*
+ * Pearson's statistic and p-value of the 2 x k table of counts ref and cur
+ * (totals n_ref, n_cur, both positive); fewer than two categories: 0 and 1.
+ */
+void
+drift_chi2_homogeneity(const double *ref, const double *cur, int64 k,
+					   int64 n_ref, int64 n_cur, double *stat, double *p)
+{
+	double		total = (double) (n_ref + n_cur),
+				x = 0.0;
+	int64		i;
+
 	for (i = 0; i < k; i++)
 	{
 		double		col = ref[i] + cur[i];
-		double		e0 = (double) c->n[0] * col / total;
-		double		e1 = (double) c->n[1] * col / total;
+		double		e0 = (double) n_ref * col / total;
+		double		e1 = (double) n_cur * col / total;
 
-		stat += (ref[i] - e0) * (ref[i] - e0) / e0 + (cur[i] - e1) * (cur[i] - e1) / e1;
+		x += (ref[i] - e0) * (ref[i] - e0) / e0 + (cur[i] - e1) * (cur[i] - e1) / e1;
 	}
 	if (k < 2)
-		PG_RETURN_DATUM(drift_result_datum(fcinfo, 0.0, 1.0, true, c->n[0], c->n[1]));
-	PG_RETURN_DATUM(drift_result_datum(fcinfo, stat, drift_chi2_sf(stat, (double) (k - 1)),
-									   true, c->n[0], c->n[1]));
+	{
+		*stat = 0.0;
+		*p = 1.0;
+		return;
+	}
+	*stat = x;
+	*p = drift_chi2_sf(x, (double) (k - 1));
 }

@@ -74,6 +74,38 @@ extern int	drift_parse_alternative(text *t);
 extern Datum drift_result_datum(FunctionCallInfo fcinfo, double stat, double p, bool has_p,
 								int64 n_ref, int64 n_cur);
 extern void drift_bin_samples(DriftSamples *s, int bins, DriftBins *out);
+extern int	drift_quantile_edges(const double *v, int64 r, int bins, double *edges);
+
+/*
+ * Bin of a non-NaN value among edges (non-decreasing): the number of edges at
+ * or below it (equal goes up), branch-free. Inline: binning runs per value.
+ */
+static inline int
+drift_bin_of(const double *edges, int nedges, double x)
+{
+	const double *base = edges;
+	int			len = nedges;
+
+	if (len == 0)
+		return 0;
+	while (len > 1)
+	{
+		int			half = len / 2;
+
+		base = (base[half] <= x) ? base + half : base;
+		len -= half;
+	}
+	return (int) (base - edges) + (*base <= x);
+}
+
+/* Statistics on prepared samples (drift_ks.c, drift_dist.c). */
+extern void drift_ks_statistics(const double *a, int64 m, const double *b, int64 n,
+								double *dplus, double *dminus);
+extern double drift_wasserstein_sorted(const double *a, int64 m, const double *b, int64 n);
+extern double drift_jensen_shannon_shares(const double *p, const double *q, int k);
+extern double drift_hellinger_shares(const double *p, const double *q, int k);
+extern void drift_chi2_homogeneity(const double *ref, const double *cur, int64 k,
+								   int64 n_ref, int64 n_cur, double *stat, double *p);
 
 /* Kolmogorov-Smirnov distributions (drift_kdist.c). */
 extern double drift_kolmogn_sf(int64 n, double x);

@@ -46,8 +46,8 @@ drift_result_datum(FunctionCallInfo fcinfo, double stat, double p, bool has_p,
  * D+ = max(F_ref - F_cur) and D- = max(F_cur - F_ref) over the sorted
  * samples, each ECDF evaluated after all ties at a value.
  */
-static void
-ks_statistics(const double *a, int64 m, const double *b, int64 n,
+void
+drift_ks_statistics(const double *a, int64 m, const double *b, int64 n,
 			  double *dplus, double *dminus)
 {
 	int64		i = 0,
@@ -91,7 +91,7 @@ ks_compute(FunctionCallInfo fcinfo, DriftSamples *s, int alternative)
 	if (m == 0 || n == 0)
 		return drift_result_datum(fcinfo, 0.0, 0.0, false, m, n);
 	drift_samples_sort(s);		/* no-op for sides merged from parallel workers */
-	ks_statistics(s->v[0], m, s->v[1], n, &dplus, &dminus);
+	drift_ks_statistics(s->v[0], m, s->v[1], n, &dplus, &dminus);
 	if (alternative == DRIFT_ALT_GREATER)
 		d = dplus;
 	else if (alternative == DRIFT_ALT_LESS)

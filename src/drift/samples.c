@@ -682,25 +682,6 @@ drift_quantile(const double *v, int64 r, int k, int bins)
 	return e;
 }
 
-/* Bin of a non-NaN value: the number of edges at or below it (equal goes up), branch-free. */
-static inline int
-drift_bin_of(const double *edges, int nedges, double x)
-{
-	const double *base = edges;
-	int			len = nedges;
-
-	if (len == 0)
-		return 0;
-	while (len > 1)
-	{
-		int			half = len / 2;
-
-		base = (base[half] <= x) ? base + half : base;
-		len -= half;
-	}
-	return (int) (base - edges) + (*base <= x);
-}
-
 /* Add the bin counts of the values v[0..n) to counts (NaN to the last bin). */
 static void
 drift_count_bins(const double *v, int64 n, const double *edges, int nedges, double *counts,
@@ -764,6 +745,27 @@ drift_count_bins_sorted(const double *v, int64 n, const double *edges, int nedge
 }
 
 /*
+ * The bins - 1 reference edges (quantiles at k/bins, made non-decreasing) of
+ * the r non-NaN values v, whose order statistics at the quantile positions
+ * are in place (v sorted will do); returns how many were written.
+ */
+int
+drift_quantile_edges(const double *v, int64 r, int bins, double *edges)
+{
+	int			nedges = 0,
+				k;
+
+	for (k = 1; k < bins; k++)
+	{
+		double		e = drift_quantile(v, r, k, bins);
+
+		edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
+		nedges++;
+	}
+	return nedges;
+}
+
+/*
  * Bin counts of both samples on the reference's quantiles at k/bins, open end
  * bins, and a last bin for NaN. Reorders an unsorted reference in place (NaN
  * moved to the end, the needed order statistics selected); the multiset the
@@ -813,13 +815,7 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 		/* a sorted reference (NaN already last) has its order statistics in place */
 		if (!s->sorted[0])
 			drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
-		for (k = 1; k < bins; k++)
-		{
-			double		e = drift_quantile(ref, r, k, bins);
-
-			edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
-			nedges++;
-		}
+		nedges = drift_quantile_edges(ref, r, bins, edges);
 	}
 	if (s->sorted[0])
 		drift_count_bins_sorted(ref, m, edges, nedges, out->ref, bins);

@@ -3,14 +3,18 @@
 ALTER FUNCTION mlops.version() STABLE;
 COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
 
--- No component of this version reads the settings: the view says so.
+-- Only mlops.job_lease is read in this version (by the job queue); the
+-- others wait for the background scheduler: the view says so.
 CREATE OR REPLACE VIEW mlops.settings AS
 SELECT s.name,
        s.setting,
        s.unit,
        s.context,
        s.short_desc AS description,
-       'unused: read by the background scheduler, which this version of mlops does not include'::text AS status
+       CASE WHEN s.name OPERATOR(pg_catalog.=) 'mlops.job_lease'
+            THEN 'active: read by mlops.claim_job() and mlops.heartbeat_job()'
+            ELSE 'unused: read by the background scheduler, which this version of mlops does not include'
+       END::text AS status
   FROM pg_catalog.pg_settings s
  WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'
    -- evaluated before the scan: loads the library, so its settings exist

@@ -90,3 +90,62 @@ INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) 
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.monitors'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.monitor_references'),
     ('mlops_reader', 'SELECT', 'TABLE', 'mlops.drift_results');
+
+-- The monitor API (src/monitors/monitor.c, windows.c). Every write to the
+-- tables above is made as the extension owner; the source is read as the
+-- monitor's owner, with search_path pinned and identifiers quoted.
+CREATE FUNCTION mlops.create_monitor(name text, model text, source regclass, value_column text, time_column text,
+                                     method text DEFAULT 'psi', threshold float8 DEFAULT 0.2,
+                                     window_size interval DEFAULT '1 hour', reference jsonb DEFAULT '{}',
+                                     schedule interval DEFAULT '5 minutes', start_at timestamptz DEFAULT NULL,
+                                     bins integer DEFAULT 10) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'mlops_create_monitor' LANGUAGE C;
+COMMENT ON FUNCTION mlops.create_monitor(text, text, regclass, text, text, text, float8, interval, jsonb, interval, timestamptz, integer) IS 'create a drift or performance monitor owned by session_user (mlops_admin); returns its id';
+
+CREATE FUNCTION mlops.alter_monitor(name text, threshold float8 DEFAULT NULL, schedule interval DEFAULT NULL,
+                                    enabled boolean DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_alter_monitor' LANGUAGE C;
+COMMENT ON FUNCTION mlops.alter_monitor(text, float8, interval, boolean) IS 'change a monitor''s threshold, schedule or enabled flag (NULL: unchanged); its owner or mlops_admin';
+
+CREATE FUNCTION mlops.drop_monitor(name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'mlops_drop_monitor' LANGUAGE C;
+COMMENT ON FUNCTION mlops.drop_monitor(text) IS 'drop a monitor with its results and stored reference; its owner or mlops_admin';
+
+CREATE FUNCTION mlops.evaluate_monitor(name text, recompute_from timestamptz DEFAULT NULL)
+    RETURNS SETOF mlops.drift_results
+    AS 'MODULE_PATHNAME', 'mlops_evaluate_monitor' LANGUAGE C;
+COMMENT ON FUNCTION mlops.evaluate_monitor(text, timestamptz) IS 'compute the complete windows not yet computed (recompute_from: again from the window containing it) in one scan of the source as the monitor''s owner; an evaluation error is recorded on the monitor, warned about, and yields no rows';
+
+CREATE FUNCTION mlops.drift_windows(name text, from_ts timestamptz, to_ts timestamptz)
+    RETURNS TABLE (window_start timestamptz, window_end timestamptz, n_cur bigint, statistic float8,
+                   pvalue float8, breached boolean)
+    AS 'MODULE_PATHNAME', 'mlops_drift_windows' LANGUAGE C;
+COMMENT ON FUNCTION mlops.drift_windows(text, timestamptz, timestamptz) IS 'a monitor''s statistic for every window meeting [from_ts, to_ts), in one scan of the source as the monitor''s owner; writes nothing; its owner or mlops_admin';
+
+CREATE VIEW mlops.monitor_status AS
+SELECT m.name AS monitor, md.name AS model, m.method, m.owner, m.enabled,
+       r.window_start AS last_window_start, r.window_end AS last_window_end,
+       r.statistic AS last_statistic, r.pvalue AS last_pvalue, r.breached,
+       m.last_error, m.last_sqlstate, m.last_evaluated_at, m.next_due
+  FROM mlops.monitors m
+  LEFT JOIN mlops.models md ON md.id OPERATOR(pg_catalog.=) m.model_id
+  LEFT JOIN LATERAL (SELECT d.window_start, d.window_end, d.statistic, d.pvalue, d.breached
+                       FROM mlops.drift_results d
+                      WHERE d.monitor_id OPERATOR(pg_catalog.=) m.id
+                      ORDER BY d.window_start DESC LIMIT 1) r ON true;
+COMMENT ON VIEW mlops.monitor_status IS 'each monitor with its latest computed window and its last evaluation error';
+
+REVOKE ALL ON FUNCTION mlops.create_monitor(text, text, regclass, text, text, text, float8, interval, jsonb, interval, timestamptz, integer),
+    mlops.alter_monitor(text, float8, interval, boolean), mlops.drop_monitor(text),
+    mlops.evaluate_monitor(text, timestamptz), mlops.drift_windows(text, timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON mlops.monitor_status FROM PUBLIC;
+-- Who may call what is checked inside (clear 42501 messages): create by
+-- mlops_admin; alter, drop, drift_windows by the owner or an admin;
+-- evaluate_monitor also by writers (recompute_from: owner or admin).
+INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
+    ('mlops_reader', 'SELECT', 'TABLE', 'mlops.monitor_status'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.create_monitor(text, text, regclass, text, text, text, float8, interval, jsonb, interval, timestamptz, integer)'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.alter_monitor(text, float8, interval, boolean)'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.drop_monitor(text)'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.evaluate_monitor(text, timestamptz)'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.drift_windows(text, timestamptz, timestamptz)');
