@@ -174,6 +174,40 @@ SELECT regexp_count(r, 'class="pt breach" data-windows="1"') AS breach_markers,
            AND d.window_start >= '2026-03-01 10:00+00' AND d.window_start < '2026-03-01 20:00+00') AS breached_windows
   FROM (SELECT mlops.drift_report('report_many', '2026-03-01 10:00+00', '2026-03-01 20:00+00') AS r) p;
 
+-- a monitor evaluated from a source table (create_monitor, evaluate_monitor): two days of
+-- predictions up to the last full hour, the second day shifted; the reference is the first
+-- day, the threshold of each window psi_threshold of its sizes
+-- (one hour for every statement, also when the clock passes a full hour meanwhile)
+CREATE TEMP TABLE anchor AS SELECT date_trunc('hour', now()) AS h;
+CREATE TABLE report_preds AS
+SELECT (SELECT h FROM anchor) - interval '48 hours' + i * interval '15 seconds' AS ts,
+       (i * 7919 % 1000) / 1000.0 + CASE WHEN i >= 24 * 240 THEN 0.3 ELSE 0 END AS score
+  FROM generate_series(0, 48 * 240 - 1) i;
+SELECT mlops.create_monitor('report_eval', 'report <model>', 'report_preds', 'score', 'ts', 'psi', NULL, '1 hour',
+                            jsonb_build_object('from', h - interval '48 hours', 'to', h - interval '24 hours')) > 0 AS created
+  FROM anchor;
+SELECT count(*) > 0 AS evaluated FROM mlops.evaluate_monitor('report_eval');
+CREATE TEMP TABLE eval_page AS
+SELECT mlops.drift_report('report_eval', h - interval '48 hours', h) AS r FROM anchor;
+-- every breached window marked, none on the reference day; the worst window's bins drawn,
+-- its outer bins open (the stored edges are the inner ones)
+SELECT regexp_count(r, 'class="pt breach"') = (SELECT count(*) FILTER (WHERE breached) FROM mlops.drift_results d
+                                                 JOIN mlops.monitors m ON m.id = d.monitor_id
+                                                WHERE m.name = 'report_eval'
+                                                  AND d.window_start < (SELECT h FROM anchor)) AS every_breach_marked,
+       (SELECT count(*) FILTER (WHERE breached) FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id
+         WHERE m.name = 'report_eval' AND d.window_start < (SELECT h FROM anchor) - interval '24 hours') AS breached_reference_day,
+       (SELECT count(*) FILTER (WHERE breached) FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id
+         WHERE m.name = 'report_eval' AND d.window_start >= (SELECT h FROM anchor) - interval '24 hours'
+           AND d.window_start < (SELECT h FROM anchor)) AS breached_shifted_day,
+       regexp_count(r, '<circle ') AS points,
+       regexp_count(r, 'class="bar ref"') AS ref_bars,
+       (SELECT jsonb_array_length(d.histogram -> 'ref') FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id
+         WHERE m.name = 'report_eval' ORDER BY d.statistic DESC NULLS LAST, d.window_start LIMIT 1) AS worst_bins,
+       regexp_count(r, '<title>&lt; [0-9.-]+: reference') AS open_low, regexp_count(r, '<title>&ge; [0-9.-]+: reference') AS open_high,
+       position('per window: psi_threshold' IN r) > 0 AS psi_threshold
+  FROM eval_page;
+
 -- bad inputs: unknown monitor, reversed range; a NULL name gives NULL
 \set VERBOSITY sqlstate
 SELECT mlops.drift_report('no such monitor');
@@ -206,3 +240,5 @@ DROP ROLE regress_report_nobody;
 SELECT count(*) AS monitors, (SELECT count(*) FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id
                                WHERE m.name IN ('<b>"x"&''y', 'report_cat', 'report_many')) AS windows
   FROM mlops.monitors WHERE name IN ('<b>"x"&''y', 'report_cat', 'report_many');
+SELECT mlops.drop_monitor('report_eval');
+DROP TABLE report_preds;

@@ -282,7 +282,7 @@ load_monitor(const char *name, ReportMonitor *m, MemoryContext outer)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("monitor \"%s\" does not exist", name),
-				 errhint("mlops.monitor_status lists the monitors.")));
+				 errhint("See mlops.monitor_status for the monitors there are.")));
 	old = MemoryContextSwitchTo(outer);
 	m->id = DatumGetInt64(spi_bin(0, 1, &isnull));
 	m->name = spi_text(0, 2);
