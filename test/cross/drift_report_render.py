@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Render mlops.drift_report() in a real browser.
 
-Builds a monitor with a day of hourly windows (a breach in the last hours,
-windows without a statistic), writes its report to a file, and opens it in
-headless Chromium:
+Creates a monitor over a day of predictions (shifted in the last hours, one
+hour without rows), evaluates it, writes its report to a file, and opens it
+in headless Chromium:
 
 - the DOM Chromium parsed has the chart's points and the histogram's bars
   (the page is well-formed enough that nothing was dropped);
@@ -39,33 +39,28 @@ def check(ok, name, diag=()):
 
 
 def setup(cur):
-    """A monitor with 24 hourly windows: the statistic rises past the threshold in the last hours."""
+    """A monitor over a day of predictions up to the last full hour: the last hours shift, one hour has no rows."""
     cur.execute("SET client_min_messages = warning")
     cur.execute("CREATE EXTENSION IF NOT EXISTS mlops")
-    cur.execute("SELECT count(*) FROM mlops.monitors WHERE name = %s", (MONITOR,))
-    if cur.fetchone()[0]:
-        return
+    cur.execute("SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name = %s", (MONITOR,))
+    cur.execute("DROP TABLE IF EXISTS drift_render_preds")
     cur.execute("SELECT count(*) FROM mlops.models WHERE name = %s", (MODEL,))
     if cur.fetchone()[0] == 0:
         cur.execute("SELECT mlops.register_model(%s)", (MODEL,))
+    cur.execute("SELECT date_trunc('hour', now())")
+    end = cur.fetchone()[0]
     cur.execute("""
-        INSERT INTO mlops.monitors (name, model_id, source, value_column, time_column, method,
-                                    threshold, window_size, owner)
-        SELECT %s, id, 'public.render_preds', 'score', 'ts', 'psi', 0.2, '1 hour', current_user
-          FROM mlops.models WHERE name = %s""", (MONITOR, MODEL))
-    cur.execute("""
-        INSERT INTO mlops.drift_results (monitor_id, window_start, window_end, statistic, n_ref, n_cur,
-                                         threshold, breached, note, histogram)
-        SELECT m.id, t, t + interval '1 hour', s, 2000, 200, 0.2, coalesce(s > 0.2, false),
-               CASE WHEN s IS NULL THEN 'no current rows <none>' END,
-               jsonb_build_object('edges', '[-2, -1, 0, 1, 2, 3]'::jsonb,
-                                  'ref', '[300, 700, 700, 250, 50]'::jsonb,
-                                  'cur', CASE WHEN i >= 20 THEN '[10, 40, 60, 60, 30]' ELSE '[30, 70, 70, 25, 5]' END::jsonb)
-          FROM mlops.monitors m, generate_series(0, 23) i,
-               LATERAL (SELECT timestamptz '2026-05-01 00:00+00' + i * interval '1 hour' AS t,
-                               CASE WHEN i = 7 THEN NULL WHEN i >= 20 THEN 0.25 + 0.05 * (i - 20)
-                                    ELSE 0.03 + 0.004 * i END AS s) x
-         WHERE m.name = %s""", (MONITOR,))
+        CREATE TABLE drift_render_preds AS
+        SELECT %(end)s - interval '24 hours' + i * interval '15 seconds' AS ts,
+               (i * 7919 %% 1000) / 1000.0 + CASE WHEN i >= 20 * 240 THEN 0.25 ELSE 0 END AS score
+          FROM generate_series(0, 24 * 240 - 1) i
+         WHERE i / 240 <> 14""", {"end": end})
+    cur.execute("""SELECT mlops.create_monitor(%(m)s, %(model)s, 'drift_render_preds', 'score', 'ts', 'psi', 0.1,
+                                               '1 hour', jsonb_build_object('from', %(end)s - interval '24 hours',
+                                                                            'to', %(end)s - interval '12 hours'))""",
+                {"m": MONITOR, "model": MODEL, "end": end})
+    cur.execute("SELECT count(*) FROM mlops.evaluate_monitor(%s)", (MONITOR,))
+    return end
 
 
 def png_pixels(path):
@@ -121,16 +116,20 @@ def console_lines(stderr):
 conn = psycopg2.connect("")
 conn.autocommit = True
 cur = conn.cursor()
-setup(cur)
-cur.execute("SELECT mlops.drift_report(%s, '2026-05-01', '2026-05-02')", (MONITOR,))
+end = setup(cur)
+cur.execute("SELECT mlops.drift_report(%(m)s, %(end)s - interval '24 hours', %(end)s)", {"m": MONITOR, "end": end})
 page = cur.fetchone()[0]
-cur.execute("""SELECT count(*) FILTER (WHERE breached), count(*) FILTER (WHERE statistic IS NOT NULL)
+cur.execute("""SELECT count(*) FILTER (WHERE breached), count(*) FILTER (WHERE statistic IS NOT NULL),
+                      count(*) FILTER (WHERE statistic IS NULL)
                  FROM mlops.drift_results d JOIN mlops.monitors m ON m.id = d.monitor_id
-                WHERE m.name = %s AND window_start >= '2026-05-01' AND window_start < '2026-05-02'""", (MONITOR,))
-breached, with_stat = cur.fetchone()
+                WHERE m.name = %(m)s AND window_start >= %(end)s - interval '24 hours' AND window_start < %(end)s""",
+            {"m": MONITOR, "end": end})
+breached, with_stat, without = cur.fetchone()
 conn.close()
 check(page.startswith("<!DOCTYPE html>") and "<script" not in page.lower(),
       "the report is an HTML page without a script")
+check(breached > 0 and without == 1 and with_stat == 23,
+      f"the evaluated monitor has breaches ({breached}) and one window without rows ({without})")
 
 browser = shutil.which("chromium") or shutil.which("chromium-browser")
 check(browser, "headless Chromium is installed", [] if browser else ["install the Debian package chromium"])
@@ -153,9 +152,11 @@ if browser:
         points = dom.stdout.count("<circle")
         marks = dom.stdout.count('class="pt breach"')
         bars = dom.stdout.count('class="bar ref"')
-        check(points == with_stat and marks == breached and bars == 5,
+        gaps = dom.stdout.count('class="gap"')
+        check(points == with_stat and marks == breached and bars == 10 and gaps == without,
               f"the parsed DOM has a point per window with a statistic ({points} of {with_stat}), "
-              f"a red marker per breach ({marks} of {breached}) and the 5 histogram bins ({bars})")
+              f"a red marker per breach ({marks} of {breached}), the 10 histogram bins ({bars}) "
+              f"and a band per window without rows ({gaps})")
         check("&lt;&quot;monitor&quot;&gt;" in dom.stdout or "&lt;\"monitor\"&gt;" in dom.stdout,
               "the monitor's name is text in the rendered DOM, not markup")
         msgs = console_lines(dom.stderr)
