@@ -183,9 +183,11 @@ CREATE TABLE report_preds AS
 SELECT (SELECT h FROM anchor) - interval '48 hours' + i * interval '15 seconds' AS ts,
        (i * 7919 % 1000) / 1000.0 + CASE WHEN i >= 24 * 240 THEN 0.3 ELSE 0 END AS score
   FROM generate_series(0, 48 * 240 - 1) i;
-SELECT mlops.create_monitor('report_eval', 'report <model>', 'report_preds', 'score', 'ts', 'psi', NULL, '1 hour',
+SELECT mlops.register_model('report_eval_model') > 0 AS eval_model;
+SELECT mlops.create_monitor('report_eval', 'report_eval_model', 'report_preds', 'score', 'ts', 'psi', NULL, '1 hour',
                             jsonb_build_object('from', h - interval '48 hours', 'to', h - interval '24 hours')) > 0 AS created
   FROM anchor;
+SELECT mlops.create_retrain_policy('report_eval_model', 'drift', 'report_eval') > 0 AS policy;
 SELECT count(*) > 0 AS evaluated FROM mlops.evaluate_monitor('report_eval');
 CREATE TEMP TABLE eval_page AS
 SELECT mlops.drift_report('report_eval', h - interval '48 hours', h) AS r FROM anchor;
@@ -206,6 +208,10 @@ SELECT regexp_count(r, 'class="pt breach"') = (SELECT count(*) FILTER (WHERE bre
          WHERE m.name = 'report_eval' ORDER BY d.statistic DESC NULLS LAST, d.window_start LIMIT 1) AS worst_bins,
        regexp_count(r, '<title>&lt; [0-9.-]+: reference') AS open_low, regexp_count(r, '<title>&ge; [0-9.-]+: reference') AS open_high,
        position('per window: psi_threshold' IN r) > 0 AS psi_threshold
+  FROM eval_page;
+-- the job the first breach queued, why as mlops.job_queue says it
+SELECT regexp_count(substring(r FROM '<table class="jobs">.*?</table>'), '<tr>') - 1 AS job_rows,
+       substring(r FROM '<td>queued</td><td class="wrap">(drift: report_eval window) ') AS why
   FROM eval_page;
 
 -- bad inputs: unknown monitor, reversed range; a NULL name gives NULL

@@ -1221,19 +1221,25 @@ more_rows(StringInfo buf, uint64 got)
 		appendStringInfo(buf, "<p class=\"empty\">Only the first %d rows are shown.</p>\n", REPORT_MAX_ROWS);
 }
 
-/* The model's retraining jobs created at or after the range's start. */
+/*
+ * The model's retraining jobs created at or after the range's start; why
+ * as mlops.job_queue words it, else the reason's keys and values.
+ */
 static void
 render_jobs(StringInfo buf, const ReportMonitor *m, Datum *bounds, const char *bnulls)
 {
 	static const char *sql =
 		"SELECT j.status,"
-		"       (SELECT pg_catalog.string_agg(e.key OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) e.value, ', ' ORDER BY e.key)"
-		"          FROM pg_catalog.jsonb_each_text(j.reason) e),"
+		"       COALESCE(q.why,"
+		"                (SELECT pg_catalog.string_agg(e.key OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) e.value,"
+		"                                              ', ' ORDER BY e.key)"
+		"                   FROM pg_catalog.jsonb_each_text(j.reason) e)),"
 		"       j.claimed_by, j.created_at, j.finished_at,"
 		"       j.run_id::pg_catalog.text OPERATOR(pg_catalog.||)"
 		"         COALESCE(' (' OPERATOR(pg_catalog.||) r.name OPERATOR(pg_catalog.||) ')', ''),"
 		"       j.error"
 		"  FROM mlops.jobs j"
+		"  JOIN mlops.job_queue q ON q.job OPERATOR(pg_catalog.=) j.id"
 		"  LEFT JOIN mlops.runs r ON r.id OPERATOR(pg_catalog.=) j.run_id"
 		" WHERE j.model_id OPERATOR(pg_catalog.=) $1"
 		"   AND ($2 IS NULL OR j.created_at OPERATOR(pg_catalog.>=) $2)"
