@@ -67,16 +67,18 @@ SELECT left(r, 15) AS head, right(r, 8) = E'</html>\n' AS ends_html,
        position('href=' IN r) AS href, position('url(' IN r) AS css_url, position('@import' IN r) AS import
   FROM page;
 SELECT pg_temp.tags(r) FROM page;
--- the monitor name appears only escaped (title and heading), so do the other user strings
+-- the monitor name appears only escaped (title, heading, the chart's aria-label attribute),
+-- so do the other user strings
 SELECT position('<b>"x"' IN r) AS raw_name,
        regexp_count(r, '&lt;b&gt;&quot;x&quot;&amp;&#39;y') AS escaped_name,
+       position('aria-label="psi per window of &lt;b&gt;&quot;x&quot;&amp;&#39;y"' IN r) > 0 AS in_attribute,
        regexp_count(r, 'report &lt;model&gt;') AS model,
        regexp_count(r, 'public\.&quot;pred&lt;&amp;&gt;&quot;') AS source,
        regexp_count(r, 'sco&#39;re \(time column t&quot;s\)') AS columns,
        regexp_count(r, '&lt;i&gt;no rows&lt;/i&gt; &amp; &quot;none&quot;') AS notes,
        regexp_count(r, '&lt;worker&amp;&quot;1&quot;&gt;') AS worker,
        regexp_count(r, 'note: &lt;drift&gt; &amp; &#39;shift&#39;') AS reason,
-       regexp_count(r, '\(&lt;run &quot;1&quot;&gt;\)') AS run
+       regexp_count(r, '<td class="wrap" title="run 00000000-0000-0000-0000-00000000e001">&lt;run &quot;1&quot;&gt;</td>') AS run
   FROM page;
 -- one red marker per breached window of the range, one point per window with a statistic
 SELECT regexp_count(r, 'class="pt breach"') AS breach_markers,

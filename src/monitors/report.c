@@ -510,7 +510,7 @@ static const char *report_css =
 	"table{border-collapse:collapse;font-size:.9em;margin-top:6px}"
 	"th,td{border:1px solid #e5e7eb;padding:3px 8px;text-align:left;vertical-align:top}"
 	"th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	"td.wrap{max-width:360px;word-break:break-all}"
+	"td.wrap{max-width:360px;overflow-wrap:anywhere}"
 	".empty{color:#6b7280;font-style:italic}"
 	".breach-text{color:#dc2626;font-weight:600}"
 	"svg{width:100%;height:auto;display:block;font-size:11px}"
@@ -939,8 +939,12 @@ render_chart(StringInfo buf, const ReportMonitor *m, ReportWindows *ws, MemoryCo
 	html_esc(buf, pg_get_timezone_name(session_timezone));
 	appendStringInfoString(buf, "</span></p>\n");
 
-	appendStringInfo(buf, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"statistic per window\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	appendStringInfo(buf, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
 					 CH_W, CH_H);
+	html_esc(buf, m->method);
+	appendStringInfoString(buf, " per window of ");
+	html_esc(buf, m->name);
+	appendStringInfoString(buf, "\" xmlns=\"http://www.w3.org/2000/svg\">\n");
 	render_axes(buf, &s, m->method);
 	render_gaps(buf, ws, &s);
 	render_threshold(buf, ws, &s);
@@ -1213,6 +1217,25 @@ text_cell(StringInfo buf, uint64 r, int c, const char *cls)
 	appendStringInfoString(buf, "</td>");
 }
 
+/* A run as its name (else its id), the full id in the tooltip. */
+static void
+run_cell(StringInfo buf, uint64 r, int id_col, int name_col)
+{
+	char	   *id = spi_text(r, id_col);
+	char	   *name = spi_text(r, name_col);
+
+	if (id == NULL)
+	{
+		appendStringInfoString(buf, "<td></td>");
+		return;
+	}
+	appendStringInfoString(buf, "<td class=\"wrap\" title=\"run ");
+	html_esc(buf, id);
+	appendStringInfoString(buf, "\">");
+	html_esc(buf, name ? name : id);
+	appendStringInfoString(buf, "</td>");
+}
+
 /* "N more not shown" when a table was cut. */
 static void
 more_rows(StringInfo buf, uint64 got)
@@ -1235,9 +1258,7 @@ render_jobs(StringInfo buf, const ReportMonitor *m, Datum *bounds, const char *b
 		"                                              ', ' ORDER BY e.key)"
 		"                   FROM pg_catalog.jsonb_each_text(j.reason) e)),"
 		"       j.claimed_by, j.created_at, j.finished_at,"
-		"       j.run_id::pg_catalog.text OPERATOR(pg_catalog.||)"
-		"         COALESCE(' (' OPERATOR(pg_catalog.||) r.name OPERATOR(pg_catalog.||) ')', ''),"
-		"       j.error"
+		"       j.run_id, r.name, j.error"
 		"  FROM mlops.jobs j"
 		"  JOIN mlops.job_queue q ON q.job OPERATOR(pg_catalog.=) j.id"
 		"  LEFT JOIN mlops.runs r ON r.id OPERATOR(pg_catalog.=) j.run_id"
@@ -1273,8 +1294,8 @@ render_jobs(StringInfo buf, const ReportMonitor *m, Datum *bounds, const char *b
 		text_cell(buf, r, 3, "wrap");
 		ts_cell(buf, r, 4);
 		ts_cell(buf, r, 5);
-		text_cell(buf, r, 6, "wrap");
-		text_cell(buf, r, 7, "wrap");
+		run_cell(buf, r, 6, 7);
+		text_cell(buf, r, 8, "wrap");
 		appendStringInfoString(buf, "</tr>\n");
 	}
 	appendStringInfoString(buf, "</table>\n");
