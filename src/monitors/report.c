@@ -113,6 +113,7 @@ typedef struct ReportWindows
 	TimestampTz worst_start;
 	double		worst;
 	bool		has_worst;
+	TimestampTz last_end;		/* latest window end (windows are in start order) */
 	double		ymax;			/* highest finite statistic or threshold */
 	double		ymin;
 } ReportWindows;
@@ -311,6 +312,8 @@ ts_seconds(TimestampTz t)
 static void
 note_window(ReportWindows *ws, const ReportWin *w, bool breached)
 {
+	if (ws->n == 0 || w->end > ws->last_end)
+		ws->last_end = w->end;
 	if (w->n_stat == 0)
 		ws->nulls++;
 	if (breached)
@@ -477,7 +480,7 @@ bucket_windows(ReportWindows *ws, MemoryContext outer)
 {
 	ReportWin  *b = MemoryContextAllocZero(outer, sizeof(ReportWin) * REPORT_BUCKETS);
 	double		t0 = ts_seconds(ws->w[0].start);
-	double		t1 = ts_seconds(ws->w[ws->n - 1].end);
+	double		t1 = ts_seconds(ws->last_end);
 	int			nb = 0;
 
 	for (int i = 0; i < ws->n; i++)
@@ -923,7 +926,7 @@ render_chart(StringInfo buf, const ReportMonitor *m, ReportWindows *ws, MemoryCo
 		bucketed = true;
 	}
 	s.t0 = ts_seconds(ws->w[0].start);
-	s.t1 = ts_seconds(ws->w[ws->n - 1].end);
+	s.t1 = ts_seconds(ws->last_end);
 	s.y0 = Min(0.0, ws->ymin);
 	s.y1 = ws->ymax > s.y0 ? s.y0 + (ws->ymax - s.y0) * 1.1 : s.y0 + 1;
 
