@@ -11,7 +11,7 @@ INSERT INTO live_predictions
 SELECT date_trunc('hour', now()) - interval '4 days' + i * interval '15 seconds',
        CASE WHEN i >= 3 * 24 * 240 THEN 0.6 + 1.2 * z ELSE z END
   FROM generate_series(0, 4 * 24 * 240 - 1) i,
-       LATERAL (SELECT sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) + 0 * i AS z) n;  -- N(0, 1)
+       LATERAL (SELECT sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) + 0 * i AS z) n;  -- N(0, 1), drawn per row
 CREATE INDEX ON live_predictions (ts);
 ANALYZE live_predictions;
 
