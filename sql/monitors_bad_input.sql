@@ -5,6 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
 DROP TABLE IF EXISTS mon_bad_preds, mon_bad_texts CASCADE;
 DROP SEQUENCE IF EXISTS mon_bad_seq;
+DROP ROLE IF EXISTS mon_bad_writer;
 RESET client_min_messages;
 SELECT mlops.create_roles();
 -- try(sql): "ok", or SQLSTATE: message (detail, else hint)
@@ -84,7 +85,15 @@ SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 
 SELECT mlops.register_dataset_version('mon_bad_ds', 's3://bucket/scores.parquet') AS registered;
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"dataset": "mon_bad_ds", "version": 2}')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"dataset": "mon_bad_ds", "version": 1}')$$);
+-- a profiled version: the column's kind must suit the method
+INSERT INTO mon_bad_preds (ts, score) SELECT now(), i FROM generate_series(1, 30) i;
+SELECT mlops.snapshot_table('mon_bad_snap', 'mon_bad_preds', ARRAY['score', 'label']) AS snapshot;
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"dataset": "mon_bad_snap", "version": 1, "column": "label"}')$$);
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', reference => '{"dataset": "mon_bad_snap", "version": 1, "column": "no_col"}')$$);
 SELECT pg_temp.written();
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad_ds', NULL, 'mon_bad_preds', 'score', 'ts', 'ks', 0.2, reference => '{"dataset": "mon_bad_snap", "version": 1}')$$);
+SELECT name, reference FROM mlops.monitors WHERE name = 'bad_ds';
+SELECT mlops.drop_monitor('bad_ds');
 
 -- a duplicate name
 SELECT mlops.create_monitor('bad_dup', NULL, 'mon_bad_preds', 'score', 'ts') > 0 AS created;
@@ -105,7 +114,6 @@ SELECT mlops.alter_monitor('bad_dup', 0.3, '1 hour', false);
 SELECT threshold, schedule, enabled FROM mlops.monitors WHERE name = 'bad_dup';
 
 -- who: only mlops_admin creates; only the owner or an admin alters and drops
-DROP ROLE IF EXISTS mon_bad_writer;
 CREATE ROLE mon_bad_writer LOGIN IN ROLE mlops_writer;
 GRANT SELECT ON mon_bad_preds TO mon_bad_writer;
 SET SESSION AUTHORIZATION mon_bad_writer;

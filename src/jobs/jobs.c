@@ -121,7 +121,8 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 	nulls[4] = null_if_zero(dataset_version_id);
 
 	/*
-	 * ON CONFLICT waits for a concurrent insert of the model's open job and
+	 * created_at is the clock time, so that jobs queued in one transaction
+	 * are claimed in the order they were queued. ON CONFLICT waits for a concurrent insert of the model's open job and
 	 * does nothing once it committed; the next statement's snapshot then sees
 	 * that job. Only when it ended in between is there nothing to read: try
 	 * again.
@@ -129,8 +130,8 @@ mlops_job_enqueue(int64 model_id, const char *reason_json, int64 policy_id,
 	for (int attempt = 0; attempt < ENQUEUE_ATTEMPTS; attempt++)
 	{
 		rows = mlops_jobs_owner_query(
-			"INSERT INTO mlops.jobs AS j (model_id, reason, policy_id, drift_result_id, dataset_version_id) "
-			"VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5) "
+			"INSERT INTO mlops.jobs AS j (model_id, reason, policy_id, drift_result_id, dataset_version_id, created_at) "
+			"VALUES ($1, $2::pg_catalog.jsonb, $3, $4, $5, pg_catalog.clock_timestamp()) "
 			"ON CONFLICT (model_id) WHERE status OPERATOR(pg_catalog.=) ANY (" MLOPS_JOB_OPEN ") DO NOTHING "
 			"RETURNING j.id::pg_catalog.text, pg_catalog.jsonb_build_object("
 			"'job', j.id, 'model', (SELECT m.name FROM mlops.models m WHERE m.id OPERATOR(pg_catalog.=) j.model_id), "
@@ -379,49 +380,81 @@ job_lock_claimed(pg_uuid_t *job, const char *what, JobState *js)
 				 errhint("Only the role that claimed a job, or a member of mlops_admin, acts on its claim.")));
 }
 
+/*
+ * An error unless a run exists (42704 naming the run and the job); the
+ * job's own errors come first.
+ */
+static void
+require_run(Datum run, pg_uuid_t *job)
+{
+	Oid			types[1] = {UUIDOID};
+	Datum		vals[1] = {run};
+	uint64		n;
+	JobState	js;
+
+	(void) mlops_jobs_owner_query("SELECT 1 FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1",
+								  1, types, vals, NULL, 1, &n);
+	if (n == 1)
+		return;
+	job_lock_claimed(job, "complete", &js);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("run %s does not exist (completing job %s)",
+					uuid_text(DatumGetUUIDP(run)), js.id),
+			 errhint("Pass the id of the run the trainer tracked (mlops.start_run()), or NULL.")));
+}
+
+/* The rule of heartbeat and complete as SQL: the job is claimed or running by this login ($N: or an admin). */
+#define CLAIM_HOLDER(admin_param) \
+	"j.status OPERATOR(pg_catalog.=) ANY (ARRAY['claimed', 'running']) AND " \
+	"(j.claimed_login OPERATOR(pg_catalog.=) SESSION_USER OR " admin_param ")"
+
+/*
+ * Run the UPDATE of a claim (its WHERE includes CLAIM_HOLDER); when it
+ * changes no row, find out why (job_lock_claimed raises the error) and run
+ * it again with the row locked. Returns the first row's columns.
+ */
+static char **
+claim_update(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+			 int ncols, pg_uuid_t *job, const char *what)
+{
+	uint64		n;
+	char	 ***rows;
+	JobState	js;
+
+	rows = mlops_jobs_owner_query(sql, nargs, types, values, nulls, ncols, &n);
+	if (n == 1)
+		return rows[0];
+	job_lock_claimed(job, what, &js);
+	rows = mlops_jobs_owner_query(sql, nargs, types, values, nulls, ncols, &n);
+	if (n != 1)
+		elog(ERROR, "job %s could not be updated although its claim is held", js.id);
+	return rows[0];
+}
+
 PG_FUNCTION_INFO_V1(mlops_heartbeat_job);
 
 /* mlops.heartbeat_job(job): extend the lease; the first heartbeat starts the job. */
 Datum
 mlops_heartbeat_job(PG_FUNCTION_ARGS)
 {
-	JobState	js;
-	Oid			types[2] = {UUIDOID, FLOAT8OID};
-	Datum		vals[2];
-	uint64		n;
+	Oid			types[3] = {UUIDOID, FLOAT8OID, BOOLOID};
+	Datum		vals[3];
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the job of a heartbeat must not be NULL")));
-	job_lock_claimed(PG_GETARG_UUID_P(0), "heartbeat", &js);
 	vals[0] = PG_GETARG_DATUM(0);
 	vals[1] = lease_seconds();
-	(void) mlops_jobs_owner_query(
+	vals[2] = BoolGetDatum(mlops_jobs_session_is_admin());
+	(void) claim_update(
 		"UPDATE mlops.jobs j SET status = 'running', "
 		"started_at = COALESCE(j.started_at, pg_catalog.now()), heartbeat_at = pg_catalog.now(), "
 		"lease_until = pg_catalog.now() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $2) "
-		"WHERE j.id OPERATOR(pg_catalog.=) $1",
-		2, types, vals, NULL, 0, &n);
+		"WHERE j.id OPERATOR(pg_catalog.=) $1 AND " CLAIM_HOLDER("$3") " RETURNING j.id",
+		3, types, vals, NULL, 1, PG_GETARG_UUID_P(0), "heartbeat");
 	PG_RETURN_VOID();
-}
-
-/* An error unless a run exists (42704 naming the run and the job). */
-static void
-require_run(Datum run, const char *job)
-{
-	Oid			types[1] = {UUIDOID};
-	Datum		vals[1] = {run};
-	uint64		n;
-
-	(void) mlops_jobs_owner_query("SELECT 1 FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1",
-								  1, types, vals, NULL, 1, &n);
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("run %s does not exist (completing job %s)",
-						uuid_text(DatumGetUUIDP(run)), job),
-				 errhint("Pass the id of the run the trainer tracked (mlops.start_run()), or NULL.")));
 }
 
 PG_FUNCTION_INFO_V1(mlops_complete_job);
@@ -433,41 +466,41 @@ PG_FUNCTION_INFO_V1(mlops_complete_job);
 Datum
 mlops_complete_job(PG_FUNCTION_ARGS)
 {
-	JobState	js;
 	char	   *status;
-	Oid			types[3] = {UUIDOID, TEXTOID, UUIDOID};
-	Datum		vals[3];
-	char		nulls[4] = "   ";
-	uint64		n;
-	char	 ***rows;
+	char	   *job;
+	Oid			types[4] = {UUIDOID, TEXTOID, UUIDOID, BOOLOID};
+	Datum		vals[4];
+	char		nulls[5] = "    ";
+	char	  **row;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the job to complete must not be NULL")));
+	job = uuid_text(PG_GETARG_UUID_P(0));
 	status = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (status == NULL || (strcmp(status, "succeeded") != 0 && strcmp(status, "failed") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("job %s cannot end with status %s", uuid_text(PG_GETARG_UUID_P(0)),
+				 errmsg("job %s cannot end with status %s", job,
 						status ? quote_literal_cstr(status) : "NULL"),
 				 errhint("A job ends as 'succeeded' or 'failed'.")));
-	job_lock_claimed(PG_GETARG_UUID_P(0), "complete", &js);
 	if (!PG_ARGISNULL(2))
-		require_run(PG_GETARG_DATUM(2), js.id);
+		require_run(PG_GETARG_DATUM(2), PG_GETARG_UUID_P(0));
 	vals[0] = PG_GETARG_DATUM(0);
 	vals[1] = CStringGetTextDatum(status);
 	vals[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
 	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
-	rows = mlops_jobs_owner_query(
+	vals[3] = BoolGetDatum(mlops_jobs_session_is_admin());
+	row = claim_update(
 		"UPDATE mlops.jobs j SET status = $2, finished_at = pg_catalog.now(), run_id = $3, lease_until = NULL "
-		"WHERE j.id OPERATOR(pg_catalog.=) $1 RETURNING pg_catalog.jsonb_build_object("
+		"WHERE j.id OPERATOR(pg_catalog.=) $1 AND " CLAIM_HOLDER("$4") " RETURNING pg_catalog.jsonb_build_object("
 		"'job', j.id, 'model', (SELECT m.name FROM mlops.models m WHERE m.id OPERATOR(pg_catalog.=) j.model_id), "
 		"'status', j.status, 'run', j.run_id)::pg_catalog.text",
-		3, types, vals, nulls, 1, &n);
+		4, types, vals, nulls, 1, PG_GETARG_UUID_P(0), "complete");
 	if (!PG_ARGISNULL(2))
-		mlops_lineage_add("job", js.id, "run", uuid_text(PG_GETARG_UUID_P(2)), "trained");
-	mlops_emit("job.completed", psprintf("job:%s", js.id), rows[0][0]);
+		mlops_lineage_add("job", job, "run", uuid_text(PG_GETARG_UUID_P(2)), "trained");
+	mlops_emit("job.completed", psprintf("job:%s", job), row[0]);
 	PG_RETURN_VOID();
 }
 

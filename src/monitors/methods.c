@@ -21,12 +21,22 @@
  * A reference from a dataset profile (mlops_mref_from_profile) stands for
  * the profiled values through their qsketch: the sketch's retained items
  * with their weights are a weighted sample whose CDF is within the sketch's
- * rank error of the true one. Binned methods use edges at its quantiles
- * and counts from its ranks; ks and wasserstein compare the window's ECDF
- * with that weighted CDF; the mean and the 95th percentile are those of
- * the weighted sample. Categories come from the profile's top values, the
- * rest of the reference (and any window value outside the top list) in one
- * "other" bucket.
+ * rank error (mlops.rank_error) of the true one; a sketch that never
+ * compacted holds the values themselves. So, as approximations of the
+ * exact statistics:
+ *  - psi, jensen_shannon, hellinger: edges at the sketch's quantiles k/bins
+ *    (percentile_disc style, as the profile's histogram and qsketch psi),
+ *    reference counts from its ranks, NaN counted apart;
+ *  - ks: sup |F_cur - F_sketch| over the window's non-NaN values (NaN is
+ *    outside the sketch's CDF), each share off by at most the rank error;
+ *    the p-value takes the sketch's non-NaN count as the reference size;
+ *  - wasserstein: W1 between the window's ECDF and the sketch's CDF;
+ *  - mean_change, p95_change: the mean and percentile_cont(0.95) of the
+ *    weighted sample (the 95th percentile within the rank error in rank,
+ *    the mean exact only while the sketch has not compacted).
+ * Categories come from the profile's top values (exact counts up to 256
+ * distinct values, lower bounds beyond), the rest of the reference (and any
+ * window value outside the top list) in one "other" bucket.
  */
 #include "postgres.h"
 
@@ -159,6 +169,16 @@ mm_bytes_cmp(const char *a, int32 alen, const char *b, int32 blen)
 	return (alen > blen) - (alen < blen);
 }
 
+/* qsort order of reference categories. */
+static int
+mm_cat_cmp(const void *a, const void *b)
+{
+	const MmCat *x = a,
+			   *y = b;
+
+	return mm_bytes_cmp(x->data, x->len, y->data, y->len);
+}
+
 typedef MmCatEntry *MmCatEntryPtr;
 
 #define ST_SORT mm_sort_entries
@@ -204,6 +224,7 @@ struct MonitorAcc
 	int			bins;
 	const MonitorRef *ref;
 	MemoryContext cxt;			/* where the accumulator grows */
+	bool		consumed;		/* turned into a reference: no further use */
 	int64		n;				/* values added */
 	/* kept values (ref NULL, or ks / wasserstein / p95_change) */
 	bool		keep;
@@ -232,12 +253,15 @@ mlops_macc_new(MonitorMethod m, int bins, const MonitorRef *ref)
 	(void) mlops_monitor_method_name(m);
 	if (!mlops_monitor_method_is_categorical(m))
 		drift_check_bins(bins);
-	if (ref != NULL && (ref->method != m ||
-						(!mlops_monitor_method_is_categorical(m) && ref->bins != bins)))
+	if (ref != NULL && ref->method != m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the monitor reference was summarised for method %s with %d bins, not %s with %d bins",
-						mm_names[ref->method], ref->bins, mm_names[m], bins)));
+				 errmsg("the monitor reference was summarised for method %s, not %s",
+						mm_names[ref->method], mm_names[m])));
+	if (ref != NULL && !mlops_monitor_method_is_categorical(m) && ref->bins != bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the monitor reference was summarised with %d bins, not %d", ref->bins, bins)));
 	acc = palloc0(sizeof(MonitorAcc));
 	acc->method = m;
 	acc->bins = bins;
@@ -271,11 +295,22 @@ mm_grow(MonitorAcc *acc)
 	acc->cap = cap;
 }
 
+/* An accumulator already turned into a reference is not used again. */
+static inline void
+mm_check_live(const MonitorAcc *acc)
+{
+	if (unlikely(acc->consumed))
+		elog(ERROR, "monitor accumulator used after it became a reference");
+}
+
 void
 mlops_macc_add_float(MonitorAcc *acc, double x)
 {
-	if (unlikely(acc->table != NULL))
+	if (unlikely(acc->table != NULL || acc->consumed))
+	{
+		mm_check_live(acc);
 		elog(ERROR, "monitor method %s takes text values", mm_names[acc->method]);
+	}
 	acc->n++;
 	if (acc->counts != NULL)
 	{
@@ -307,8 +342,11 @@ mlops_macc_add_text(MonitorAcc *acc, const char *s, int len)
 	MmCatEntry *e;
 	bool		found;
 
-	if (unlikely(acc->table == NULL))
+	if (unlikely(acc->table == NULL || acc->consumed))
+	{
+		mm_check_live(acc);
 		elog(ERROR, "monitor method %s takes float8 values", mm_names[acc->method]);
+	}
 	e = mm_cat_insert(acc->table, k, &found);
 	if (!found)
 	{
@@ -421,6 +459,8 @@ mlops_mref_from_acc(MonitorAcc *acc)
 
 	if (acc->ref != NULL)
 		elog(ERROR, "a monitor reference is built from an accumulator without reference");
+	mm_check_live(acc);
+	acc->consumed = true;
 	ref->method = acc->method;
 	ref->bins = acc->bins;
 	ref->n = acc->n;
@@ -447,7 +487,10 @@ mlops_mref_from_acc(MonitorAcc *acc)
 	{
 		ref->nvals = acc->nv;
 		if (acc->cxt == CurrentMemoryContext && acc->v != NULL)
+		{
 			ref->vals = acc->v; /* the accumulator is consumed: take its array */
+			acc->v = NULL;
+		}
 		else
 		{
 			ref->vals = MemoryContextAllocHuge(CurrentMemoryContext,
@@ -455,7 +498,6 @@ mlops_mref_from_acc(MonitorAcc *acc)
 			if (acc->nv > 0)
 				memcpy(ref->vals, acc->v, sizeof(double) * acc->nv);
 		}
-		acc->v = NULL;
 	}
 	else if (acc->method == MM_MEAN_CHANGE)
 	{
@@ -467,6 +509,11 @@ mlops_mref_from_acc(MonitorAcc *acc)
 		ref->p95_n = mm_non_nan(acc->v, acc->nv);
 		ref->p95 = (ref->p95_n > 0) ? mm_p95_sorted(acc->v, ref->p95_n) : 0.0;
 	}
+	/* the values are summarised: free them now (a window may be large) */
+	if (acc->v != NULL)
+		pfree(acc->v);
+	acc->v = NULL;
+	acc->nv = acc->cap = 0;
 	return ref;
 }
 
@@ -598,7 +645,7 @@ mm_ref_from_sketch(MonitorRef *ref, const char *column, bytea *sketch)
 	qs_free(s);
 }
 
-/* A string of a jsonb value, or an error naming the column. */
+/* A profile's top_values not in the form profile.c writes: an error naming the column. */
 static void
 mm_bad_top_values(const char *column, const char *why)
 {
@@ -681,18 +728,7 @@ mm_ref_from_top_values(MonitorRef *ref, const char *column, Jsonb *top, int64 n)
 		}
 	}
 	/* byte order, as the exact reference; a value listed twice is an error */
-	for (i = 1; i < ref->ncat; i++)
-	{
-		MmCat		x = ref->cats[i];
-		int64		j = i;
-
-		while (j > 0 && mm_bytes_cmp(ref->cats[j - 1].data, ref->cats[j - 1].len, x.data, x.len) > 0)
-		{
-			ref->cats[j] = ref->cats[j - 1];
-			j--;
-		}
-		ref->cats[j] = x;
-	}
+	qsort(ref->cats, ref->ncat, sizeof(MmCat), mm_cat_cmp);
 	for (i = 1; i < ref->ncat; i++)
 		if (mm_bytes_cmp(ref->cats[i - 1].data, ref->cats[i - 1].len,
 						 ref->cats[i].data, ref->cats[i].len) == 0)
@@ -1280,6 +1316,7 @@ mlops_monitor_compare(const MonitorRef *ref, const MonitorAcc *cur,
 	*p = 0.0;
 	*stat_null = true;
 	*p_null = true;
+	mm_check_live(cur);
 	if (cur->method != ref->method || (cur->ref != NULL && cur->ref != ref) ||
 		(!mlops_monitor_method_is_categorical(ref->method) && cur->bins != ref->bins))
 		elog(ERROR, "monitor window and reference do not match");
@@ -1479,6 +1516,7 @@ mlops_monitor_histogram_json(const MonitorRef *ref, const MonitorAcc *cur)
 	StringInfoData s;
 	int64		i;
 
+	mm_check_live(cur);
 	if (cur->method != ref->method || (cur->ref != NULL && cur->ref != ref))
 		elog(ERROR, "monitor window and reference do not match");
 	initStringInfo(&s);

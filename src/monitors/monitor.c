@@ -777,7 +777,13 @@ write_windows(const MonitorRow *r, MonitorWindow *w, int nwin, TimestampTz until
 			n[10] = w[i].histogram ? ' ' : 'n';
 			mlops_owner_exec(UPSERT_RESULT, 11, types, v, n, false, 0);
 			id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			rows = lappend(rows, result_tuple(out, cxt));
+			{
+				/* the list outlives the SPI connection: build it in the caller's context */
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				rows = lappend(rows, result_tuple(out, cxt));
+				MemoryContextSwitchTo(old);
+			}
 			if (w[i].breached && !was[i])
 				emit_breach(m, &w[i], id);
 			CHECK_FOR_INTERRUPTS();

@@ -625,8 +625,14 @@ mlops_monitor_compute(const MonitorDef *m, TimestampTz start, int nwin, bool sto
 	{
 		/* the window before the first one, read in the same scan, values kept */
 		MonitorAcc *prev;
+		int64		before;
 
-		acc = scan_windows(m, &si, start - m->width, m->width, nwin + 1, NULL);
+		if (pg_sub_s64_overflow(start, m->width, &before))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("the window before %s of monitor \"%s\" is out of range", mlops_monitor_iso(start),
+							m->name)));
+		acc = scan_windows(m, &si, before, m->width, nwin + 1, NULL);
 		prev = acc[0] ? acc[0] : mlops_macc_new(m->method, m->bins, NULL);
 		for (i = 0; i < nwin; i++)
 		{

@@ -18,7 +18,8 @@ my %defaults = (
 	'mlops.worker_enabled'        => 'on',
 	'mlops.webhook_timeout'       => '5s',
 	'mlops.webhook_max_attempts'  => '8',
-	'mlops.webhook_allowed_hosts' => '',);
+	'mlops.webhook_allowed_hosts' => '',
+	'mlops.job_lease'             => '10min',);
 for my $name (sort keys %defaults)
 {
 	is($node->safe_psql('postgres', "SHOW $name"), $defaults{$name}, "$name defaults to '$defaults{$name}'");
@@ -26,6 +27,8 @@ for my $name (sort keys %defaults)
 is($node->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 't', 'is_preloaded() is true when preloaded');
 is($node->safe_psql('postgres', "SELECT count(*) FROM mlops.settings WHERE status LIKE 'unused:%'"),
 	'6', 'no setting is called active while nothing in this version reads it');
+is($node->safe_psql('postgres', "SELECT status FROM mlops.settings WHERE name = 'mlops.job_lease'"),
+	'active: read by mlops.claim_job() and mlops.heartbeat_job()', 'mlops.job_lease is read by the job queue');
 is($node->safe_psql('postgres', "SELECT context FROM pg_settings WHERE name = 'mlops.database'"),
 	'postmaster', 'mlops.database needs a restart');
 
@@ -62,7 +65,7 @@ is($plain->safe_psql('postgres', 'SELECT mlops.version()'), '0.2.0', 'SQL functi
 is($plain->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 'f', 'is_preloaded() is false');
 is($plain->safe_psql('postgres', 'SELECT mlops.version(); SHOW mlops.naptime;'), "0.2.0\n1s",
 	'settings exist once the library is loaded');
-like($plain->safe_psql('postgres', "SELECT DISTINCT status FROM mlops.settings"),
+like($plain->safe_psql('postgres', "SELECT DISTINCT status FROM mlops.settings WHERE name <> 'mlops.job_lease'"),
 	qr/^unused: read by the background scheduler/, 'the settings view says the scheduler settings are unused');
 like($plain->safe_psql('postgres', "SELECT description FROM mlops.settings WHERE name = 'mlops.naptime'"),
 	qr/nothing in this version reads it/, 'the setting description says nothing reads it yet');
