@@ -513,7 +513,7 @@ static const char *report_css =
 	"table{border-collapse:collapse;font-size:.9em;margin-top:6px}"
 	"th,td{border:1px solid #e5e7eb;padding:3px 8px;text-align:left;vertical-align:top}"
 	"th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	"td.wrap{max-width:360px;overflow-wrap:anywhere}"
+	"td.wrap{max-width:360px;overflow-wrap:break-word}"
 	".empty{color:#6b7280;font-style:italic}"
 	".breach-text{color:#dc2626;font-weight:600}"
 	"svg{width:100%;height:auto;display:block;font-size:11px}"
