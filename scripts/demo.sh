@@ -29,6 +29,15 @@ for f in examples/*; do
 done
 [ $rc -ne 0 ] && { tail -n 20 "$CLUSTER/server.log"; die "example $f failed"; }
 
+# The drift report of examples/50_monitors.sql's monitor: one HTML file to open in a browser
+# (a copy of the tree run as postgres is removed afterwards, so then it goes to /tmp).
+REPORT=$SRC_DIR/demo-drift-report.html
+[ -n "${MLOPS_VIA_ROOT:-}" ] && REPORT=/tmp/mlops-demo-drift-report.html
+say "drift report: mlops.drift_report('churn-live-score') of the last 7 days"
+psql -X -At -v ON_ERROR_STOP=1 -c "SELECT mlops.drift_report('churn-live-score')" >"$REPORT" \
+    || die "the drift report failed"
+echo "    written to $REPORT ($(wc -c <"$REPORT") bytes); open it in a browser"
+
 if [ -n "${KEEP:-}" ]; then
     as=""; [ -n "${MLOPS_VIA_ROOT:-}" ] && as="runuser -u postgres -- "
     say "the cluster keeps running; connect with:"
