@@ -134,6 +134,20 @@ SELECT m.name AS monitor, md.name AS model, m.method, m.owner, m.enabled,
                       WHERE d.monitor_id OPERATOR(pg_catalog.=) m.id
                       ORDER BY d.window_start DESC LIMIT 1) r ON true;
 COMMENT ON VIEW mlops.monitor_status IS 'each monitor with its latest computed window and its last evaluation error';
+COMMENT ON COLUMN mlops.monitor_status.monitor IS 'monitor name';
+COMMENT ON COLUMN mlops.monitor_status.model IS 'the model the monitor watches (NULL: none)';
+COMMENT ON COLUMN mlops.monitor_status.method IS 'psi, ks, wasserstein, jensen_shannon, hellinger, psi_categorical, chi2, mean_change or p95_change';
+COMMENT ON COLUMN mlops.monitor_status.owner IS 'the role evaluation reads the source as';
+COMMENT ON COLUMN mlops.monitor_status.enabled IS 'whether mlops.tick() evaluates the monitor';
+COMMENT ON COLUMN mlops.monitor_status.last_window_start IS 'start of the latest computed window';
+COMMENT ON COLUMN mlops.monitor_status.last_window_end IS 'end of the latest computed window';
+COMMENT ON COLUMN mlops.monitor_status.last_statistic IS 'statistic of the latest computed window (NULL: see drift_results.note)';
+COMMENT ON COLUMN mlops.monitor_status.last_pvalue IS 'p-value of the latest computed window (ks and chi2)';
+COMMENT ON COLUMN mlops.monitor_status.breached IS 'whether the latest computed window breached its threshold';
+COMMENT ON COLUMN mlops.monitor_status.last_error IS 'error of the last failed evaluation (NULL after a successful one)';
+COMMENT ON COLUMN mlops.monitor_status.last_sqlstate IS 'SQLSTATE of last_error';
+COMMENT ON COLUMN mlops.monitor_status.last_evaluated_at IS 'when the monitor was last evaluated';
+COMMENT ON COLUMN mlops.monitor_status.next_due IS 'when mlops.tick() evaluates it next';
 
 REVOKE ALL ON FUNCTION mlops.create_monitor(text, text, regclass, text, text, text, float8, interval, jsonb, interval, timestamptz, integer),
     mlops.alter_monitor(text, float8, interval, boolean), mlops.drop_monitor(text),
