@@ -280,6 +280,12 @@ window_width(Interval *iv, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("window_size of monitor \"%s\" must be positive", name)));
+	/* longer windows could not be aligned below the earliest timestamp without overflow */
+	if (us > MONITOR_MAX_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window_size of monitor \"%s\" must not be longer than " INT64_FORMAT " days", name,
+						MONITOR_MAX_WIDTH / USECS_PER_DAY)));
 	return us;
 }
 
@@ -899,6 +905,9 @@ evaluate(MonitorRow *r, bool has_recompute, TimestampTz recompute_from, TupleDes
 		start = mlops_monitor_align(start, m->width);
 	else
 		start = end;			/* no rows yet */
+	/* a window that would begin before the earliest timestamp is not computed (its start is not storable) */
+	if (start < MIN_TIMESTAMP)
+		start += m->width;
 	if (has_recompute && !r->computed_null)
 	{
 		TimestampTz first;
@@ -998,7 +1007,8 @@ mlops_drift_windows(PG_FUNCTION_ARGS)
 	char	   *name;
 	TimestampTz from,
 				to,
-				start;
+				start,
+				last;
 	int64		nwin;
 	MonitorWindow *w;
 	int			i;
@@ -1021,7 +1031,14 @@ mlops_drift_windows(PG_FUNCTION_ARGS)
 						r.def.owner_name));
 	resolve_owner(&r.def);
 	start = mlops_monitor_align(from, r.def.width);
-	nwin = (mlops_monitor_align(to - 1, r.def.width) - start) / r.def.width + 1;
+	last = mlops_monitor_align(to - 1, r.def.width);
+	if (start < MIN_TIMESTAMP || last >= END_TIMESTAMP - r.def.width)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("drift windows of monitor \"%s\" from %s to %s reach beyond the timestamp range",
+						name, mlops_monitor_iso(from), mlops_monitor_iso(to)),
+				 errhint("Ask for a range whose windows begin and end within the range of timestamptz.")));
+	nwin = (last - start) / r.def.width + 1;
 	if (nwin > MONITOR_MAX_WINDOWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -304,7 +304,8 @@ first_receive(TupleTableSlot *slot, DestReceiver *self)
 	{
 		DateADT		day = DatumGetDateADT(slot->tts_values[0]);
 
-		if (DATE_NOT_FINITE(day))
+		/* a day past the timestamp range falls in no window (and would overflow) */
+		if (DATE_NOT_FINITE(day) || day >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE)
 			return true;
 		f->t = (int64) day * USECS_PER_DAY;
 	}
