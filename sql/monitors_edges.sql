@@ -1,6 +1,7 @@
 -- Monitors at the edges of time: window sizes, windows that would begin
 -- before the earliest timestamp or end after the last one, dates past the
--- timestamp range.
+-- timestamp range; and categories of non-text values, which do not depend
+-- on the session's DateStyle.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
 DROP TABLE IF EXISTS mon_edge_ancient, mon_edge_far, mon_edge_days CASCADE;
@@ -48,5 +49,28 @@ SELECT computed_until, last_error,
        (SELECT count(*) FROM mlops.drift_results r WHERE r.monitor_id = m.id) AS stored
   FROM mlops.monitors m WHERE name = 'edge_far';
 
+-- categories of a date column: ISO text whatever the session's DateStyle, so
+-- a reference stored in one session matches the windows of another
+CREATE TABLE mon_edge_days (ts timestamptz, day date);
+INSERT INTO mon_edge_days SELECT '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 hour', '2020-01-02'
+  FROM generate_series(0, 47) g;
+SELECT mlops.create_monitor('edge_days', NULL, 'mon_edge_days', 'day', 'ts', 'psi_categorical', 0.1,
+                            window_size => '1 day', start_at => '2020-01-02 00:00:00+00',
+                            reference => '{"from": "2020-01-01 00:00:00+00", "to": "2020-01-02 00:00:00+00"}') > 0 AS created;
+SET DateStyle = 'SQL, DMY';
+SELECT count(*) > 0 AS evaluated FROM mlops.evaluate_monitor('edge_days');
+RESET DateStyle;
+SELECT window_start, n_ref, n_cur, statistic, breached, histogram
+  FROM mlops.drift_results r JOIN mlops.monitors m ON m.id = r.monitor_id
+ WHERE m.name = 'edge_days' AND window_start = '2020-01-02 00:00:00+00';
+SELECT n_cur, statistic, breached FROM mlops.drift_windows('edge_days', '2020-01-02 00:00:00+00', '2020-01-03 00:00:00+00');
+SET DateStyle = 'German';
+SET TimeZone = 'Asia/Tokyo';
+SELECT n_cur, statistic, breached FROM mlops.drift_windows('edge_days', '2020-01-02 00:00:00+00', '2020-01-03 00:00:00+00');
+SHOW DateStyle;
+SHOW TimeZone;
+RESET DateStyle;
+RESET TimeZone;
+
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'edge%' ORDER BY name;
-DROP TABLE mon_edge_ancient, mon_edge_far;
+DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days;
