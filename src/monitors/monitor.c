@@ -19,6 +19,7 @@
  * a failure (the owner lost SELECT, a column was renamed, the source was
  * dropped, a statement timeout) is recorded on the monitor, warned about and
  * yields no rows, so a caller looping over monitors goes on with the next.
+ * A cancel (pg_cancel_backend, an interrupted client) is not swallowed.
  */
 #include "postgres.h"
 
@@ -979,6 +980,10 @@ mlops_evaluate_monitor(PG_FUNCTION_ARGS)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		/* a cancel asked for (not a statement timeout) ends the caller's statement: a tick stops */
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			strcmp(ed->message, _("canceling statement due to statement timeout")) != 0)
+			ReThrowError(ed);
 		rows = NIL;
 		record_error(&r.def, ed);
 		ereport(WARNING,
