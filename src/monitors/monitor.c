@@ -419,6 +419,12 @@ check_source(Oid relid, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("source %s of monitor \"%s\" is not a table, view or materialized view", qualified, name)));
+	/* the name would later find the temporary relation of whichever session then has that schema */
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("source \"%s\" of monitor \"%s\" is a temporary relation", get_rel_name(relid), name),
+				 errhint("A monitor outlives the session: monitor a permanent table or view.")));
 	return qualified;
 }
 
