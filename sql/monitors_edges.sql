@@ -1,10 +1,10 @@
 -- Monitors at the edges of time: window sizes, windows that would begin
 -- before the earliest timestamp or end after the last one, dates past the
--- timestamp range; and categories of non-text values, which do not depend
--- on the session's DateStyle.
+-- timestamp range; categories of non-text values, which do not depend on
+-- the session's DateStyle, and long texts as categories.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
-DROP TABLE IF EXISTS mon_edge_ancient, mon_edge_far, mon_edge_days CASCADE;
+DROP TABLE IF EXISTS mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts CASCADE;
 RESET client_min_messages;
 SELECT mlops.create_roles();
 -- try(sql): "ok", or SQLSTATE: message (hint)
@@ -72,5 +72,21 @@ SHOW TimeZone;
 RESET DateStyle;
 RESET TimeZone;
 
+-- long texts: the statistic tells them apart, the stored histogram names
+-- them by their first 200 characters
+CREATE TABLE mon_edge_texts (ts timestamptz, doc text);
+INSERT INTO mon_edge_texts SELECT '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 hour',
+                                  repeat('é', 100000) || CASE WHEN g >= 24 AND g % 2 = 0 THEN 'b' ELSE 'a' END
+  FROM generate_series(0, 47) g;
+SELECT mlops.create_monitor('edge_texts', NULL, 'mon_edge_texts', 'doc', 'ts', 'psi_categorical', 0.1,
+                            window_size => '1 day', start_at => '2020-01-02 00:00:00+00',
+                            reference => '{"from": "2020-01-01 00:00:00+00", "to": "2020-01-02 00:00:00+00"}') > 0 AS created;
+SELECT count(*) > 0 AS evaluated FROM mlops.evaluate_monitor('edge_texts');
+SELECT n_ref, n_cur, statistic > 0.1 AS drifted, breached, histogram->'ref' AS ref, histogram->'cur' AS cur,
+       (SELECT array_agg(DISTINCT length(c)) FROM jsonb_array_elements_text(histogram->'categories') c) AS label_lengths,
+       (SELECT bool_and(c = repeat('é', 200) || '...') FROM jsonb_array_elements_text(histogram->'categories') c) AS clipped
+  FROM mlops.drift_results r JOIN mlops.monitors m ON m.id = r.monitor_id
+ WHERE m.name = 'edge_texts' AND window_start = '2020-01-02 00:00:00+00';
+
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'edge%' ORDER BY name;
-DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days;
+DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts;
