@@ -1,7 +1,7 @@
 -- Monitors: a statement timeout during an evaluation is recorded on the
 -- monitor and the caller goes on; a cancel (pg_cancel_backend, an
 -- interrupted client) ends the caller's statement, mlops.tick() included,
--- and records nothing.
+-- and records nothing; a tick ends at a statement timeout.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
 DROP TABLE IF EXISTS mon_cancel_src CASCADE;
@@ -33,5 +33,19 @@ SELECT name, computed_until IS NULL AS not_computed, last_error, last_sqlstate F
  WHERE name LIKE 'mon\_cancel%' ORDER BY name;
 
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'mon\_cancel%' ORDER BY name;
+
+-- a statement timeout: recorded on the monitor it stopped, and the tick
+-- ends there (the timeout fires once; the next monitor would run without
+-- one), the other monitor staying due
+CREATE VIEW mon_cancel_slow AS SELECT ts, score FROM mon_cancel_src WHERE pg_sleep(0.05) IS NOT NULL;
+SELECT mlops.create_monitor('mon_cancel_slow1', NULL, 'mon_cancel_slow', 'score', 'ts') > 0 AS created;
+SELECT mlops.create_monitor('mon_cancel_slow2', NULL, 'mon_cancel_slow', 'score', 'ts') > 0 AS created;
+SET statement_timeout = '300ms';
+SELECT t->'monitors_evaluated' AS evaluated, t->'monitor_errors' AS errors FROM mlops.tick() t;
+RESET statement_timeout;
+SELECT name, computed_until IS NULL AS not_computed, last_error, last_sqlstate, next_due <= now() AS due
+  FROM mlops.monitors WHERE name LIKE 'mon\_cancel%' ORDER BY name;
+SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'mon\_cancel%' ORDER BY name;
+DROP VIEW mon_cancel_slow;
 DROP VIEW mon_cancel_view;
 DROP TABLE mon_cancel_src;
