@@ -249,4 +249,5 @@ SELECT count(*) AS monitors, (SELECT count(*) FROM mlops.drift_results d JOIN ml
                                WHERE m.name IN ('<b>"x"&''y', 'report_cat', 'report_many')) AS windows
   FROM mlops.monitors WHERE name IN ('<b>"x"&''y', 'report_cat', 'report_many');
 SELECT mlops.drop_monitor('report_eval');
+SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name IN ('<b>"x"&''y', 'report_cat', 'report_many') ORDER BY name;
 DROP TABLE report_preds;

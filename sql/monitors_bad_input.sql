@@ -1,6 +1,6 @@
 -- Monitors: every bad argument of create_monitor, alter_monitor and
--- drop_monitor is refused with its SQLSTATE and a message naming the
--- monitor or object, and nothing is written.
+-- drop_monitor (a temporary source included) is refused with its SQLSTATE
+-- and a message naming the monitor or object, and nothing is written.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mlops;
 DROP TABLE IF EXISTS mon_bad_preds, mon_bad_texts CASCADE;
@@ -57,6 +57,10 @@ SELECT pg_temp.try($$SELECT mlops.create_monitor(repeat('m', 251), NULL, 'mon_ba
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', 'no_such_model', 'mon_bad_preds', 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'ts', 'kl_divergence')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_seq', 'score', 'ts')$$);
+CREATE TEMP TABLE mon_bad_temp (ts timestamptz, score float8);
+CREATE TEMP VIEW mon_bad_temp_view AS SELECT ts, score FROM mon_bad_temp;
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_temp', 'score', 'ts')$$);
+SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_temp_view', 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, NULL, 'score', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'no_col', 'ts')$$);
 SELECT pg_temp.try($$SELECT mlops.create_monitor('bad1', NULL, 'mon_bad_preds', 'score', 'no_col')$$);

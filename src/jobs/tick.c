@@ -6,7 +6,9 @@
  *      evaluated by mlops.evaluate_monitor(name), each in its own
  *      subtransaction: one that raises is rolled back alone, its error is
  *      recorded on the monitor and its next check is one schedule later;
- *      the drift policies its breaches fire queue jobs (policies.c);
+ *      the drift policies its breaches fire queue jobs (policies.c); a
+ *      statement timeout is recorded on the monitor it stopped and ends
+ *      this part (the timeout fires once: the rest would run without one);
  *  (c) schedule policies that are due fire.
  * The whole tick is one transaction of its caller; when nothing is due it
  * is one indexed query per part.
@@ -54,8 +56,11 @@ monitor_record_error(const char *name, ErrorData *edata)
 		3, types, vals, NULL, 0, &n);
 }
 
-/* Whether evaluate_monitor recorded an error of its own on the monitor in this transaction. */
-static bool
+/*
+ * The SQLSTATE of the error evaluate_monitor recorded on the monitor in this
+ * transaction, or NULL when it recorded none.
+ */
+static char *
 monitor_failed_quietly(const char *name)
 {
 	Oid			types[1] = {TEXTOID};
@@ -64,19 +69,22 @@ monitor_failed_quietly(const char *name)
 	char	 ***rows;
 
 	rows = mlops_jobs_owner_query(
-		"SELECT m.last_error IS NOT NULL AND m.last_error_at OPERATOR(pg_catalog.>=) pg_catalog.now() "
-		"FROM mlops.monitors m WHERE m.name OPERATOR(pg_catalog.=) $1",
+		"SELECT m.last_sqlstate FROM mlops.monitors m WHERE m.name OPERATOR(pg_catalog.=) $1 "
+		"AND m.last_error IS NOT NULL AND m.last_error_at OPERATOR(pg_catalog.>=) pg_catalog.now()",
 		1, types, vals, NULL, 1, &n);
-	return n == 1 && rows[0][0] != NULL && strcmp(rows[0][0], "t") == 0;
+	return n == 1 ? rows[0][0] : NULL;
 }
 
 /*
  * Evaluate one monitor inside a subtransaction, as the caller (the monitor's
  * evaluation switches to its owner itself). A cancel is not swallowed.
+ * Returns false when the statement timed out: the timeout fires once per
+ * statement, so the monitors after this one would run without any.
  */
-static void
+static bool
 evaluate_one(const char *name, TickStats *st)
 {
+	bool		timed_out = false;
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	int64		created_before = mlops_jobs_created;
@@ -95,8 +103,13 @@ evaluate_one(const char *name, TickStats *st)
 			elog(ERROR, "mlops.evaluate_monitor(%s) returned no count", quote_literal_cstr(name));
 		st->windows += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		st->breaches += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		if (monitor_failed_quietly(name))
-			st->monitor_errors++;
+		{
+			char	   *failed = monitor_failed_quietly(name);
+
+			if (failed)
+				st->monitor_errors++;
+			timed_out = failed && strcmp(failed, unpack_sql_state(ERRCODE_QUERY_CANCELED)) == 0;
+		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -120,6 +133,7 @@ evaluate_one(const char *name, TickStats *st)
 	}
 	PG_END_TRY();
 	st->monitors_evaluated++;
+	return !timed_out;
 }
 
 /* Evaluate every due monitor. */
@@ -141,7 +155,9 @@ evaluate_due_monitors(TickStats *st)
 	for (uint64 i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		evaluate_one(rows[i][0], st);
+		/* the rest stay due for the next tick */
+		if (!evaluate_one(rows[i][0], st))
+			break;
 	}
 	SPI_finish();
 }

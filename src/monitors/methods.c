@@ -46,6 +46,7 @@
 #include "common/int.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -1476,6 +1477,25 @@ mm_json_number(StringInfo s, double x)
 	}
 }
 
+/*
+ * A category's name as a JSON string, clipped to MM_CATEGORY_LABEL
+ * characters and marked "..." when longer: the histogram is for reports,
+ * and a window of long texts (documents, payloads) must not store them whole.
+ */
+#define MM_CATEGORY_LABEL 200
+
+static void
+mm_json_category(StringInfo s, const char *name)
+{
+	int			len = strlen(name);
+	int			clip = pg_mbcharcliplen(name, len, MM_CATEGORY_LABEL);
+
+	if (clip >= len)
+		escape_json(s, name);
+	else
+		escape_json(s, psprintf("%.*s...", clip, name));
+}
+
 /* Counts as a JSON array of whole numbers. */
 static void
 mm_json_counts(StringInfo s, const double *c, int64 n)
@@ -1591,7 +1611,7 @@ mlops_monitor_histogram_json(const MonitorRef *ref, const MonitorAcc *cur)
 			{
 				if (i > 0)
 					appendStringInfoString(&s, ", ");
-				escape_json(&s, names[rank[i].slot]);
+				mm_json_category(&s, names[rank[i].slot]);
 				ra[i] = rv[rank[i].slot];
 				ca[i] = cv[rank[i].slot];
 			}

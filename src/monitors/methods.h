@@ -104,7 +104,8 @@ extern void mlops_monitor_compare(const MonitorRef *ref, const MonitorAcc *cur,
 /*
  * The reference's and the window's counts on the same bins, as a JSON object
  * (text): numeric {"edges": [...], "ref": [...], "cur": [...]}, categorical
- * {"categories": [...], "ref": [...], "cur": [...]} (the 20 most frequent).
+ * {"categories": [...], "ref": [...], "cur": [...]} (the 20 most frequent,
+ * names clipped to 200 characters).
  */
 extern char *mlops_monitor_histogram_json(const MonitorRef *ref, const MonitorAcc *cur);
 

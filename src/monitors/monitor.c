@@ -19,6 +19,7 @@
  * a failure (the owner lost SELECT, a column was renamed, the source was
  * dropped, a statement timeout) is recorded on the monitor, warned about and
  * yields no rows, so a caller looping over monitors goes on with the next.
+ * A cancel (pg_cancel_backend, an interrupted client) is not swallowed.
  */
 #include "postgres.h"
 
@@ -280,6 +281,12 @@ window_width(Interval *iv, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("window_size of monitor \"%s\" must be positive", name)));
+	/* longer windows could not be aligned below the earliest timestamp without overflow */
+	if (us > MONITOR_MAX_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window_size of monitor \"%s\" must not be longer than " INT64_FORMAT " days", name,
+						MONITOR_MAX_WIDTH / USECS_PER_DAY)));
 	return us;
 }
 
@@ -412,6 +419,12 @@ check_source(Oid relid, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("source %s of monitor \"%s\" is not a table, view or materialized view", qualified, name)));
+	/* the name would later find the temporary relation of whichever session then has that schema */
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("source \"%s\" of monitor \"%s\" is a temporary relation", get_rel_name(relid), name),
+				 errhint("A monitor outlives the session: monitor a permanent table or view.")));
 	return qualified;
 }
 
@@ -899,6 +912,9 @@ evaluate(MonitorRow *r, bool has_recompute, TimestampTz recompute_from, TupleDes
 		start = mlops_monitor_align(start, m->width);
 	else
 		start = end;			/* no rows yet */
+	/* a window that would begin before the earliest timestamp is not computed (its start is not storable) */
+	if (start < MIN_TIMESTAMP)
+		start += m->width;
 	if (has_recompute && !r->computed_null)
 	{
 		TimestampTz first;
@@ -970,6 +986,10 @@ mlops_evaluate_monitor(PG_FUNCTION_ARGS)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		/* a cancel asked for (not a statement timeout) ends the caller's statement: a tick stops */
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			strcmp(ed->message, _("canceling statement due to statement timeout")) != 0)
+			ReThrowError(ed);
 		rows = NIL;
 		record_error(&r.def, ed);
 		ereport(WARNING,
@@ -998,7 +1018,8 @@ mlops_drift_windows(PG_FUNCTION_ARGS)
 	char	   *name;
 	TimestampTz from,
 				to,
-				start;
+				start,
+				last;
 	int64		nwin;
 	MonitorWindow *w;
 	int			i;
@@ -1021,7 +1042,14 @@ mlops_drift_windows(PG_FUNCTION_ARGS)
 						r.def.owner_name));
 	resolve_owner(&r.def);
 	start = mlops_monitor_align(from, r.def.width);
-	nwin = (mlops_monitor_align(to - 1, r.def.width) - start) / r.def.width + 1;
+	last = mlops_monitor_align(to - 1, r.def.width);
+	if (start < MIN_TIMESTAMP || last >= END_TIMESTAMP - r.def.width)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("drift windows of monitor \"%s\" from %s to %s reach beyond the timestamp range",
+						name, mlops_monitor_iso(from), mlops_monitor_iso(to)),
+				 errhint("Ask for a range whose windows begin and end within the range of timestamptz.")));
+	nwin = (last - start) / r.def.width + 1;
 	if (nwin > MONITOR_MAX_WINDOWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -66,6 +66,9 @@ typedef struct MonitorWindow
 	char	   *histogram;		/* JSON text, or NULL */
 } MonitorWindow;
 
+/* Longest window_size (100000000 days): aligning a time never overflows. */
+#define MONITOR_MAX_WIDTH (INT64CONST(100000000) * USECS_PER_DAY)
+
 /* Largest number of windows one evaluation computes (the rest: next time). */
 #define MONITOR_MAX_WINDOWS 100000
 

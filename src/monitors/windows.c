@@ -7,8 +7,9 @@
  * range scan), run through SPI as the monitor's owner into a DestReceiver:
  * each row goes to its window by arithmetic on its time and into that
  * window's accumulator (methods.h), with no copy of the row and no
- * tuplestore. The owner's role is taken with SECURITY_RESTRICTED_OPERATION
- * and search_path pinned to pg_catalog, pg_temp, so nothing the caller or
+ * tuplestore. The owner's role is taken with SECURITY_RESTRICTED_OPERATION,
+ * search_path pinned to pg_catalog, pg_temp and the settings of text output
+ * fixed (DateStyle, TimeZone: UTC, ...), so nothing the caller or
  * the extension owner may do is lent to the source's views, functions or
  * row-level security policies; the owner's SELECT privilege is checked
  * first, so a missing grant is one clear 42501.
@@ -234,6 +235,27 @@ time_param(Oid type, int64 us)
 }
 
 /*
+ * Fix the settings a value's text form depends on (categorical methods read
+ * any type as text), so that every session, the scheduler's included, sees
+ * the same categories as the stored reference.
+ */
+static void
+pin_text_output(void)
+{
+	static const char *const settings[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"TimeZone", "UTC"},
+		{"extra_float_digits", "1"},
+		{"bytea_output", "hex"},
+	};
+
+	for (int i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
  * Run a statement as the monitor's owner into dest, with two parameters of
  * the time column's type (from, to), which the statement may leave unused.
  */
@@ -266,6 +288,7 @@ run_as_owner(const MonitorDef *m, const char *sql, Oid type, int64 from, int64 t
 		nest = NewGUCNestLevel();
 		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+		pin_text_output();
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		rc = SPI_execute_extended(sql, &opts);
@@ -304,7 +327,8 @@ first_receive(TupleTableSlot *slot, DestReceiver *self)
 	{
 		DateADT		day = DatumGetDateADT(slot->tts_values[0]);
 
-		if (DATE_NOT_FINITE(day))
+		/* a day past the timestamp range falls in no window (and would overflow) */
+		if (DATE_NOT_FINITE(day) || day >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE)
 			return true;
 		f->t = (int64) day * USECS_PER_DAY;
 	}
