@@ -69,12 +69,17 @@ check_events(const char *name, ArrayType *events)
 				 errhint("Pass '{*}' for every event, or a list of event kinds.")));
 	for (int i = 0; i < n; i++)
 	{
-		char	   *kind = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+		char	   *kind;
 
-		if (kind == NULL || !event_kind_known(kind))
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("events of webhook \"%s\" must not contain NULL", name)));
+		kind = TextDatumGetCString(elems[i]);
+		if (!event_kind_known(kind))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown event kind \"%s\" for webhook \"%s\"", kind ? kind : "NULL", name),
+					 errmsg("unknown event kind \"%s\" for webhook \"%s\"", kind, name),
 					 errhint("Known kinds: stage.changed, alias.changed, transition.requested, "
 							 "transition.approved, job.queued, job.completed, drift.breached; "
 							 "a family such as job.*; or * for all.")));
