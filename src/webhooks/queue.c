@@ -3,10 +3,10 @@
  *
  * One round of mlops_webhooks_run():
  *  1. dispatch: in one short transaction, take a batch of undispatched
- *     outbox rows (FOR UPDATE SKIP LOCKED, id order), insert one queue row
- *     per subscribed enabled webhook and mark the rows dispatched; the queue
- *     rows and the mark commit together, and (webhook, event) is unique, so
- *     an event becomes each delivery exactly once;
+ *     outbox rows (events/outbox.c: FOR UPDATE SKIP LOCKED, id order, marked
+ *     dispatched) and insert one queue row per subscribed enabled webhook;
+ *     the queue rows and the mark commit together, and (webhook, event) is
+ *     unique, so an event becomes each delivery exactly once;
  *  2. take: in one short transaction, mark a batch of due pending deliveries
  *     in_flight (attempts + 1) and commit;
  *  3. send them with no transaction open (http.c);
@@ -31,6 +31,7 @@
 #include "commands/extension.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -39,6 +40,7 @@
 #include "utils/uuid.h"
 
 #include "common/spi_owner.h"
+#include "events/events.h"
 #include "guc.h"
 #include "webhooks/webhooks.h"
 #include "webhooks/webhooks_int.h"
@@ -149,27 +151,42 @@ recover_unit(void *arg)
 				(errmsg("mlops webhooks: " UINT64_FORMAT " deliveries cut off by a stop are queued again", n)));
 }
 
-/* Turn a batch of outbox events into deliveries; *arg gets the number of events. */
+/*
+ * Turn a batch of outbox events into deliveries, one per subscribed enabled
+ * webhook; *arg gets the number of events. The events are marked dispatched
+ * in the same transaction.
+ */
 static void
 dispatch_unit(void *arg)
 {
-	Oid			types[1] = {INT4OID};
-	Datum		vals[1] = {Int32GetDatum(WH_DISPATCH_BATCH)};
+	uint64		n = mlops_outbox_take(WH_DISPATCH_BATCH);
+	Datum	   *ids;
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		vals[1];
 
-	*(uint64 *) arg = mlops_owner_exec(
-		"WITH ev AS ("
-		"  SELECT o.id, o.event, o.payload, o.created_at FROM mlops.outbox o"
-		"   WHERE o.dispatched_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED), "
-		"ins AS ("
-		"  INSERT INTO mlops.webhook_queue (webhook_id, outbox_id, event, payload, occurred_at)"
-		"  SELECT w.id, ev.id, ev.event, ev.payload, ev.created_at FROM ev"
-		"    JOIN mlops.webhooks w ON w.enabled AND EXISTS ("
-		"      SELECT 1 FROM pg_catalog.unnest(w.events) k(kind)"
-		"       WHERE k.kind" WH_EQ "'*' OR k.kind" WH_EQ "ev.event"
-		"          OR k.kind" WH_EQ "pg_catalog.split_part(ev.event, '.', 1) OPERATOR(pg_catalog.||) '.*')"
-		"   ORDER BY ev.id, w.id"
-		"  ON CONFLICT (webhook_id, outbox_id) DO NOTHING) "
-		"UPDATE mlops.outbox o SET dispatched_at = pg_catalog.now() FROM ev WHERE o.id" WH_EQ "ev.id",
+	*(uint64 *) arg = n;
+	if (n == 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	vals[0] = PointerGetDatum(construct_array(ids, (int) n, INT8OID, sizeof(int64),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	mlops_owner_exec(
+		"INSERT INTO mlops.webhook_queue (webhook_id, outbox_id, event, payload, occurred_at)"
+		" SELECT w.id, o.id, o.event, o.payload, o.created_at"
+		"   FROM mlops.outbox o"
+		"   JOIN mlops.webhooks w ON w.enabled AND EXISTS ("
+		"        SELECT 1 FROM pg_catalog.unnest(w.events) k(kind)"
+		"         WHERE k.kind" WH_EQ "'*' OR k.kind" WH_EQ "o.event"
+		"            OR k.kind" WH_EQ "pg_catalog.split_part(o.event, '.', 1) OPERATOR(pg_catalog.||) '.*')"
+		"  WHERE o.id" WH_EQ "ANY ($1)"
+		"  ORDER BY o.id, w.id"
+		" ON CONFLICT (webhook_id, outbox_id) DO NOTHING",
 		1, types, vals, NULL, false, 0);
 }
 
