@@ -256,7 +256,7 @@ finish_request(WebhookSend *s, CURLcode rc)
 
 /* Run the multi handle until every request is done, checking interrupts between polls. */
 static void
-drive(CURLM *multi)
+drive(CURLM *multi, WebhookDone done)
 {
 	int			running = 1;
 
@@ -276,6 +276,7 @@ drive(CURLM *multi)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &s);
 			finish_request(s, msg->data.result);
+			done(s);
 		}
 		if (running > 0)
 			curl_multi_poll(multi, NULL, 0, WH_POLL_MS, NULL);
@@ -287,7 +288,7 @@ drive(CURLM *multi)
 
 /* POST every delivery of sends in parallel; each gets ok/status_code/error/latency. */
 void
-mlops_webhooks_send_all(WebhookSend *sends, int n)
+mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 {
 	static bool curl_ready = false;
 	CURLM	   *volatile multi = NULL;
@@ -309,16 +310,18 @@ mlops_webhooks_send_all(WebhookSend *sends, int n)
 			if (!prepare_request(&sends[i]))
 			{
 				sends[i].done = true;
+				done(&sends[i]);
 				continue;
 			}
 			curl_multi_add_handle(multi, sends[i].easy);
 		}
-		drive(multi);
+		drive(multi, done);
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
 				sends[i].done = true;
 				sends[i].error = psprintf("the request ended without a result");
+				done(&sends[i]);
 			}
 	}
 	PG_CATCH();

@@ -10,7 +10,8 @@
  *  2. take: in one short transaction, mark a batch of due pending deliveries
  *     in_flight (attempts + 1) and commit;
  *  3. send them with no transaction open (http.c);
- *  4. record: per delivery, one short transaction that logs the attempt and
+ *  4. record: per delivery, as soon as its attempt ends (the others may
+ *     still be in flight), one short transaction that logs the attempt and
  *     moves the delivery to delivered, back to pending with a backoff
  *     (1 s x 2^attempt capped at an hour, full jitter), or to dead after
  *     mlops.webhook_max_attempts.
@@ -327,7 +328,17 @@ mlops_webhooks_recover(void)
 	run_unit(recover_unit, NULL, "recovering in-flight deliveries");
 }
 
-/* Send a batch taken by take_unit; an error here fails the whole batch's attempt. */
+/* Record an attempt as soon as it has a result (its own short transaction). */
+static void
+record_attempt(WebhookSend *s)
+{
+	run_unit(record_unit, s, "recording a delivery attempt");
+}
+
+/*
+ * Send a batch taken by take_unit, recording each attempt as it ends; an
+ * error here fails the attempts that had no result yet.
+ */
 static void
 send_batch(WebhookSend *sends, int n)
 {
@@ -335,7 +346,7 @@ send_batch(WebhookSend *sends, int n)
 
 	PG_TRY();
 	{
-		mlops_webhooks_send_all(sends, n);
+		mlops_webhooks_send_all(sends, n, record_attempt);
 	}
 	PG_CATCH();
 	{
@@ -347,8 +358,10 @@ send_batch(WebhookSend *sends, int n)
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
+				sends[i].done = true;
 				sends[i].ok = false;
 				sends[i].error = pstrdup(edata->message);
+				record_attempt(&sends[i]);
 			}
 		FreeErrorData(edata);
 	}
@@ -379,11 +392,7 @@ mlops_webhooks_run(void)
 			break;
 	}
 	if (run_unit(take_unit, &batch, "taking due deliveries") && batch.n > 0)
-	{
 		send_batch(batch.sends, batch.n);
-		for (int i = 0; i < batch.n; i++)
-			run_unit(record_unit, &batch.sends[i], "recording a delivery attempt");
-	}
 	if (!run_unit(next_unit, &next, "finding the next due delivery"))
 		next = DT_NOEND;
 	/* a full batch: more may be due right away */

@@ -45,8 +45,15 @@ typedef struct WebhookSend
 	char		errbuf[256];
 } WebhookSend;
 
-/* http.c: POST every delivery of sends in parallel; fills the results. */
-extern void mlops_webhooks_send_all(WebhookSend *sends, int n);
+/* Called with each delivery as soon as its attempt has a result. */
+typedef void (*WebhookDone) (WebhookSend *s);
+
+/*
+ * http.c: POST every delivery of sends in parallel; fills the results and
+ * calls done for each as it finishes (a refused one at once), while the
+ * others stay in flight.
+ */
+extern void mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done);
 
 /* http.c: the JSON body of a delivery ({event, delivery_id, occurred_at, payload}). */
 extern char *mlops_webhooks_body(const char *event, const char *delivery_id,
