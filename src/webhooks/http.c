@@ -39,15 +39,20 @@ char *
 mlops_webhooks_body(const char *event, const char *delivery_id,
 					const char *occurred_at, const char *payload_json)
 {
-	json_t	   *obj = json_object();
 	json_t	   *payload = json_loads(payload_json, JSON_DECODE_ANY, NULL);
+	json_t	   *obj;
 	char	   *text;
 	char	   *result;
 
-	json_object_set_new(obj, "event", json_string(event));
-	json_object_set_new(obj, "delivery_id", json_string(delivery_id));
-	json_object_set_new(obj, "occurred_at", json_string(occurred_at));
-	json_object_set_new(obj, "payload", payload ? payload : json_null());
+	/*
+	 * json_pack, not json_object(): the server exports a json_object of its
+	 * own (the SQL function), which a call from this library would bind to.
+	 * "o" hands the payload's reference to the object.
+	 */
+	obj = json_pack("{s:s, s:s, s:s, s:o}", "event", event, "delivery_id", delivery_id,
+					"occurred_at", occurred_at, "payload", payload ? payload : json_null());
+	if (obj == NULL)
+		elog(ERROR, "could not build the body of webhook delivery %s", delivery_id);
 	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 	if (text == NULL)
@@ -175,9 +180,8 @@ prepare_request(WebhookSend *s)
 	s->headers = h = add_header(h, "User-Agent", "mlops-webhooks/" MLOPS_VERSION);
 	s->headers = h = add_header(h, "X-Mlops-Event", s->event);
 	s->headers = h = add_header(h, "X-Mlops-Delivery", s->delivery_id);
-	if (s->secret)
-		s->headers = h = add_header(h, "X-Mlops-Signature",
-									mlops_webhooks_signature(s->secret, s->body));
+	if (s->signature)
+		s->headers = h = add_header(h, "X-Mlops-Signature", s->signature);
 	/* no "Expect: 100-continue" round trip for large bodies */
 	s->headers = h = add_header(h, "Expect", "");
 

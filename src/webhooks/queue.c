@@ -51,10 +51,14 @@
 #define WH_DISPATCH_ROUNDS 10
 /* Deliveries sent in parallel per round. */
 #define WH_SEND_BATCH 64
+/* After a unit failed, the next round waits at least this long (usec). */
+#define WH_RETRY_AFTER_ERROR (1000 * 1000)
 /* Backoff cap in seconds. */
 #define WH_BACKOFF_CAP 3600.0
 
 static WebhookCounters counters;
+/* Whether a unit failed with an error since the flag was last cleared. */
+static bool unit_error = false;
 static MemoryContext run_cxt = NULL;
 
 /* A unit of work inside its own transaction. */
@@ -122,6 +126,7 @@ run_unit(UnitFn fn, void *arg, const char *what)
 				 errmsg("mlops webhooks: %s failed: %s", what, edata->message)));
 		FreeErrorData(edata);
 		ok = false;
+		unit_error = true;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
@@ -184,7 +189,7 @@ dispatch_unit(void *arg)
 		"   JOIN mlops.webhooks w ON w.enabled AND EXISTS ("
 		"        SELECT 1 FROM pg_catalog.unnest(w.events) k(kind)"
 		"         WHERE k.kind" WH_EQ "'*' OR k.kind" WH_EQ "o.event"
-		"            OR k.kind" WH_EQ "pg_catalog.split_part(o.event, '.', 1) OPERATOR(pg_catalog.||) '.*')"
+		"            OR k.kind" WH_EQ "(pg_catalog.split_part(o.event, '.', 1) OPERATOR(pg_catalog.||) '.*'))"
 		"  WHERE o.id" WH_EQ "ANY ($1)"
 		"  ORDER BY o.id, w.id"
 		" ON CONFLICT (webhook_id, outbox_id) DO NOTHING",
@@ -198,7 +203,11 @@ typedef struct TakeBatch
 	int			n;
 } TakeBatch;
 
-/* Mark the due deliveries in_flight (attempts + 1) and read what to send. */
+/*
+ * Mark the due deliveries in_flight (attempts + 1) and build what to send:
+ * the body and its signature (signed here, inside the transaction, because
+ * the server's HMAC needs a resource owner).
+ */
 static void
 take_unit(void *arg)
 {
@@ -228,9 +237,10 @@ take_unit(void *arg)
 		s->delivery_id = col(i, 1);
 		s->event = col(i, 2);
 		s->url = col(i, 3);
-		s->secret = col(i, 4);
 		s->attempt = pg_strtoint32(col(i, 5));
 		s->body = mlops_webhooks_body(s->event, s->delivery_id, col(i, 7), col(i, 6));
+		if (col(i, 4))
+			s->signature = mlops_webhooks_signature(col(i, 4), s->body);
 		MemoryContextSwitchTo(old);
 	}
 	b->n = (int) n;
@@ -292,29 +302,24 @@ record_unit(void *arg)
 		counters.dead++;
 }
 
-/* When the next round has work: now if events wait, else the earliest pending delivery. */
+/* When the earliest pending delivery of an enabled webhook is due (DT_NOEND: none). */
 static void
 next_unit(void *arg)
 {
 	TimestampTz *next = arg;
 	bool		isnull;
-	uint64		n;
+	Datum		d;
 
-	n = mlops_owner_exec(
-		"SELECT CASE WHEN EXISTS (SELECT 1 FROM mlops.outbox o WHERE o.dispatched_at IS NULL)"
-		"            THEN pg_catalog.now() END, "
-		"       (SELECT pg_catalog.min(q.next_attempt_at) FROM mlops.webhook_queue q"
-		"          JOIN mlops.webhooks w ON w.id" WH_EQ "q.webhook_id AND w.enabled"
-		"         WHERE q.status" WH_EQ "'pending')",
-		0, NULL, NULL, NULL, true, 0);
 	*next = DT_NOEND;
-	for (int c = 1; n == 1 && c <= 2; c++)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c, &isnull);
-
-		if (!isnull && DatumGetTimestampTz(d) < *next)
-			*next = DatumGetTimestampTz(d);
-	}
+	if (mlops_owner_exec(
+			"SELECT pg_catalog.min(q.next_attempt_at) FROM mlops.webhook_queue q"
+			"  JOIN mlops.webhooks w ON w.id" WH_EQ "q.webhook_id AND w.enabled"
+			" WHERE q.status" WH_EQ "'pending'",
+			0, NULL, NULL, NULL, true, 0) != 1)
+		return;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		*next = DatumGetTimestampTz(d);
 }
 
 /* ---------------------------------------------------------------- entry points */
@@ -375,6 +380,8 @@ mlops_webhooks_run(void)
 	MemoryContext old;
 	TakeBatch	batch = {NULL, 0};
 	TimestampTz next = DT_NOEND;
+	TimestampTz now;
+	bool		backlog = false;
 
 	if (RecoveryInProgress())
 		return DT_NOEND;
@@ -382,7 +389,12 @@ mlops_webhooks_run(void)
 		run_cxt = AllocSetContextCreate(TopMemoryContext, "mlops webhooks", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextReset(run_cxt);
 	old = MemoryContextSwitchTo(run_cxt);
+	unit_error = false;
 
+	/*
+	 * New events wake the worker when their transaction commits, so only a
+	 * backlog larger than one round's dispatch asks for an immediate round.
+	 */
 	for (int round = 0; round < WH_DISPATCH_ROUNDS; round++)
 	{
 		uint64		events = 0;
@@ -390,14 +402,20 @@ mlops_webhooks_run(void)
 		if (!run_unit(dispatch_unit, &events, "dispatching outbox events") ||
 			events < WH_DISPATCH_BATCH)
 			break;
+		if (round == WH_DISPATCH_ROUNDS - 1)
+			backlog = true;
 	}
 	if (run_unit(take_unit, &batch, "taking due deliveries") && batch.n > 0)
 		send_batch(batch.sends, batch.n);
 	if (!run_unit(next_unit, &next, "finding the next due delivery"))
 		next = DT_NOEND;
+	now = GetCurrentTimestamp();
 	/* a full batch: more may be due right away */
-	if (batch.n == WH_SEND_BATCH)
-		next = GetCurrentTimestamp();
+	if (backlog || batch.n == WH_SEND_BATCH)
+		next = now;
+	/* a unit that fails keeps failing for a while: no busy loop on it */
+	if (unit_error && (next == DT_NOEND || next < now + WH_RETRY_AFTER_ERROR))
+		next = now + WH_RETRY_AFTER_ERROR;
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run_cxt);

@@ -23,8 +23,8 @@ typedef struct WebhookSend
 	char	   *delivery_id;
 	char	   *event;
 	char	   *url;
-	char	   *secret;			/* NULL: no signature header */
 	char	   *body;			/* the exact bytes POSTed and signed */
+	char	   *signature;		/* X-Mlops-Signature; NULL without a secret */
 	int			attempt;
 
 	/* the result */
@@ -59,7 +59,10 @@ extern void mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 extern char *mlops_webhooks_body(const char *event, const char *delivery_id,
 								 const char *occurred_at, const char *payload_json);
 
-/* http.c: "sha256=<hex HMAC-SHA256 of body with secret>". */
+/*
+ * http.c: "sha256=<hex HMAC-SHA256 of body with secret>". Inside a
+ * transaction: the server's HMAC (OpenSSL) registers with the resource owner.
+ */
 extern char *mlops_webhooks_signature(const char *secret, const char *body);
 
 /*
