@@ -65,6 +65,8 @@ $plain->start;
 $plain->safe_psql('postgres', 'CREATE EXTENSION mlops');
 is($plain->safe_psql('postgres', 'SELECT mlops.version()'), '0.2.0', 'SQL functions work without preload');
 is($plain->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 'f', 'is_preloaded() is false');
+is($plain->safe_psql('postgres', 'SELECT state, pid IS NULL, ticks FROM mlops.worker_status'), 'not running|t|0',
+	'without preloading there is no worker: worker_status says not running');
 is($plain->safe_psql('postgres', 'SELECT mlops.version(); SHOW mlops.naptime;'), "0.2.0\n1s",
 	'settings exist once the library is loaded');
 like($plain->safe_psql('postgres', "SELECT DISTINCT status FROM mlops.settings WHERE name <> 'mlops.job_lease'"),

@@ -58,6 +58,13 @@ ok($node->poll_query_until('wdb', 'SELECT ticks > 0 AND last_tick_end IS NOT NUL
 is(status($node, "state, last_result ? 'monitors_evaluated', last_error IS NULL, deliveries_delivered, delivery_failures, deliveries_dead"),
 	'idle|t|t|0|0|0', 'worker_status: idle, the last tick result, no error, no deliveries');
 
+# readers see the status; other roles do not
+$node->safe_psql('wdb', 'SELECT mlops.create_roles(); CREATE ROLE wreader LOGIN IN ROLE mlops_reader; CREATE ROLE wplain LOGIN');
+is($node->safe_psql('wdb', 'SELECT count(*) FROM mlops.worker_status', extra_params => [ '-U', 'wreader' ]),
+	'1', 'mlops_reader reads mlops.worker_status');
+my ($rc, $stdout, $stderr) = $node->psql('wdb', 'SELECT count(*) FROM mlops.worker_status', extra_params => [ '-U', 'wplain' ]);
+like($stderr, qr/permission denied/, 'a role without mlops_reader does not');
+
 # --- a breach queues a job through the worker, nobody calling tick()
 $node->safe_psql('wdb', q{
 	SELECT mlops.register_model('wchurn');
