@@ -28,7 +28,7 @@ SELECT s.pid, s.state, s.started_at, s.last_tick_start, s.last_tick_end, s.last_
        s.last_error, s.last_error_at, s.ticks, s.tick_errors, s.monitors_evaluated,
        s.jobs_queued, s.deliveries_delivered, s.delivery_failures, s.deliveries_dead
   FROM mlops._worker_status() s;
-COMMENT ON VIEW mlops.worker_status IS 'the mlops scheduler: pid, state (starting, idle, running, standby, disabled, no extension, extension outdated, not running), its last tick and error, counters since it started; delivery counters are NULL until webhook delivery exists';
+COMMENT ON VIEW mlops.worker_status IS 'the mlops scheduler: pid, state (starting, idle, running, standby, disabled, no extension, extension outdated, not running), its last tick and error, counters since it started (ticks, monitors, jobs, webhook deliveries)';
 REVOKE ALL ON mlops.worker_status FROM PUBLIC;
 
 -- a view's functions are checked against the reader, so mlops_reader needs both

@@ -6,7 +6,9 @@
  * short transaction (leases, due monitors, schedule policies). Between
  * rounds it holds no transaction, snapshot or lock, and sleeps on its latch
  * for mlops.naptime; a commit that emitted an event sets the latch
- * (mlops_worker_wake), so queued work is handled at once.
+ * (mlops_worker_wake), so queued work is handled at once. After the tick,
+ * outside any transaction, it drives webhook deliveries
+ * (mlops_webhooks_run), and sleeps no longer than until the next one is due.
  *
  * It starts once the server is consistent, so on a hot standby it idles in
  * state 'standby' and begins ticking after promotion without a restart.
@@ -44,6 +46,7 @@
 #include "utils/timestamp.h"
 
 #include "guc.h"
+#include "webhooks/webhooks.h"
 #include "worker/worker.h"
 
 /* Seconds the postmaster waits before starting the worker again after it exits. */
@@ -51,6 +54,14 @@
 
 /* Lower bound of the statement timeout armed around each tick (ms). */
 #define TICK_TIMEOUT_MIN_MS		60000
+
+/*
+ * Shortest sleep when webhook work is due at once (ms). A backlog is worked
+ * through in batches this far apart while deliveries make progress; without
+ * progress (a unit that keeps failing) the sleep doubles up to naptime, so
+ * the worker never spins.
+ */
+#define MIN_SLEEP_MS			50
 
 #define RESULT_MAX	1024
 #define ERROR_MAX	512
@@ -92,6 +103,7 @@ typedef struct WorkerShared
 	int64		tick_errors;
 	int64		monitors_evaluated;
 	int64		jobs_queued;
+	WebhookCounters webhooks;
 	char		last_result[RESULT_MAX];
 	char		last_error[ERROR_MAX];
 } WorkerShared;
@@ -102,6 +114,12 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* Whether the worker already logged that the extension is missing (reset when it appears). */
 static bool missing_logged = false;
+
+/* Whether deliveries a previous worker left in flight were returned to the queue. */
+static bool webhooks_recovered = false;
+
+/* Current sleep when webhook work is due at once (see MIN_SLEEP_MS). */
+static long eager_sleep_ms = MIN_SLEEP_MS;
 
 PGDLLEXPORT void mlops_worker_main(Datum arg) pg_attribute_noreturn();
 
@@ -215,6 +233,7 @@ worker_publish(void)
 	worker_shared->tick_errors = 0;
 	worker_shared->monitors_evaluated = 0;
 	worker_shared->jobs_queued = 0;
+	memset(&worker_shared->webhooks, 0, sizeof(WebhookCounters));
 	worker_shared->last_result[0] = '\0';
 	worker_shared->last_error[0] = '\0';
 	SpinLockRelease(&worker_shared->mutex);
@@ -319,19 +338,38 @@ run_tick(void)
 	SpinLockRelease(&worker_shared->mutex);
 }
 
-/* Record a failed round (the error was already logged). */
+/* Record a failed tick or webhook round (the error was already logged). */
 static void
-record_error(ErrorData *edata)
+record_error(ErrorData *edata, bool in_tick)
 {
-	char	   *msg = psprintf("%s (SQLSTATE %s)", edata->message ? edata->message : "unknown error",
+	char	   *msg = psprintf("%s%s (SQLSTATE %s)", in_tick ? "" : "webhook delivery: ",
+							   edata->message ? edata->message : "unknown error",
 							   unpack_sql_state(edata->sqlerrcode));
 
 	SpinLockAcquire(&worker_shared->mutex);
 	copy_bounded(worker_shared->last_error, msg, ERROR_MAX);
 	worker_shared->last_error_at = GetCurrentTimestamp();
-	worker_shared->tick_errors++;
+	if (in_tick)
+		worker_shared->tick_errors++;
 	worker_shared->state = WS_IDLE;
 	SpinLockRelease(&worker_shared->mutex);
+}
+
+/* Log and record the error being handled, leaving no transaction open. Inside PG_CATCH. */
+static void
+recover_from_error(MemoryContext round_cxt, bool in_tick)
+{
+	ErrorData  *edata;
+
+	HOLD_INTERRUPTS();
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	MemoryContextSwitchTo(round_cxt);
+	edata = CopyErrorData();
+	EmitErrorReport();
+	AbortOutOfAnyTransaction();
+	FlushErrorState();
+	RESUME_INTERRUPTS();
+	record_error(edata, in_tick);
 }
 
 /*
@@ -361,17 +399,7 @@ tick_transaction(MemoryContext round_cxt)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		HOLD_INTERRUPTS();
-		disable_timeout(STATEMENT_TIMEOUT, false);
-		MemoryContextSwitchTo(round_cxt);
-		edata = CopyErrorData();
-		EmitErrorReport();
-		AbortOutOfAnyTransaction();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
-		record_error(edata);
+		recover_from_error(round_cxt, true);
 		ticked = false;
 	}
 	PG_END_TRY();
@@ -388,22 +416,97 @@ tick_transaction(MemoryContext round_cxt)
 	}
 }
 
-/* One round: nothing on a standby or while disabled, else one tick. */
-static void
+/*
+ * Webhook deliveries, outside any transaction (they open their own). At the
+ * first round that runs on a primary, deliveries a crashed or killed worker
+ * left in flight go back to the queue first. Returns when the next is due.
+ */
+static TimestampTz
+webhooks_round(MemoryContext round_cxt, bool *progress)
+{
+	volatile TimestampTz next = DT_NOEND;
+	WebhookCounters c;
+
+	PG_TRY();
+	{
+		if (!webhooks_recovered)
+		{
+			mlops_webhooks_recover();
+			webhooks_recovered = true;
+		}
+		pgstat_report_activity(STATE_RUNNING, "mlops webhook deliveries");
+		next = mlops_webhooks_run();
+	}
+	PG_CATCH();
+	{
+		recover_from_error(round_cxt, false);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(round_cxt);
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	mlops_webhooks_counters(&c);
+	SpinLockAcquire(&worker_shared->mutex);
+	*progress = memcmp(&worker_shared->webhooks, &c, sizeof(c)) != 0;
+	worker_shared->webhooks = c;
+	SpinLockRelease(&worker_shared->mutex);
+	return next;
+}
+
+/* Whether the last tick found the extension usable (webhooks need it too). */
+static bool
+extension_present(void)
+{
+	WorkerState state;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	state = worker_shared->state;
+	SpinLockRelease(&worker_shared->mutex);
+	return state != WS_NO_EXTENSION && state != WS_OUTDATED;
+}
+
+/*
+ * One round: nothing on a standby or while disabled, else one tick and the
+ * webhook deliveries. Returns how long to sleep (ms).
+ */
+static long
 worker_round(MemoryContext round_cxt)
 {
+	TimestampTz next;
+	long		sleep_ms;
+	bool		progress = false;
+
 	if (RecoveryInProgress())
+	{
 		set_state(WS_STANDBY);
-	else if (!mlops_worker_enabled)
+		return mlops_naptime_ms;
+	}
+	if (!mlops_worker_enabled)
+	{
 		set_state(WS_DISABLED);
-	else
-		tick_transaction(round_cxt);
+		return mlops_naptime_ms;
+	}
+	tick_transaction(round_cxt);
+	if (!extension_present())
+		return mlops_naptime_ms;
+	next = webhooks_round(round_cxt, &progress);
+	sleep_ms = (next == DT_NOEND) ? mlops_naptime_ms :
+		Min(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next), (long) mlops_naptime_ms);
+	if (sleep_ms >= MIN_SLEEP_MS)
+	{
+		eager_sleep_ms = MIN_SLEEP_MS;
+		return sleep_ms;
+	}
+	/* due at once: soon while deliveries progress, backing off while they do not */
+	eager_sleep_ms = progress ? MIN_SLEEP_MS : Min(eager_sleep_ms * 2, (long) mlops_naptime_ms);
+	return Max(eager_sleep_ms, MIN_SLEEP_MS);
 }
 
 void
 mlops_worker_main(Datum arg)
 {
 	MemoryContext round_cxt;
+	long		sleep_ms;
 
 	/* die, not bgworker_die: it respects critical sections and query cancel */
 	pqsignal(SIGTERM, die);
@@ -426,10 +529,10 @@ mlops_worker_main(Datum arg)
 		}
 		MemoryContextReset(round_cxt);
 		MemoryContextSwitchTo(round_cxt);
-		worker_round(round_cxt);
+		sleep_ms = worker_round(round_cxt);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 mlops_naptime_ms, PG_WAIT_EXTENSION);
+						 sleep_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }
@@ -447,7 +550,7 @@ PG_FUNCTION_INFO_V1(mlops_worker_status);
 /*
  * mlops._worker_status(): one row from shared memory. Without
  * shared_preload_libraries there is no worker and no status area: the row
- * says 'not running'. Webhook counters are NULL: delivery is not built yet.
+ * says 'not running'.
  */
 Datum
 mlops_worker_status(PG_FUNCTION_ARGS)
@@ -486,7 +589,9 @@ mlops_worker_status(PG_FUNCTION_ARGS)
 	values[9] = Int64GetDatum(snap.tick_errors);
 	values[10] = Int64GetDatum(snap.monitors_evaluated);
 	values[11] = Int64GetDatum(snap.jobs_queued);
-	nulls[12] = nulls[13] = nulls[14] = true;
+	values[12] = Int64GetDatum(snap.webhooks.delivered);
+	values[13] = Int64GetDatum(snap.webhooks.failed_attempts);
+	values[14] = Int64GetDatum(snap.webhooks.dead);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -55,8 +55,8 @@ is(scalar @missing, 1, 'the missing extension is logged once, not once per round
 $node->safe_psql('wdb', 'CREATE EXTENSION mlops');
 ok($node->poll_query_until('wdb', 'SELECT ticks > 0 AND last_tick_end IS NOT NULL FROM mlops.worker_status'),
 	'the worker ticks after CREATE EXTENSION');
-is(status($node, "state, last_result ? 'monitors_evaluated', last_error IS NULL, deliveries_delivered IS NULL"),
-	'idle|t|t|t', 'worker_status: idle, the last tick result, no error, no delivery counters yet');
+is(status($node, "state, last_result ? 'monitors_evaluated', last_error IS NULL, deliveries_delivered, delivery_failures, deliveries_dead"),
+	'idle|t|t|0|0|0', 'worker_status: idle, the last tick result, no error, no deliveries');
 
 # --- a breach queues a job through the worker, nobody calling tick()
 $node->safe_psql('wdb', q{
