@@ -78,6 +78,9 @@ COMMENT ON COLUMN mlops.webhook_deliveries.status IS 'delivered (a 2xx answer) o
 COMMENT ON COLUMN mlops.webhook_deliveries.status_code IS 'the HTTP status of the answer; NULL when none came';
 COMMENT ON COLUMN mlops.webhook_deliveries.latency_ms IS 'milliseconds from the start of the request to its end';
 CREATE INDEX webhook_deliveries_delivery_idx ON mlops.webhook_deliveries (delivery_id);
+COMMENT ON INDEX mlops.webhook_deliveries_delivery_idx IS 'the attempts of one delivery';
+CREATE INDEX webhook_deliveries_webhook_idx ON mlops.webhook_deliveries (webhook_id, id);
+COMMENT ON INDEX mlops.webhook_deliveries_webhook_idx IS 'the attempts of one webhook in order (and the cascade when it is dropped)';
 
 SELECT pg_catalog.pg_extension_config_dump('mlops.webhooks', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.webhooks_id_seq', '');

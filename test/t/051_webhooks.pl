@@ -3,8 +3,9 @@
 # keep the delivery id, a hanging endpoint times out while others are served
 # and the worker holds no transaction during the wait, redirects are not
 # followed, an endless answer is cut off, a rolled-back event sends nothing,
-# the host allow-list refuses, redeliver sends the same id again, and a
-# delivery cut off by kill -9 of the worker goes out again after the restart.
+# the host allow-list refuses, a delivery is dead after the last attempt,
+# redeliver sends the same id again, and a delivery cut off by a shutdown or
+# by kill -9 of the worker goes out again after the restart.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -85,6 +86,26 @@ sub attempts
 		 WHERE w.name = '$name'));
 }
 
+# The first attempt of the webhook named $name: "status/code: error".
+sub first_attempt
+{
+	my ($name) = @_;
+	return $node->safe_psql('postgres', qq(
+		SELECT d.status || '/' || coalesce(d.status_code::text, '-') || ': ' || coalesce(d.error, '-')
+		  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id
+		 WHERE w.name = '$name' ORDER BY d.id LIMIT 1));
+}
+
+# SQL: every webhook named in the list has at least one attempt.
+sub all_attempted
+{
+	my @names = @_;
+	my $list = join(', ', map { "'$_'" } @names);
+	return qq(SELECT count(DISTINCT d.webhook_id) = ${\ scalar(@names)}
+	            FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id
+	           WHERE w.name IN ($list));
+}
+
 ok(wait_for(q(SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'mlops scheduler')),
 	'the worker runs');
 
@@ -140,6 +161,23 @@ is($node->safe_psql('postgres', q(SELECT count(DISTINCT delivery_id) || '/' || m
 	'1/3', 'the attempt log numbers the attempts of one delivery');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('flaky')));
 
+# ------------------------------------------------------------ dead, then redelivered
+$node->safe_psql('postgres', q(ALTER SYSTEM SET mlops.webhook_max_attempts = 2));
+$node->reload;
+$node->safe_psql('postgres', qq(SELECT mlops.create_webhook('doomed', '$base/flaky/doomed', NULL, '{job.queued}')));
+emit();
+ok(wait_for(q(SELECT status = 'dead' FROM mlops.webhook_queue), 30), 'after mlops.webhook_max_attempts the delivery is dead');
+is(attempts('doomed'), 'failed/500 failed/500', 'two attempts, both failed');
+my $doomed = $node->safe_psql('postgres', q(SELECT delivery_id || '/' || attempts || '/' || last_error FROM mlops.webhook_queue));
+like($doomed, qr{/2/HTTP 500$}, 'the dead delivery keeps its last error');
+my ($doomed_id) = split m{/}, $doomed;
+$node->safe_psql('postgres', qq(SELECT mlops.redeliver('$doomed_id')));
+ok(wait_for(q(SELECT status = 'delivered' AND attempts = 1 FROM mlops.webhook_queue)), 'a dead delivery redelivered gets through');
+is(join(',', map { $_->{delivery} } requests('/flaky/doomed')), "$doomed_id,$doomed_id,$doomed_id",
+	'every attempt, before and after redeliver, carries the same delivery id');
+$node->safe_psql('postgres', q(SELECT mlops.drop_webhook('doomed'); ALTER SYSTEM RESET mlops.webhook_max_attempts));
+$node->reload;
+
 # ------------------------------------------------------------ a hanging endpoint
 $node->safe_psql('postgres', qq(
 	SELECT mlops.create_webhook('hang', '$base/hang/x', NULL, '{job.queued}');
@@ -155,10 +193,10 @@ is($node->safe_psql('postgres', q(
 	SELECT coalesce(backend_xid::text, '-') || '/' || (xact_start IS NULL)
 	  FROM pg_stat_activity WHERE backend_type = 'mlops scheduler')),
 	'-/true', 'the worker waits on the network with no transaction open');
-ok(wait_for(q(SELECT count(*) = 1 FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id
-	           WHERE w.name = 'hang')), 'the hanging attempt ends');
-like($node->safe_psql('postgres', q(SELECT d.status || ': ' || d.error || ' after ' || (d.latency_ms / 1000) || 's'
-	  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'hang')),
+ok(wait_for(all_attempted('hang')), 'the hanging attempt ends');
+like($node->safe_psql('postgres', q(SELECT d.status || ': ' || d.error || ' after ' || round(d.latency_ms / 1000.0) || 's'
+	  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'hang'
+	 ORDER BY d.id LIMIT 1)),
 	qr/^failed: Timeout was reached.* after 3s$/, 'the timeout is recorded');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('hang'); SELECT mlops.drop_webhook('quick')));
 
@@ -167,13 +205,12 @@ $node->safe_psql('postgres', qq(
 	SELECT mlops.create_webhook('redirect', '$base/redirect/x', NULL, '{job.queued}');
 	SELECT mlops.create_webhook('endless', '$base/endless/x', NULL, '{job.queued}')));
 emit();
-ok(wait_for(q(SELECT count(*) = 2 FROM mlops.webhook_deliveries)), 'both attempts end');
-like($node->safe_psql('postgres', q(SELECT d.status || '/' || d.status_code || ': ' || d.error
-	  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'redirect')),
-	qr{^failed/302: HTTP 302 \(redirects are not followed\)$}, 'a redirect is a failed attempt');
+ok(wait_for(all_attempted('redirect', 'endless')), 'both attempts end');
+is(first_attempt('redirect'), 'failed/302: HTTP 302 (redirects are not followed)', 'a redirect is a failed attempt');
 is(scalar(requests('/ok/redirected')), 0, 'the redirect is not followed');
 like($node->safe_psql('postgres', q(SELECT d.status || '/' || d.status_code || '/' || (d.latency_ms < 3000)
-	  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'endless')),
+	  FROM mlops.webhook_deliveries d JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'endless'
+	 ORDER BY d.id LIMIT 1)),
 	qr{^delivered/200/true$}, 'an endless answer is cut off at the cap, before the timeout');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('redirect'); SELECT mlops.drop_webhook('endless')));
 
@@ -184,14 +221,10 @@ $node->safe_psql('postgres', qq(
 	SELECT mlops.create_webhook('by_address', '$base/ok/by_address', NULL, '{job.queued}');
 	SELECT mlops.create_webhook('by_name', 'http://localhost:$port/ok/by_name', NULL, '{job.queued}')));
 emit();
-ok(wait_for(q(SELECT count(*) = 2 FROM mlops.webhook_deliveries)), 'both attempts end');
-is(attempts('by_address') . ' ' . attempts('by_name'), 'failed/- failed/-', 'both refused');
-like($node->safe_psql('postgres', q(SELECT d.error FROM mlops.webhook_deliveries d
-	  JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'by_address')),
-	qr/^host 127\.0\.0\.1 is not in mlops\.webhook_allowed_hosts$/, 'an address outside the list is refused before connecting');
-like($node->safe_psql('postgres', q(SELECT d.error FROM mlops.webhook_deliveries d
-	  JOIN mlops.webhooks w ON w.id = d.webhook_id WHERE w.name = 'by_name')),
-	qr/^resolved address of the host is not in mlops\.webhook_allowed_hosts/,
+ok(wait_for(all_attempted('by_address', 'by_name')), 'both attempts end');
+is(first_attempt('by_address'), 'failed/-: host 127.0.0.1 is not in mlops.webhook_allowed_hosts',
+	'an address outside the list is refused before connecting');
+like(first_attempt('by_name'), qr/^failed\/-: resolved address of the host is not in mlops\.webhook_allowed_hosts/,
 	'a name outside the list is refused at its resolved address');
 is(scalar(requests('/ok/by_')), 0, 'the receiver got nothing');
 # a CIDR entry admits the names that resolve into it
@@ -211,14 +244,30 @@ ok(wait_for(qq(SELECT status = 'delivered' AND attempts = 1 FROM mlops.webhook_q
 is(join(',', map { $_->{delivery} } requests('/ok/by_name')), "$id,$id", 'with the same delivery id');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('by_name')));
 
-# ------------------------------------------------------------ kill -9 mid-delivery
+# ------------------------------------------------------------ SIGTERM mid-delivery
 $node->safe_psql('postgres', q(ALTER SYSTEM SET mlops.webhook_timeout = '60s'));
 $node->reload;
+$node->safe_psql('postgres', qq(SELECT mlops.create_webhook('stopped', '$base/hangonce/stopped', NULL, '{job.queued}')));
+emit();
+$t0 = time;
+usleep(100_000) until scalar(requests('/hangonce/stopped')) == 1 || time - $t0 > 30;
+is(scalar(requests('/hangonce/stopped')), 1, 'a request hangs');
+$t0 = time;
+$node->stop('fast');
+ok(time - $t0 < 10, 'a fast shutdown does not wait for the hanging request');
+$node->start;
+ok(wait_for(q(SELECT status = 'delivered' FROM mlops.webhook_queue)), 'after the restart the delivery is sent again');
+my @stopped = requests('/hangonce/stopped');
+is(scalar(@stopped) . ' ' . scalar(keys %{ { map { $_->{delivery} => 1 } @stopped } }), '2 1',
+	'twice, with one delivery id');
+$node->safe_psql('postgres', q(SELECT mlops.drop_webhook('stopped')));
+
+# ------------------------------------------------------------ kill -9 mid-delivery
 $node->safe_psql('postgres', qq(SELECT mlops.create_webhook('crash', '$base/hangonce/x', '$secret', '{job.queued}')));
 emit();
 $t0 = time;
-usleep(100_000) until scalar(requests('/hangonce/')) == 1 || time - $t0 > 30;
-is(scalar(requests('/hangonce/')), 1, 'the request is in flight');
+usleep(100_000) until scalar(requests('/hangonce/x')) == 1 || time - $t0 > 30;
+is(scalar(requests('/hangonce/x')), 1, 'the request is in flight');
 my $crash_id = $node->safe_psql('postgres', q(SELECT delivery_id FROM mlops.webhook_queue WHERE status = 'in_flight'));
 isnt($crash_id, '', 'the delivery is marked in flight');
 my $worker = $node->safe_psql('postgres', q(SELECT pid FROM pg_stat_activity WHERE backend_type = 'mlops scheduler'));
@@ -234,7 +283,7 @@ while (time - $t0 < 60)
 }
 is($node->safe_psql('postgres', qq(SELECT status || '/' || attempts FROM mlops.webhook_queue WHERE delivery_id = '$crash_id')),
 	'delivered/2', 'after the restart the delivery goes out again and is delivered');
-my @crash = requests('/hangonce/');
+my @crash = requests('/hangonce/x');
 is(join(',', map { $_->{delivery} } @crash), "$crash_id,$crash_id", 'with the same delivery id (at least once)');
 ok((!grep { !$_->{sig_ok} } @crash), 'both signed');
 is(attempts('crash'), 'delivered/200', 'the cut-off attempt left no record, the resent one did');
