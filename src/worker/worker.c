@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "compat.h"
 
 #include "access/xact.h"
@@ -473,7 +475,7 @@ static long
 worker_round(MemoryContext round_cxt)
 {
 	TimestampTz next;
-	long		sleep_ms;
+	long		until_ms;
 	bool		progress = false;
 
 	if (RecoveryInProgress())
@@ -490,16 +492,17 @@ worker_round(MemoryContext round_cxt)
 	if (!extension_present())
 		return mlops_naptime_ms;
 	next = webhooks_round(round_cxt, &progress);
-	sleep_ms = (next == DT_NOEND) ? mlops_naptime_ms :
-		Min(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next), (long) mlops_naptime_ms);
-	if (sleep_ms >= MIN_SLEEP_MS)
+	until_ms = (next == DT_NOEND) ? LONG_MAX :
+		TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next);
+	if (until_ms >= MIN_SLEEP_MS)
 	{
 		eager_sleep_ms = MIN_SLEEP_MS;
-		return sleep_ms;
+		return Min(until_ms, (long) mlops_naptime_ms);
 	}
 	/* due at once: soon while deliveries progress, backing off while they do not */
-	eager_sleep_ms = progress ? MIN_SLEEP_MS : Min(eager_sleep_ms * 2, (long) mlops_naptime_ms);
-	return Max(eager_sleep_ms, MIN_SLEEP_MS);
+	eager_sleep_ms = progress ? MIN_SLEEP_MS :
+		Min(eager_sleep_ms * 2, Max((long) mlops_naptime_ms, (long) MIN_SLEEP_MS));
+	return eager_sleep_ms;
 }
 
 void
