@@ -32,18 +32,18 @@ static void
 define_worker_gucs(void)
 {
 	DefineCustomStringVariable("mlops.database",
-							   "Database the mlops scheduler connects to (for the background scheduler; nothing in this version reads it).",
+							   "Database the mlops scheduler connects to (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							   NULL, &mlops_database, "postgres",
 							   mlops_preloaded ? PGC_POSTMASTER : PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 	DefineCustomIntVariable("mlops.naptime",
-							"Time the mlops scheduler sleeps between ticks (for the background scheduler; nothing in this version reads it).",
+							"Time the mlops scheduler sleeps between ticks (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							NULL, &mlops_naptime_ms, 1000, 10, INT_MAX / 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("mlops.worker_enabled",
-							 "Whether the mlops scheduler evaluates monitors and delivers webhooks (for the background scheduler; nothing in this version reads it).",
+							 "Whether the mlops scheduler evaluates monitors and delivers webhooks (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							 NULL, &mlops_worker_enabled, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 }
@@ -53,16 +53,16 @@ static void
 define_webhook_gucs(void)
 {
 	DefineCustomIntVariable("mlops.webhook_timeout",
-							"Total timeout of one webhook HTTP request (for the background scheduler; nothing in this version reads it).",
+							"Total timeout of one webhook HTTP request (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							NULL, &mlops_webhook_timeout_ms, 5000, 100, 600000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("mlops.webhook_max_attempts",
-							"Attempts before a webhook delivery is marked dead (for the background scheduler; nothing in this version reads it).",
+							"Attempts before a webhook delivery is marked dead (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							NULL, &mlops_webhook_max_attempts, 8, 1, 100,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("mlops.webhook_allowed_hosts",
-							   "Comma-separated host names webhooks may target; empty allows any (for the background scheduler; nothing in this version reads it).",
+							   "Comma-separated host names webhooks may target; empty allows any (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
 							   NULL, &mlops_webhook_allowed_hosts, "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);

@@ -2,7 +2,7 @@
  * mlops.c: module magic, _PG_init and the module-level SQL functions.
  *
  * _PG_init only delegates: settings live in guc.c, the background worker
- * (a later capability) registers itself from its own file.
+ * registers itself from src/worker/worker.c.
  */
 #include "postgres.h"
 
@@ -13,13 +13,14 @@
 #include "compat.h"
 #include "common/spi_owner.h"
 #include "guc.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 
 /* True when the library was loaded through shared_preload_libraries. */
 bool		mlops_preloaded = false;
 
-/* Module initialisation: record how we were loaded, define settings, install the owner layer's hooks. */
+/* Module initialisation: record how we were loaded, define settings, install the owner layer's hooks, register the worker. */
 void
 _PG_init(void)
 {
@@ -28,6 +29,7 @@ _PG_init(void)
 	mlops_preloaded = process_shared_preload_libraries_in_progress;
 	mlops_guc_init();
 	mlops_owner_init();
+	mlops_worker_init();
 }
 
 PG_FUNCTION_INFO_V1(mlops_version);

@@ -29,9 +29,9 @@ CREATE FUNCTION mlops.is_preloaded() RETURNS boolean
 COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
 
 -- Every mlops.* setting, and whether anything in this server reads it. Most
--- settings are defined for the background scheduler (monitors, retraining,
--- webhooks), which this version does not include yet; mlops.job_lease is
--- read by the job queue.
+-- settings are read by the background scheduler (monitors, retraining,
+-- webhooks), which runs only when mlops is in shared_preload_libraries;
+-- mlops.job_lease is read by the job queue.
 CREATE VIEW mlops.settings AS
 SELECT s.name,
        s.setting,
@@ -40,7 +40,9 @@ SELECT s.name,
        s.short_desc AS description,
        CASE WHEN s.name OPERATOR(pg_catalog.=) 'mlops.job_lease'
             THEN 'active: read by mlops.claim_job() and mlops.heartbeat_job()'
-            ELSE 'unused: read by the background scheduler, which this version of mlops does not include'
+            WHEN mlops.is_preloaded()
+            THEN 'active: read by the background scheduler'
+            ELSE 'unused: read by the background scheduler, which runs only when mlops is in shared_preload_libraries'
        END::text AS status
   FROM pg_catalog.pg_settings s
  WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'

@@ -19,6 +19,7 @@
 
 #include "common/spi_owner.h"
 #include "events/events.h"
+#include "worker/worker.h"
 
 /* An event family (the kind's prefix up to and including the dot) and its channel. */
 typedef struct EventFamily
@@ -69,14 +70,14 @@ mlops_event_channel(const char *event)
 
 /*
  * Wake the background worker after a commit that emitted events, so it turns
- * them into deliveries without waiting for its next naptime. The worker is a
- * later capability: until it exists (with its latch published in shared
- * memory) there is nobody to wake, and this does nothing. It runs inside the
- * commit callback, after the commit is durable: it must not throw.
+ * them into deliveries without waiting for its next naptime. It runs inside
+ * the commit callback, after the commit is durable: it must not throw
+ * (mlops_worker_wake only sets a latch, and does nothing without a worker).
  */
 static void
 events_wake_worker(void)
 {
+	mlops_worker_wake();
 }
 
 /* XactCallback: wake the worker after a commit that emitted events; forget on abort. */

@@ -38,4 +38,11 @@ extern int64 mlops_emit(const char *event, const char *entity, const char *paylo
 /* The NOTIFY channel of an event kind, or NULL when it is only written to the outbox. */
 extern const char *mlops_event_channel(const char *event);
 
+/*
+ * outbox.c: mark up to limit undispatched events dispatched (oldest first,
+ * FOR UPDATE SKIP LOCKED) inside the caller's owner scope and transaction;
+ * their ids are left in SPI_tuptable. Returns how many.
+ */
+extern uint64 mlops_outbox_take(int limit);
+
 #endif							/* MLOPS_EVENTS_H */

@@ -26,7 +26,9 @@ for my $name (sort keys %defaults)
 }
 is($node->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 't', 'is_preloaded() is true when preloaded');
 is($node->safe_psql('postgres', "SELECT count(*) FROM mlops.settings WHERE status LIKE 'unused:%'"),
-	'6', 'no setting is called active while nothing in this version reads it');
+	'0', 'every setting is read when mlops is preloaded');
+is($node->safe_psql('postgres', "SELECT status FROM mlops.settings WHERE name = 'mlops.naptime'"),
+	'active: read by the background scheduler', 'the scheduler settings are read by the scheduler');
 is($node->safe_psql('postgres', "SELECT status FROM mlops.settings WHERE name = 'mlops.job_lease'"),
 	'active: read by mlops.claim_job() and mlops.heartbeat_job()', 'mlops.job_lease is read by the job queue');
 is($node->safe_psql('postgres', "SELECT context FROM pg_settings WHERE name = 'mlops.database'"),
@@ -63,12 +65,14 @@ $plain->start;
 $plain->safe_psql('postgres', 'CREATE EXTENSION mlops');
 is($plain->safe_psql('postgres', 'SELECT mlops.version()'), '0.2.0', 'SQL functions work without preload');
 is($plain->safe_psql('postgres', 'SELECT mlops.is_preloaded()'), 'f', 'is_preloaded() is false');
+is($plain->safe_psql('postgres', 'SELECT state, pid IS NULL, ticks FROM mlops.worker_status'), 'not running|t|0',
+	'without preloading there is no worker: worker_status says not running');
 is($plain->safe_psql('postgres', 'SELECT mlops.version(); SHOW mlops.naptime;'), "0.2.0\n1s",
 	'settings exist once the library is loaded');
 like($plain->safe_psql('postgres', "SELECT DISTINCT status FROM mlops.settings WHERE name <> 'mlops.job_lease'"),
 	qr/^unused: read by the background scheduler/, 'the settings view says the scheduler settings are unused');
 like($plain->safe_psql('postgres', "SELECT description FROM mlops.settings WHERE name = 'mlops.naptime'"),
-	qr/nothing in this version reads it/, 'the setting description says nothing reads it yet');
+	qr/runs only when mlops is in shared_preload_libraries/, 'the setting description says the scheduler needs preloading');
 $plain->stop;
 
 done_testing();

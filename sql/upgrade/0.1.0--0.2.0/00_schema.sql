@@ -3,8 +3,8 @@
 ALTER FUNCTION mlops.version() STABLE;
 COMMENT ON FUNCTION mlops.is_preloaded() IS 'whether mlops was loaded through shared_preload_libraries';
 
--- Only mlops.job_lease is read in this version (by the job queue); the
--- others wait for the background scheduler: the view says so.
+-- mlops.job_lease is read by the job queue; the others by the background
+-- scheduler, which runs only when mlops is preloaded: the view says so.
 CREATE OR REPLACE VIEW mlops.settings AS
 SELECT s.name,
        s.setting,
@@ -13,7 +13,9 @@ SELECT s.name,
        s.short_desc AS description,
        CASE WHEN s.name OPERATOR(pg_catalog.=) 'mlops.job_lease'
             THEN 'active: read by mlops.claim_job() and mlops.heartbeat_job()'
-            ELSE 'unused: read by the background scheduler, which this version of mlops does not include'
+            WHEN mlops.is_preloaded()
+            THEN 'active: read by the background scheduler'
+            ELSE 'unused: read by the background scheduler, which runs only when mlops is in shared_preload_libraries'
        END::text AS status
   FROM pg_catalog.pg_settings s
  WHERE s.name OPERATOR(pg_catalog.~~) 'mlops.%'

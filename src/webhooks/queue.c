@@ -1,0 +1,430 @@
+/*
+ * queue.c: the delivery loop the background worker drives (webhooks.h).
+ *
+ * One round of mlops_webhooks_run():
+ *  1. dispatch: in one short transaction, take a batch of undispatched
+ *     outbox rows (events/outbox.c: FOR UPDATE SKIP LOCKED, id order, marked
+ *     dispatched) and insert one queue row per subscribed enabled webhook;
+ *     the queue rows and the mark commit together, and (webhook, event) is
+ *     unique, so an event becomes each delivery exactly once;
+ *  2. take: in one short transaction, mark a batch of due pending deliveries
+ *     in_flight (attempts + 1) and commit;
+ *  3. send them with no transaction open (http.c);
+ *  4. record: per delivery, as soon as its attempt ends (the others may
+ *     still be in flight), one short transaction that logs the attempt and
+ *     moves the delivery to delivered, back to pending with a backoff
+ *     (1 s x 2^attempt capped at an hour, full jitter), or to dead after
+ *     mlops.webhook_max_attempts.
+ * A crash between 2 and 4 leaves deliveries in_flight; mlops_webhooks_recover()
+ * returns them to pending at the next start and they go out again with the
+ * same delivery id (at least once). Every statement runs as the extension
+ * owner (common/spi_owner). Each unit catches its own error, logs it and
+ * rolls its transaction back; the next round tries again.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "common/spi_owner.h"
+#include "events/events.h"
+#include "guc.h"
+#include "webhooks/webhooks.h"
+#include "webhooks/webhooks_int.h"
+
+/* Outbox rows dispatched per transaction, and batches per round. */
+#define WH_DISPATCH_BATCH 100
+#define WH_DISPATCH_ROUNDS 10
+/* Deliveries sent in parallel per round. */
+#define WH_SEND_BATCH 64
+/* After a unit failed, the next round waits at least this long (usec). */
+#define WH_RETRY_AFTER_ERROR (1000 * 1000)
+/* Backoff cap in seconds. */
+#define WH_BACKOFF_CAP 3600.0
+
+static WebhookCounters counters;
+/* Whether a unit failed with an error since the flag was last cleared. */
+static bool unit_error = false;
+static MemoryContext run_cxt = NULL;
+
+/* A unit of work inside its own transaction. */
+typedef void (*UnitFn) (void *arg);
+
+/* Whether this database has an mlops with the webhook tables (0.2.0 or later). */
+static bool
+webhooks_installed(void)
+{
+	Oid			nsp;
+
+	if (!OidIsValid(get_extension_oid("mlops", true)))
+		return false;
+	nsp = get_namespace_oid("mlops", true);
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("webhook_queue", nsp));
+}
+
+/*
+ * Run fn in a transaction of its own as the extension owner; an error is
+ * logged and rolled back. False when it failed or mlops is not installed.
+ */
+static bool
+run_unit(UnitFn fn, void *arg, const char *what)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (webhooks_installed())
+		{
+			OwnerScope	s;
+
+			mlops_owner_begin(&s);
+			PG_TRY();
+			{
+				fn(arg);
+			}
+			PG_CATCH();
+			{
+				mlops_owner_cleanup(&s);
+				PG_RE_THROW();
+			}
+			PG_END_TRY();
+			mlops_owner_end(&s);
+		}
+		else
+			ok = false;
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(LOG,
+				(errcode(edata->sqlerrcode),
+				 errmsg("mlops webhooks: %s failed: %s", what, edata->message)));
+		FreeErrorData(edata);
+		ok = false;
+		unit_error = true;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	return ok;
+}
+
+/* Text of column c of row r of the last SPI result, copied into the run context (NULL stays NULL). */
+static char *
+col(uint64 r, int c)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c);
+
+	return v ? MemoryContextStrdup(run_cxt, v) : NULL;
+}
+
+/* ---------------------------------------------------------------- units */
+
+/* Return deliveries left in_flight by a stopped worker to the queue, due now. */
+static void
+recover_unit(void *arg)
+{
+	uint64		n = mlops_owner_exec(
+		"UPDATE mlops.webhook_queue SET status = 'pending', next_attempt_at = pg_catalog.now() "
+		"WHERE status" WH_EQ "'in_flight'", 0, NULL, NULL, NULL, false, 0);
+
+	if (n > 0)
+		ereport(LOG,
+				(errmsg("mlops webhooks: " UINT64_FORMAT " deliveries cut off by a stop are queued again", n)));
+}
+
+/*
+ * Turn a batch of outbox events into deliveries, one per subscribed enabled
+ * webhook; *arg gets the number of events. The events are marked dispatched
+ * in the same transaction.
+ */
+static void
+dispatch_unit(void *arg)
+{
+	uint64		n = mlops_outbox_take(WH_DISPATCH_BATCH);
+	Datum	   *ids;
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		vals[1];
+
+	*(uint64 *) arg = n;
+	if (n == 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	vals[0] = PointerGetDatum(construct_array(ids, (int) n, INT8OID, sizeof(int64),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	mlops_owner_exec(
+		"INSERT INTO mlops.webhook_queue (webhook_id, outbox_id, event, payload, occurred_at)"
+		" SELECT w.id, o.id, o.event, o.payload, o.created_at"
+		"   FROM mlops.outbox o"
+		"   JOIN mlops.webhooks w ON w.enabled AND EXISTS ("
+		"        SELECT 1 FROM pg_catalog.unnest(w.events) k(kind)"
+		"         WHERE k.kind" WH_EQ "'*' OR k.kind" WH_EQ "o.event"
+		"            OR k.kind" WH_EQ "(pg_catalog.split_part(o.event, '.', 1) OPERATOR(pg_catalog.||) '.*'))"
+		"  WHERE o.id" WH_EQ "ANY ($1)"
+		"  ORDER BY o.id, w.id"
+		" ON CONFLICT (webhook_id, outbox_id) DO NOTHING",
+		1, types, vals, NULL, false, 0);
+}
+
+/* The batch being taken: up to WH_SEND_BATCH deliveries. */
+typedef struct TakeBatch
+{
+	WebhookSend *sends;
+	int			n;
+} TakeBatch;
+
+/*
+ * Mark the due deliveries in_flight (attempts + 1) and build what to send:
+ * the body and its signature (signed here, inside the transaction, because
+ * the server's HMAC needs a resource owner).
+ */
+static void
+take_unit(void *arg)
+{
+	TakeBatch  *b = arg;
+	Oid			types[1] = {INT4OID};
+	Datum		vals[1] = {Int32GetDatum(WH_SEND_BATCH)};
+	uint64		n;
+
+	n = mlops_owner_exec(
+		"UPDATE mlops.webhook_queue q SET status = 'in_flight', attempts = q.attempts" WH_PLUS "1 "
+		"  FROM (SELECT d.delivery_id FROM mlops.webhook_queue d"
+		"          JOIN mlops.webhooks w ON w.id" WH_EQ "d.webhook_id AND w.enabled"
+		"         WHERE d.status" WH_EQ "'pending' AND d.next_attempt_at" WH_LE "pg_catalog.now()"
+		"         ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED) due,"
+		"       mlops.webhooks w"
+		" WHERE q.delivery_id" WH_EQ "due.delivery_id AND w.id" WH_EQ "q.webhook_id "
+		"RETURNING q.delivery_id::pg_catalog.text, q.event, w.url, w.secret, q.attempts::pg_catalog.text,"
+		"  q.payload::pg_catalog.text,"
+		"  pg_catalog.to_char(q.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+		1, types, vals, NULL, false, 0);
+	b->sends = MemoryContextAllocZero(run_cxt, sizeof(WebhookSend) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		WebhookSend *s = &b->sends[i];
+		MemoryContext old = MemoryContextSwitchTo(run_cxt);
+
+		s->delivery_id = col(i, 1);
+		s->event = col(i, 2);
+		s->url = col(i, 3);
+		s->attempt = pg_strtoint32(col(i, 5));
+		s->body = mlops_webhooks_body(s->event, s->delivery_id, col(i, 7), col(i, 6));
+		if (col(i, 4))
+			s->signature = mlops_webhooks_signature(col(i, 4), s->body);
+		MemoryContextSwitchTo(old);
+	}
+	b->n = (int) n;
+}
+
+/* Seconds until the next attempt after a failed attempt number attempt: full jitter. */
+static double
+backoff_seconds(int attempt)
+{
+	double		cap = Min(WH_BACKOFF_CAP, ldexp(1.0, Min(attempt, 30)));
+
+	return pg_prng_double(&pg_global_prng_state) * cap;
+}
+
+/* Log one attempt and move its delivery on (delivered, pending after a backoff, dead). */
+static void
+record_unit(void *arg)
+{
+	WebhookSend *s = arg;
+	Oid			types[7] = {UUIDOID, BOOLOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID, INT4OID};
+	Datum		vals[7];
+	char		nulls[7] = "       ";
+	uint64		n;
+
+	vals[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(s->delivery_id));
+	vals[1] = BoolGetDatum(s->ok);
+	vals[2] = Int32GetDatum(s->status_code);
+	if (s->status_code == 0)
+		nulls[2] = 'n';
+	vals[3] = s->error ? CStringGetTextDatum(s->error) : (Datum) 0;
+	if (s->error == NULL)
+		nulls[3] = 'n';
+	vals[4] = Float8GetDatum(backoff_seconds(s->attempt));
+	vals[5] = Int32GetDatum(mlops_webhook_max_attempts);
+	vals[6] = Int32GetDatum(s->latency_ms);
+
+	n = mlops_owner_exec(
+		"WITH q AS ("
+		"  UPDATE mlops.webhook_queue q SET"
+		"    status = CASE WHEN $2 THEN 'delivered' WHEN q.attempts" WH_GE "$6 THEN 'dead' ELSE 'pending' END,"
+		"    next_attempt_at = CASE WHEN $2 OR q.attempts" WH_GE "$6 THEN q.next_attempt_at"
+		"      ELSE pg_catalog.now()" WH_PLUS "pg_catalog.make_interval(secs => $5) END,"
+		"    last_error = $4,"
+		"    delivered_at = CASE WHEN $2 THEN pg_catalog.now() END"
+		"   WHERE q.delivery_id" WH_EQ "$1 AND q.status" WH_EQ "'in_flight'"
+		"  RETURNING q.delivery_id, q.webhook_id, q.event, q.attempts, q.outbox_id, q.status), "
+		"ins AS ("
+		"  INSERT INTO mlops.webhook_deliveries"
+		"    (delivery_id, webhook_id, event, attempt, status, status_code, error, latency_ms, outbox_id)"
+		"  SELECT q.delivery_id, q.webhook_id, q.event, q.attempts,"
+		"         CASE WHEN $2 THEN 'delivered' ELSE 'failed' END, $3, $4, $7, q.outbox_id FROM q) "
+		"SELECT q.status FROM q",
+		7, types, vals, nulls, false, 0);
+	if (s->ok)
+		counters.delivered++;
+	else
+		counters.failed_attempts++;
+	if (n == 1 && strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "dead") == 0)
+		counters.dead++;
+}
+
+/* When the earliest pending delivery of an enabled webhook is due (DT_NOEND: none). */
+static void
+next_unit(void *arg)
+{
+	TimestampTz *next = arg;
+	bool		isnull;
+	Datum		d;
+
+	*next = DT_NOEND;
+	if (mlops_owner_exec(
+			"SELECT pg_catalog.min(q.next_attempt_at) FROM mlops.webhook_queue q"
+			"  JOIN mlops.webhooks w ON w.id" WH_EQ "q.webhook_id AND w.enabled"
+			" WHERE q.status" WH_EQ "'pending'",
+			0, NULL, NULL, NULL, true, 0) != 1)
+		return;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		*next = DatumGetTimestampTz(d);
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+/* Return deliveries a crashed or killed worker left in flight to the queue. */
+void
+mlops_webhooks_recover(void)
+{
+	if (RecoveryInProgress())
+		return;
+	run_unit(recover_unit, NULL, "recovering in-flight deliveries");
+}
+
+/* Record an attempt as soon as it has a result (its own short transaction). */
+static void
+record_attempt(WebhookSend *s)
+{
+	run_unit(record_unit, s, "recording a delivery attempt");
+}
+
+/*
+ * Send a batch taken by take_unit, recording each attempt as it ends; an
+ * error here fails the attempts that had no result yet.
+ */
+static void
+send_batch(WebhookSend *sends, int n)
+{
+	MemoryContext old = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		mlops_webhooks_send_all(sends, n, record_attempt);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		for (int i = 0; i < n; i++)
+			if (!sends[i].done)
+			{
+				sends[i].done = true;
+				sends[i].ok = false;
+				sends[i].error = pstrdup(edata->message);
+				record_attempt(&sends[i]);
+			}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/* Turn pending outbox events into deliveries and perform the due ones; when the next is due. */
+TimestampTz
+mlops_webhooks_run(void)
+{
+	MemoryContext old;
+	TakeBatch	batch = {NULL, 0};
+	TimestampTz next = DT_NOEND;
+	TimestampTz now;
+	bool		backlog = false;
+
+	if (RecoveryInProgress())
+		return DT_NOEND;
+	if (run_cxt == NULL)
+		run_cxt = AllocSetContextCreate(TopMemoryContext, "mlops webhooks", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(run_cxt);
+	old = MemoryContextSwitchTo(run_cxt);
+	unit_error = false;
+
+	/*
+	 * New events wake the worker when their transaction commits, so only a
+	 * backlog larger than one round's dispatch asks for an immediate round.
+	 */
+	for (int round = 0; round < WH_DISPATCH_ROUNDS; round++)
+	{
+		uint64		events = 0;
+
+		if (!run_unit(dispatch_unit, &events, "dispatching outbox events") ||
+			events < WH_DISPATCH_BATCH)
+			break;
+		if (round == WH_DISPATCH_ROUNDS - 1)
+			backlog = true;
+	}
+	if (run_unit(take_unit, &batch, "taking due deliveries") && batch.n > 0)
+		send_batch(batch.sends, batch.n);
+	if (!run_unit(next_unit, &next, "finding the next due delivery"))
+		next = DT_NOEND;
+	now = GetCurrentTimestamp();
+	/* a full batch: more may be due right away */
+	if (backlog || batch.n == WH_SEND_BATCH)
+		next = now;
+	/* a unit that fails keeps failing for a while: no busy loop on it */
+	if (unit_error && (next == DT_NOEND || next < now + WH_RETRY_AFTER_ERROR))
+		next = now + WH_RETRY_AFTER_ERROR;
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(run_cxt);
+	return next;
+}
+
+/* Counters for mlops.worker_status (since the worker started). */
+void
+mlops_webhooks_counters(WebhookCounters *out)
+{
+	*out = counters;
+}
