@@ -17,7 +17,8 @@
  *     mlops.webhook_max_attempts.
  * A crash between 2 and 4 leaves deliveries in_flight; mlops_webhooks_recover()
  * returns them to pending at the next start and they go out again with the
- * same delivery id (at least once). Every statement runs as the extension
+ * same delivery id (at least once); a result that could not be recorded is
+ * handled the same way at the next round. Every statement runs as the extension
  * owner (common/spi_owner). Each unit catches its own error, logs it and
  * rolls its transaction back; the next round tries again.
  */
@@ -59,6 +60,8 @@
 static WebhookCounters counters;
 /* Whether a unit failed with an error since the flag was last cleared. */
 static bool unit_error = false;
+/* Whether an attempt's result could not be recorded (its delivery is left in_flight). */
+static bool unrecorded = false;
 static MemoryContext run_cxt = NULL;
 
 /* A unit of work inside its own transaction. */
@@ -154,7 +157,7 @@ recover_unit(void *arg)
 
 	if (n > 0)
 		ereport(LOG,
-				(errmsg("mlops webhooks: " UINT64_FORMAT " deliveries cut off by a stop are queued again", n)));
+				(errmsg("mlops webhooks: " UINT64_FORMAT " deliveries left in flight are queued again", n)));
 }
 
 /*
@@ -333,11 +336,16 @@ mlops_webhooks_recover(void)
 	run_unit(recover_unit, NULL, "recovering in-flight deliveries");
 }
 
-/* Record an attempt as soon as it has a result (its own short transaction). */
+/*
+ * Record an attempt as soon as it has a result (its own short transaction).
+ * If that fails the delivery stays in_flight; the next round returns it to
+ * the queue.
+ */
 static void
 record_attempt(WebhookSend *s)
 {
-	run_unit(record_unit, s, "recording a delivery attempt");
+	if (!run_unit(record_unit, s, "recording a delivery attempt"))
+		unrecorded = true;
 }
 
 /*
@@ -390,6 +398,13 @@ mlops_webhooks_run(void)
 	MemoryContextReset(run_cxt);
 	old = MemoryContextSwitchTo(run_cxt);
 	unit_error = false;
+
+	/*
+	 * Between rounds this worker, the only one, has nothing in flight: a
+	 * delivery still marked so had its result lost, and is sent again.
+	 */
+	if (unrecorded && run_unit(recover_unit, NULL, "requeueing unrecorded deliveries"))
+		unrecorded = false;
 
 	/*
 	 * New events wake the worker when their transaction commits, so only a

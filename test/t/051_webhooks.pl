@@ -233,16 +233,19 @@ $node->reload;
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('by_address'); DELETE FROM mlops.webhook_deliveries;));
 ok(wait_for(q(SELECT status = 'delivered' FROM mlops.webhook_queue), 60), 'the retry inside the list gets through');
 is(scalar(requests('/ok/by_name')), 1, 'the receiver got it once');
-$node->safe_psql('postgres', q(ALTER SYSTEM RESET mlops.webhook_allowed_hosts));
-$node->reload;
 
 # ------------------------------------------------------------ redeliver
+# (to a host the list names: names match case-insensitively)
+$node->safe_psql('postgres', q(ALTER SYSTEM SET mlops.webhook_allowed_hosts = 'hooks.example.com, LocalHost'));
+$node->reload;
 my $id = $node->safe_psql('postgres', q(SELECT delivery_id FROM mlops.webhook_queue));
 $node->safe_psql('postgres', qq(SELECT mlops.redeliver('$id')));
 ok(wait_for(qq(SELECT status = 'delivered' AND attempts = 1 FROM mlops.webhook_queue WHERE delivery_id = '$id')),
 	'the redelivered delivery is sent again');
 is(join(',', map { $_->{delivery} } requests('/ok/by_name')), "$id,$id", 'with the same delivery id');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('by_name')));
+$node->safe_psql('postgres', q(ALTER SYSTEM RESET mlops.webhook_allowed_hosts));
+$node->reload;
 
 # ------------------------------------------------------------ SIGTERM mid-delivery
 $node->safe_psql('postgres', q(ALTER SYSTEM SET mlops.webhook_timeout = '60s'));
