@@ -29,6 +29,21 @@ SELECT s.pid, s.state, s.started_at, s.last_tick_start, s.last_tick_end, s.last_
        s.jobs_queued, s.deliveries_delivered, s.delivery_failures, s.deliveries_dead
   FROM mlops._worker_status() s;
 COMMENT ON VIEW mlops.worker_status IS 'the mlops scheduler: pid, state (starting, idle, running, standby, disabled, no extension, extension outdated, not running), its last tick and error, counters since it started (ticks, monitors, jobs, webhook deliveries)';
+COMMENT ON COLUMN mlops.worker_status.pid IS 'process id of the mlops scheduler (NULL when not running)';
+COMMENT ON COLUMN mlops.worker_status.state IS 'starting, idle, running, standby, disabled, no extension, extension outdated or not running';
+COMMENT ON COLUMN mlops.worker_status.started_at IS 'when the worker last started';
+COMMENT ON COLUMN mlops.worker_status.last_tick_start IS 'when its last mlops.tick() began';
+COMMENT ON COLUMN mlops.worker_status.last_tick_end IS 'when its last mlops.tick() ended';
+COMMENT ON COLUMN mlops.worker_status.last_result IS 'what the last mlops.tick() returned';
+COMMENT ON COLUMN mlops.worker_status.last_error IS 'the last error of a tick or a delivery round';
+COMMENT ON COLUMN mlops.worker_status.last_error_at IS 'when last_error happened';
+COMMENT ON COLUMN mlops.worker_status.ticks IS 'ticks since the worker started';
+COMMENT ON COLUMN mlops.worker_status.tick_errors IS 'ticks that failed since the worker started';
+COMMENT ON COLUMN mlops.worker_status.monitors_evaluated IS 'monitors evaluated by its ticks since it started';
+COMMENT ON COLUMN mlops.worker_status.jobs_queued IS 'jobs its ticks queued since it started';
+COMMENT ON COLUMN mlops.worker_status.deliveries_delivered IS 'webhook deliveries answered 2xx since it started';
+COMMENT ON COLUMN mlops.worker_status.delivery_failures IS 'failed webhook attempts since it started';
+COMMENT ON COLUMN mlops.worker_status.deliveries_dead IS 'webhook deliveries that went dead since it started';
 REVOKE ALL ON mlops.worker_status FROM PUBLIC;
 
 -- a view's functions are checked against the reader, so mlops_reader needs both
