@@ -33,7 +33,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 start_cluster "$tmp/cluster" "mlops.database = 'postgres'" "mlops.naptime = '1s'" \
     || { echo "worker: the cluster did not start" >&2; exit 1; }
@@ -287,7 +287,7 @@ PY
 rc=$?
 [ $rc -eq 0 ] || { echo "worker: the measurements failed" >&2; exit 1; }
 val() { sed -n "s/^$1 //p" "$tmp/results"; }
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 report "idle worker, 100 monitors, nothing due (% of a core / 1%)" "1% of a core" "$(ratio "$(val idle_pct)" 1)" "<= 1"
 report "webhook deliveries/s, 1,000 queued, local receiver" "Python client, 8 threads, same bodies and receiver" \
     "$(ratio "$(val rate_ours)" "$(val rate_python)")" ">= 0.5"
