@@ -13,7 +13,8 @@
  * (mlops_webhooks_run), and sleeps no longer than until the next one is due.
  *
  * The launcher starts it once recovery has finished: on a hot standby none
- * runs and mlops.worker_status says 'standby'. It idles while mlops.worker_enabled is off and while the extension is not
+ * runs and mlops.worker_status says 'standby'. It idles while
+ * mlops.worker_enabled is off and while the extension is not
  * installed in its database. A failing round is logged, recorded in shared
  * memory (mlops.worker_status) and the loop goes on.
  */
