@@ -551,20 +551,22 @@ exclusive_database(Node *stmt, bool top_level, bool *as_template)
 
 /*
  * Whether the current user may run the command on the database: its owner
- * may (a superuser always), and a CREATEDB role may copy a template. Others
- * get PostgreSQL's own error and do not disturb the scheduler.
+ * may (a superuser always); copying it takes CREATEDB, and a role that does
+ * not own it may copy it only when it is a template. Others get PostgreSQL's
+ * own error and do not disturb the scheduler.
  */
 static bool
 may_run_command(Oid dboid, bool as_template)
 {
 	HeapTuple	tup;
+	bool		owner = pg_database_ownercheck(dboid, GetUserId());
 	bool		istemplate = false;
 	bool		createdb = false;
 
-	if (pg_database_ownercheck(dboid, GetUserId()))
-		return true;
 	if (!as_template)
-		return false;
+		return owner;
+	if (superuser())
+		return true;
 	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
 	if (HeapTupleIsValid(tup))
 	{
@@ -577,7 +579,7 @@ may_run_command(Oid dboid, bool as_template)
 		createdb = ((Form_pg_authid) GETSTRUCT(tup))->rolcreatedb;
 		ReleaseSysCache(tup);
 	}
-	return istemplate && createdb;
+	return createdb && (owner || istemplate);
 }
 
 /*

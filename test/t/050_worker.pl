@@ -244,9 +244,14 @@ $node->safe_psql('postgres', 'CREATE DATABASE other');
 $node->safe_psql('postgres', 'DROP DATABASE other');
 is(worker_pid('scheduler'), $pid, 'DROP DATABASE of another database leaves the scheduler alone');
 
+# --- a role that may not drop it leaves the scheduler alone
+my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb', extra_params => [ '-U', 'wplain' ]);
+like($err, qr/must be owner of database wdb/, 'DROP DATABASE by a role that does not own it fails');
+is(worker_pid('scheduler'), $pid, 'and the scheduler was not stopped for it');
+
 # --- a DROP DATABASE that fails: the scheduler comes back after the pause
 $node->safe_psql('wdb', 'BEGIN; CREATE TABLE held (); PREPARE TRANSACTION \'held\'');
-my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb');
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb');
 like($err, qr/database "wdb" is being accessed by other users.*prepared transaction/s, 'DROP DATABASE fails while a prepared transaction uses the database');
 ok($node->poll_query_until('postgres',
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mlops scheduler' AND datname = 'wdb' AND pid <> $pid", '1'),
