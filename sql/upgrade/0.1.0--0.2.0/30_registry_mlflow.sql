@@ -65,6 +65,10 @@ BEGIN
                   HINT = 'Pass {"key": "value", ...}.';
     END IF;
     FOR kv IN SELECT j.key, j.value FROM pg_catalog.jsonb_each(tags) j ORDER BY j.key LOOP
+        IF pg_catalog.jsonb_typeof(kv.value) OPERATOR(pg_catalog.=) 'null' THEN
+            RAISE EXCEPTION 'value of tag "%" of % must not be null', kv.key, what
+                USING ERRCODE = 'null_value_not_allowed';
+        END IF;
         PERFORM mlops._check_registry_tag(what, kv.key, mlops._jsonb_text('tag', kv.key, kv.value));
         res := res OPERATOR(pg_catalog.||)
                pg_catalog.jsonb_build_object(kv.key, mlops._jsonb_text('tag', kv.key, kv.value));
