@@ -112,6 +112,9 @@ static const AttrDef run_attrs[] = {
 	{"end_time", "r.end_time", A_TIME, TIMESTAMPTZOID},
 	{"parent_run_id", "r.parent_run_id", A_UUID, UUIDOID},
 	{"experiment_id", "r.experiment_id", A_INT, INT8OID},
+	{"artifact_uri", "r.artifact_uri", A_TEXT, TEXTOID},
+	{"lifecycle_stage", "r.lifecycle_stage", A_TEXT, TEXTOID},
+	{"deleted_time", "r.deleted_time", A_TIME, TIMESTAMPTZOID},
 	{NULL, NULL, A_TEXT, InvalidOid}
 };
 
@@ -123,17 +126,29 @@ static const AttrDef experiment_attrs[] = {
 	{"creation_time", "e.created_at", A_TIME, TIMESTAMPTZOID},
 	{"created_at", "e.created_at", A_TIME, TIMESTAMPTZOID},
 	{"created_by", "e.created_by::pg_catalog.text", A_TEXT, TEXTOID},
+	{"last_update_time", "e.last_update_time", A_TIME, TIMESTAMPTZOID},
+	{"lifecycle_stage", "e.lifecycle_stage", A_TEXT, TEXTOID},
+	{"deleted_time", "e.deleted_time", A_TIME, TIMESTAMPTZOID},
 	{NULL, NULL, A_TEXT, InvalidOid}
 };
 
-/* Model version attributes (MLflow's names, and mlops' column names). */
+/*
+ * Model version attributes (MLflow's names, and mlops' column names); a
+ * version's source_path is its source, or its artifact_uri when it was
+ * registered without one.
+ */
 static const AttrDef model_version_attrs[] = {
 	{"name", "rm.name", A_TEXT, TEXTOID},
 	{"version_number", "mv.version", A_INT, INT4OID},
 	{"version", "mv.version", A_INT, INT4OID},
 	{"run_id", "mv.run_id", A_UUID, UUIDOID},
+	{"source_path", "COALESCE(mv.source, mv.artifact_uri)", A_TEXT, TEXTOID},
+	{"source", "COALESCE(mv.source, mv.artifact_uri)", A_TEXT, TEXTOID},
+	{"run_link", "mv.run_link", A_TEXT, TEXTOID},
 	{"creation_timestamp", "mv.created_at", A_TIME, TIMESTAMPTZOID},
 	{"created_at", "mv.created_at", A_TIME, TIMESTAMPTZOID},
+	{"last_updated_timestamp", "mv.last_updated_at", A_TIME, TIMESTAMPTZOID},
+	{"last_updated_at", "mv.last_updated_at", A_TIME, TIMESTAMPTZOID},
 	{"current_stage", "mv.stage", A_TEXT, TEXTOID},
 	{"stage", "mv.stage", A_TEXT, TEXTOID},
 	{"artifact_uri", "mv.artifact_uri", A_TEXT, TEXTOID},
@@ -174,7 +189,8 @@ static const SearchEntity run_entity = {
 	"search_runs", "mlops.runs", "mlops.runs r", "r", run_attrs,
 	(1 << F_METRIC) | (1 << F_PARAM) | (1 << F_TAG) | (1 << F_ATTR) | (1 << F_DATASET), NULL,
 	"Use metrics.<key>, params.<key>, tags.<key>, datasets.<name|digest|context> or attributes.<name> "
-	"(run_id, run_name, status, user_id, start_time, end_time, parent_run_id, experiment_id).",
+	"(run_id, run_name, status, user_id, start_time, end_time, parent_run_id, experiment_id, "
+	"artifact_uri, lifecycle_stage, deleted_time).",
 	"r.start_time DESC, r.id", run_ties, lengthof(run_ties)
 };
 
@@ -182,7 +198,8 @@ static const SearchEntity run_entity = {
 static const SearchEntity experiment_entity = {
 	"search_experiments", "mlops.experiments", "mlops.experiments e", "e", experiment_attrs,
 	(1 << F_TAG) | (1 << F_ATTR), "e.tags",
-	"Use tags.<key> or attributes.<name> (name, experiment_id, creation_time, created_by).",
+	"Use tags.<key> or attributes.<name> (name, experiment_id, creation_time, last_update_time, "
+	"lifecycle_stage, deleted_time, created_by).",
 	"e.id DESC", experiment_ties, lengthof(experiment_ties)
 };
 
@@ -191,8 +208,8 @@ static const SearchEntity model_version_entity = {
 	"search_model_versions", "mlops.model_versions",
 	"mlops.model_versions mv JOIN mlops.models rm ON rm.id OPERATOR(pg_catalog.=) mv.model_id", "mv",
 	model_version_attrs, (1 << F_TAG) | (1 << F_ATTR), "mv.tags",
-	"Use tags.<key> or attributes.<name> (name, version_number, run_id, creation_timestamp, "
-	"current_stage, artifact_uri, created_by).",
+	"Use tags.<key> or attributes.<name> (name, version_number, run_id, source_path, run_link, "
+	"creation_timestamp, last_updated_timestamp, current_stage, artifact_uri, created_by).",
 	"rm.name, mv.version DESC", model_version_ties, lengthof(model_version_ties)
 };
 
@@ -2040,6 +2057,7 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0))
 		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) $%d",
 							   add_param(&q.params, INT8OID, experiment_id(PG_GETARG_TEXT_PP(0)))));
+	add_scope(&q, "r.lifecycle_stage OPERATOR(pg_catalog.=) 'active'");
 	if (!blank_arg(fcinfo, 1))
 		q.filter = translate_filter(&run_entity, text_to_cstring(PG_GETARG_TEXT_PP(1)), &q.params);
 	q.order = translate_order(&run_entity, text_arg(fcinfo, 2, "start_time DESC"), &q.params);
