@@ -1569,11 +1569,12 @@ experiment_id(text *name)
 }
 
 /*
- * The ids of experiments named in an array (SPI connected), as a bigint[];
- * an unknown name is 42704, a NULL element 22004.
+ * The ids of experiments named in an array (SPI connected), as a bigint[],
+ * each also appended to identity; an unknown name is 42704, a NULL element
+ * 22004.
  */
 static Datum
-experiment_ids(ArrayType *names)
+experiment_ids(ArrayType *names, StringInfo identity)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -1590,6 +1591,7 @@ experiment_ids(ArrayType *names)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("experiments must not contain NULL (element %d)", i + 1)));
 		ids[i] = experiment_id(DatumGetTextPP(elems[i]));
+		appendStringInfo(identity, INT64_FORMAT "\x1e", DatumGetInt64(ids[i]));
 	}
 	return PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
@@ -2098,8 +2100,7 @@ mlops_search_runs_page(PG_FUNCTION_ARGS)
 		ArrayType  *names = PG_GETARG_ARRAYTYPE_P(0);
 
 		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) ANY ($%d)",
-							   add_param(&q.params, INT8ARRAYOID, experiment_ids(names))));
-		appendStringInfoString(&identity, TextDatumGetCString(DirectFunctionCall1(array_out, PointerGetDatum(names))));
+							   add_param(&q.params, INT8ARRAYOID, experiment_ids(names, &identity))));
 	}
 	hash = query_hash(identity.data);
 	if (*filter)
