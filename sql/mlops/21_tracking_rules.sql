@@ -17,7 +17,8 @@
 --     defaults to session_user and may only name a role the session user
 --     writes runs of (itself, a role it is a member of; any role for admins);
 --   * latest_metrics follows every insert into metrics (highest step, then
---     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
+--     latest ts, then the largest value, NaN ranking as 0 as in MLflow)
+--     through mlops._metrics_latest() (C, one upsert per run/key);
 --     metrics are append-only.
 -- Loading a dump: in a superuser session with row_security = off (what
 -- pg_dump and pg_restore scripts set) the triggers keep rows as dumped, so
@@ -373,7 +374,8 @@ BEGIN
       FROM mlops.metrics m
       JOIN (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
         ON m.run_id OPERATOR(pg_catalog.=) d.run_id AND m.key OPERATOR(pg_catalog.=) d.key
-     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC, m.id DESC;
+     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC,
+              CASE WHEN m.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 THEN 0 ELSE m.value END DESC, m.id;
     RETURN NULL;
 END
 $fn$;

@@ -9,8 +9,9 @@
  *    transaction, subtransaction) because the lock lasts as long.
  *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
  *    (transition table) that folds new points into latest_metrics: one
- *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
- *    in (run, key) order so that concurrent batches cannot deadlock.
+ *    UPDATE (or upsert) per (run, key), highest step, then latest ts, then
+ *    the largest value (NaN as 0, as MLflow) winning, in (run, key) order
+ *    so that concurrent batches cannot deadlock.
  *  - log_metric: after checking its arguments and the caller's INSERT
  *    privilege (table or columns, as the executor checks it), one statement
  *    run as the tables' owner locks the open run and moves latest_metrics;
@@ -630,7 +631,33 @@ typedef struct MetricCols
 				value;
 } MetricCols;
 
-/* Fold one new metrics row into the hash: later rows win ties. */
+/*
+ * The value MLflow's tie-break compares: its SQL store keeps a NaN metric as
+ * 0 (with a separate is_nan flag), so at the same step and time a NaN point
+ * ranks as 0 would.
+ */
+static float8
+latest_tie_value(float8 v)
+{
+	return isnan(v) ? 0.0 : v;
+}
+
+/*
+ * Whether a point is strictly later than e's, as MLflow decides the latest
+ * value: higher step, then later time, then the larger value; an exact tie
+ * keeps the point already there.
+ */
+static bool
+latest_later(int64 step, TimestampTz ts, float8 value, LatestEntry *e)
+{
+	if (step != e->step)
+		return step > e->step;
+	if (ts != e->ts)
+		return ts > e->ts;
+	return latest_tie_value(value) > latest_tie_value(e->value);
+}
+
+/* Fold one new metrics row into the hash (statement order breaks exact ties). */
 static void
 latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 {
@@ -641,6 +668,7 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	text	   *key;
 	int64		step;
 	TimestampTz ts;
+	float8		value;
 
 	k.run = *DatumGetUUIDP(slot_getattr(slot, c->run, &isnull));
 	key = DatumGetTextPP(slot_getattr(slot, c->key, &isnull));
@@ -648,6 +676,7 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	k.keylen = VARSIZE_ANY_EXHDR(key);
 	step = DatumGetInt64(slot_getattr(slot, c->step, &isnull));
 	ts = DatumGetTimestampTz(slot_getattr(slot, c->ts, &isnull));
+	value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
 	e = hash_search(h, &k, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -657,12 +686,23 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 		copy[k.keylen] = '\0';
 		e->k.key = copy;
 	}
-	else if (step < e->step || (step == e->step && ts < e->ts))
+	else if (!latest_later(step, ts, value, e))
 		return;
 	e->step = step;
 	e->ts = ts;
-	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
+	e->value = value;
 }
+
+/*
+ * SQL: whether the point (step, ts, value) is strictly later than the row lm
+ * (latest_later(): NaN ranks as 0 in the value tie-break).
+ */
+#define LATEST_TIE_SQL(v) \
+	"(CASE WHEN " v " OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 THEN 0::pg_catalog.float8 ELSE " v " END)"
+#define LATEST_LATER_SQL(step, ts, value) \
+	"(" step " OPERATOR(pg_catalog.>) lm.step OR (" step " OPERATOR(pg_catalog.=) lm.step AND (" \
+	ts " OPERATOR(pg_catalog.>) lm.ts OR (" ts " OPERATOR(pg_catalog.=) lm.ts AND " \
+	LATEST_TIE_SQL(value) " OPERATOR(pg_catalog.>) " LATEST_TIE_SQL("lm.value") "))))"
 
 /* The five query arguments of a latest_metrics point. */
 static void
@@ -685,8 +725,7 @@ latest_try_update(LatestEntry *e)
 	latest_values(e, values);
 	return mlops_owner_exec("UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 							"WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-							"AND ($3 OPERATOR(pg_catalog.>) lm.step "
-							"OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+							"AND " LATEST_LATER_SQL("$3", "$4", "$5"),
 							5, argtypes, values, NULL, false, 0) > 0;
 }
 
@@ -701,9 +740,7 @@ latest_insert_or_update(LatestEntry *e)
 	mlops_owner_exec("INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
 					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
-					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
-					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
-					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
+					 "WHERE " LATEST_LATER_SQL("EXCLUDED.step", "EXCLUDED.ts", "EXCLUDED.value"),
 					 5, argtypes, values, NULL, false, 0);
 }
 
@@ -1007,8 +1044,7 @@ lock_run_and_move_latest(LatestEntry *e, NameData *owner)
 	if (mlops_owner_exec("WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
 						 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 						 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-						 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-						 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+						 "AND " LATEST_LATER_SQL("$3", "$4", "$5") " "
 						 "AND EXISTS (SELECT FROM r WHERE r.created_by OPERATOR(pg_catalog.=) $6) RETURNING 1) "
 						 "SELECT EXISTS (SELECT FROM u), r.created_by FROM r",
 						 6, argtypes, values, NULL, false, 0) == 0)
