@@ -1763,9 +1763,9 @@ run_search(SearchQuery *q)
 	AtEOXact_GUC(true, nest);
 }
 
-/* Refuse max_results below 1 or above MAX_RESULTS (22023). */
+/* Refuse max_results below 1 or above MAX_RESULTS (22023); hint: how to page. */
 static int64
-check_max_results(FunctionCallInfo fcinfo, int argno)
+check_max_results(FunctionCallInfo fcinfo, int argno, const char *hint)
 {
 	int64		max_results = PG_ARGISNULL(argno) ? 1000 : PG_GETARG_INT32(argno);
 
@@ -1777,7 +1777,7 @@ check_max_results(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_results must be at most %d, not %lld", MAX_RESULTS, (long long) max_results),
-				 errhint("Page through the results with page_token, or with several searches.")));
+				 errhint("%s", hint)));
 	return max_results;
 }
 
@@ -2053,7 +2053,8 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &run_entity, check_max_results(fcinfo, 3));
+	query_init(&q, &run_entity,
+			   check_max_results(fcinfo, 3, "Page through the runs with several searches (for example on start_time)."));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	if (!PG_ARGISNULL(0))
@@ -2084,7 +2085,7 @@ mlops_search_runs_page(PG_FUNCTION_ARGS)
 	StringInfoData identity;
 	char	   *filter = text_arg(fcinfo, 1, "");
 	char	   *order_by = text_arg(fcinfo, 2, "start_time DESC");
-	int64		max_results = check_max_results(fcinfo, 3);
+	int64		max_results = check_max_results(fcinfo, 3, "Page through the runs with page_token.");
 	char	   *hash;
 	char	   *token = NULL;
 
@@ -2127,7 +2128,8 @@ mlops_search_experiments(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &experiment_entity, check_max_results(fcinfo, 2));
+	query_init(&q, &experiment_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on creation_time)."));
 	add_view_scope(&q, fcinfo, 3, "view_type");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
@@ -2150,7 +2152,8 @@ mlops_search_model_versions(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &model_version_entity, check_max_results(fcinfo, 2));
+	query_init(&q, &model_version_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on name)."));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	if (!blank_arg(fcinfo, 0))
