@@ -187,7 +187,8 @@ run_cache_hit(pg_uuid_t *run)
 		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
 }
 
-static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok);
+static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok,
+									char **run_name_out);
 
 /* Remember that this run is locked and open for the current subtransaction. */
 static void
@@ -211,7 +212,7 @@ check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
 {
 	if (run_cache_hit(run))
 		return true;
-	return check_run_open_uncached(run, what, missing_ok);
+	return check_run_open_uncached(run, what, missing_ok, NULL);
 }
 
 /*
@@ -222,13 +223,19 @@ static void
 refuse_unlocked_run(pg_uuid_t *run, const char *what)
 {
 	run_cache.valid = false;
-	check_run_open_uncached(run, what, false);
+	check_run_open_uncached(run, what, false, NULL);
 	elog(ERROR, "run %s is open but was not locked", uuid_str(run));
 }
 
-/* check_run_open without the cache: always queries (and locks) the run. */
+/*
+ * check_run_open without the cache: always queries (and locks) the run, and
+ * refuses a deleted run or a run of a deleted experiment. With run_name_out,
+ * an ended run is not refused: *run_name_out receives its name (or NULL)
+ * and the caller decides.
+ */
 static bool
-check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
+check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok,
+						char **run_name_out)
 {
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		values[1];
@@ -236,7 +243,13 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 			   *owner;
 	SPIPlanPtr	plan;
 
-	plan = mlops_owner_plan("SELECT r.status, r.created_by FROM mlops.runs r "
+	/*
+	 * The experiment is read, not locked: this runs as the caller, who may
+	 * lack the UPDATE privilege a row lock on mlops.experiments needs.
+	 */
+	plan = mlops_owner_plan("SELECT r.status, r.created_by, r.lifecycle_stage, e.lifecycle_stage, e.name, r.name "
+							"FROM mlops.runs r JOIN mlops.experiments e "
+							"ON e.id OPERATOR(pg_catalog.=) r.experiment_id "
 							"WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
 							1, argtypes);
 	values[0] = UUIDPGetDatum(run);
@@ -256,7 +269,25 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 		owner = "";
 	if (!run_writable(owner))
 		refuse_run_writer(run, owner, what);
+	if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %s is deleted: cannot log %s", uuid_str(run), what),
+				 errhint("Restore it with mlops.restore_run() first.")));
+	if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("experiment \"%s\" of run %s is deleted: cannot log %s",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5), uuid_str(run), what),
+				 errhint("Restore it with mlops.restore_experiment() first.")));
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (run_name_out != NULL)
+	{
+		/* the run-name tag of an ended run may follow its name (rename_run) */
+		*run_name_out = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6);
+		if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
+			return true;
+	}
 	if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -365,6 +396,52 @@ tuple_run(HeapTuple tuple, TupleDesc desc, int attno)
 	return isnull ? NULL : DatumGetUUIDP(d);
 }
 
+/* Tag key that mirrors a run's name (MLflow's mlflow.runName). */
+#define RUN_NAME_TAG "mlflow.runName"
+
+/* Whether an INSERT or UPDATE of mlops.tags writes the run-name tag. */
+static bool
+run_name_tag_row(TriggerData *td, TupleDesc desc)
+{
+	int			attno;
+	bool		isnull;
+	Datum		d;
+
+	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
+		RelationGetRelid(td->tg_relation) != mlops_relid("tags"))
+		return false;
+	attno = SPI_fnumber(desc, "key");
+	if (attno <= 0)
+		return false;
+	d = heap_getattr(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+					 attno, desc, &isnull);
+	return !isnull && strcmp(TextDatumGetCString(d), RUN_NAME_TAG) == 0;
+}
+
+/*
+ * The run-name tag: like any tag while the run is open; on an ended run only
+ * the value equal to the run's name (the tag following mlops.rename_run()
+ * or an UPDATE of runs.name, which an ended run allows).
+ */
+static void
+guard_run_name_tag(TriggerData *td, TupleDesc desc, pg_uuid_t *run)
+{
+	char	   *name = NULL;
+	char	   *value;
+	bool		isnull;
+	Datum		d;
+
+	check_run_open_uncached(run, "tags", false, &name);
+	d = heap_getattr(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+					 SPI_fnumber(desc, "value"), desc, &isnull);
+	value = isnull ? NULL : TextDatumGetCString(d);
+	if (run_cache_hit(run) || (name != NULL && value != NULL && strcmp(name, value) == 0))
+		return;
+	/* an ended run: raise its usual error */
+	run_cache.valid = false;
+	check_run_open_uncached(run, "tags", false, NULL);
+}
+
 PG_FUNCTION_INFO_V1(mlops_run_guard);
 
 /* BEFORE row trigger: what is logged into a run needs an existing, open run. */
@@ -400,10 +477,15 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)
 	{
+		bool		name_tag = newrun && run_name_tag_row(td, desc) &&
+			(oldrun == NULL || memcmp(oldrun->data, newrun->data, UUID_LEN) == 0);
+
 		SPI_connect();
-		if (oldrun)
+		if (oldrun && !name_tag)
 			check_run_open(oldrun, what, TRIGGER_FIRED_BY_DELETE(td->tg_event));
-		if (newrun)
+		if (name_tag && !run_cache_hit(newrun))
+			guard_run_name_tag(td, desc, newrun);
+		else if (newrun)
 			check_run_open(newrun, what, false);
 		SPI_finish();
 	}
@@ -862,10 +944,18 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errmsg("%s must not be null", name)));
 }
 
-/* The open run and its creator, locked FOR SHARE; $1 is the run. */
+/*
+ * The open, active run of an active experiment and its creator, locked FOR
+ * SHARE (run as the owner); the experiment FOR KEY SHARE, so that
+ * mlops.delete_experiment() (FOR UPDATE) waits for log_metric calls in
+ * flight and later ones see the experiment deleted. $1 is the run.
+ */
 #define RUN_LOCK_SQL \
-	"SELECT r.id, r.created_by FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
-	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
+	"SELECT r.id, r.created_by FROM mlops.runs r JOIN mlops.experiments e " \
+	"ON e.id OPERATOR(pg_catalog.=) r.experiment_id WHERE r.id OPERATOR(pg_catalog.=) $1 " \
+	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) " \
+	"AND r.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'active' " \
+	"FOR SHARE OF r FOR KEY SHARE OF e"
 
 /* Whether mlops.metrics has rules now (relhasrules stays set after DROP RULE). */
 static bool
@@ -905,7 +995,7 @@ execute_metric_insert(const char *sql, Oid *argtypes, Datum *values,
 	if (n < expected || expected == 0)
 	{
 		run_cache.valid = false;
-		check_run_open_uncached(run, "metrics", false);
+		check_run_open_uncached(run, "metrics", false, NULL);
 	}
 	/* no run_cache_set here: a trigger of the INSERT may have changed the run */
 	return n;
