@@ -394,6 +394,35 @@ read_quoted(Parser *p, char q)
 	return buf.data;
 }
 
+/*
+ * Read a back-quoted name at p->off: `name`, or a field with a back-quoted
+ * prefix, `prefix`.key, `prefix`.`key` or `prefix`."key", written as one
+ * field token ("prefix.\x01key", as prefix.`key`).
+ */
+static char *
+read_backquoted(Parser *p)
+{
+	const char *s = p->input;
+	char	   *name = read_quoted(p, '`');
+	char	   *key;
+	int			k;
+
+	if (s[p->off] != '.')
+		return name;
+	p->off++;
+	if (s[p->off] == '`' || s[p->off] == '"')
+		key = read_quoted(p, s[p->off]);
+	else
+	{
+		for (k = p->off; word_char(s[p->off]); p->off++)
+			;
+		if (p->off == k)
+			syntax_error(p, p->off, "expected a key after the dot");
+		key = pnstrdup(s + k, p->off - k);
+	}
+	return psprintf("%s.%c%s", name, '\x01', key);
+}
+
 /* Whether a number starts at offset i (the sign belongs to the number). */
 static bool
 number_starts(const char *s, int i)
@@ -436,28 +465,7 @@ next_token(Parser *p)
 	else if (s[start] == '`')
 	{
 		p->tok.kind = T_QUOTED_IDENT;
-		p->tok.text = read_quoted(p, '`');
-		/* `prefix`.key, `prefix`.`key` or `prefix`."key": one field token */
-		if (s[p->off] == '.')
-		{
-			char	   *prefix = p->tok.text;
-			char	   *key;
-
-			p->off++;
-			if (s[p->off] == '`' || s[p->off] == '"')
-				key = read_quoted(p, s[p->off]);
-			else
-			{
-				int			k = p->off;
-
-				while (word_char(s[p->off]))
-					p->off++;
-				if (p->off == k)
-					syntax_error(p, p->off, "expected a key after the dot");
-				key = pnstrdup(s + k, p->off - k);
-			}
-			p->tok.text = psprintf("%s.%c%s", prefix, '\x01', key);
-		}
+		p->tok.text = read_backquoted(p);
 	}
 	else if (number_starts(s, start))
 	{
