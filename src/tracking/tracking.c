@@ -945,17 +945,19 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
- * The open, active run of an active experiment and its creator, locked FOR
- * SHARE (run as the owner); the experiment FOR KEY SHARE, so that
- * mlops.delete_experiment() (FOR UPDATE) waits for log_metric calls in
- * flight and later ones see the experiment deleted. $1 is the run.
+ * The open, active run of an active experiment and its creator, the run
+ * locked FOR SHARE (run as the owner); $1 is the run. The experiment is
+ * read, not locked: a lock taken by every call would make concurrent
+ * loggers of one experiment share (and keep rewriting) a multixact on its
+ * row. A point logged while its experiment is being deleted may land; it is
+ * kept, and hidden with the run.
  */
 #define RUN_LOCK_SQL \
 	"SELECT r.id, r.created_by FROM mlops.runs r JOIN mlops.experiments e " \
 	"ON e.id OPERATOR(pg_catalog.=) r.experiment_id WHERE r.id OPERATOR(pg_catalog.=) $1 " \
 	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) " \
 	"AND r.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'active' " \
-	"FOR SHARE OF r FOR KEY SHARE OF e"
+	"FOR SHARE OF r"
 
 /* Whether mlops.metrics has rules now (relhasrules stays set after DROP RULE). */
 static bool

@@ -426,7 +426,7 @@ DECLARE
     eid bigint := mlops._experiment_id(experiment);
     cur text;
 BEGIN
-    -- FOR UPDATE waits for loggers in flight (they lock it FOR KEY SHARE)
+    -- one lifecycle change of an experiment at a time
     SELECT e.lifecycle_stage INTO cur FROM mlops.experiments e
      WHERE e.id OPERATOR(pg_catalog.=) eid FOR UPDATE;
     IF cur OPERATOR(pg_catalog.<>) stage THEN
