@@ -999,6 +999,19 @@ array_type_for(Oid t)
 }
 
 /*
+ * A comparison with a malformed run id: = matches nothing, != every row
+ * with the attribute set.
+ */
+static void
+emit_bad_run_id(Parser *p, Field *f, const char *opsql)
+{
+	if (strcmp(opsql, "OPERATOR(pg_catalog.=)") == 0)
+		emit(p, "(false)");
+	else
+		emit(p, psprintf("(%s IS NOT NULL)", f->attr->column));
+}
+
+/*
  * field [NOT] IN (v, ...): the list becomes one array parameter. Malformed
  * run ids are left out of it (they match nothing).
  */
@@ -1039,6 +1052,12 @@ parse_in_list(Parser *p, Field *f, bool negated)
 		next_token(p);
 	}
 	next_token(p);
+	if (n == 0)
+	{
+		/* only malformed run ids: as one malformed id with = or != */
+		emit_bad_run_id(p, f, negated ? "OPERATOR(pg_catalog.<>)" : "OPERATOR(pg_catalog.=)");
+		return;
+	}
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	k = add_param(p->params, array_type_for(type),
 				  PointerGetDatum(construct_array(elems, n, type, typlen, typbyval, typalign)));
@@ -1086,19 +1105,6 @@ parse_is_null(Parser *p, Field *f)
 	appendStringInfoChar(&p->out->per_map, '(');
 	append_use(p, f, k, false);
 	appendStringInfo(&p->out->per_map, " IS %sNULL)", negated ? "NOT " : "");
-}
-
-/*
- * A comparison with a malformed run id: = matches nothing, != every row
- * with the attribute set.
- */
-static void
-emit_bad_run_id(Parser *p, Field *f, const char *opsql)
-{
-	if (strcmp(opsql, "OPERATOR(pg_catalog.=)") == 0)
-		emit(p, "(false)");
-	else
-		emit(p, psprintf("(%s IS NOT NULL)", f->attr->column));
 }
 
 /* One comparison: field comparator value, field [NOT] IN (...) or field IS [NOT] NULL. */
