@@ -157,6 +157,7 @@ SELECT pg_temp.try($$SELECT mlops.search_runs('mlf', 'created > ''soon''')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('mlf', 'attributes.run_id > ''x''')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('mlf', 'attributes.experiment_id = 1.5')$$);
 SELECT pg_temp.try($$SELECT mlops.search_runs('mlf', 'attributes.experiment_id = ''1''')$$);
+SELECT pg_temp.try($$SELECT mlops.search_runs('mlf', 'attributes.experiment_id IN (1, 99999999999999999999)')$$);
 
 -- latest_metrics: highest step, then latest time, then the largest value;
 -- NaN ranks as 0 at the same step and time (MLflow's SQL store keeps it as 0)

@@ -1694,8 +1694,35 @@ append_select(StringInfo sql, SearchQuery *q)
 }
 
 /*
- * The search statement: the rows in scope the filter finds, after the page
- * token's row, in order, at most q->limit (a parameter).
+ * A page: the rows the search finds (inner, with their sort keys as columns
+ * mlops_key_<n>, computed once per row: OFFSET 0 keeps the subquery whole),
+ * after the page token's row, ordered by those columns, at most $k_limit.
+ */
+static char *
+paged_statement(SearchQuery *q, const char *inner, int k_limit)
+{
+	StringInfoData sql;
+	int			nkeys = q->order->nkeys + q->entity->nties;
+	int			i;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT * FROM (%s OFFSET 0) s", inner);
+	if (q->keyset)
+		appendStringInfo(&sql, " WHERE %s", q->keyset);
+	for (i = 0; i < nkeys; i++)
+	{
+		bool		desc = i < q->order->nkeys ? q->order->keydesc[i] : q->entity->ties[i - q->order->nkeys].desc;
+
+		appendStringInfo(&sql, "%s s.mlops_key_%d %s NULLS LAST", i ? "," : " ORDER BY", i + 1,
+						 desc ? "DESC" : "ASC");
+	}
+	appendStringInfo(&sql, " LIMIT $%d", k_limit);
+	return sql.data;
+}
+
+/*
+ * The search statement: the rows in scope the filter finds, in order, at
+ * most q->limit (a parameter); when paging, after the page token's row.
  */
 static char *
 search_statement(SearchQuery *q)
@@ -1742,11 +1769,11 @@ search_statement(SearchQuery *q)
 		append_filter(&sql, filter);
 		appendStringInfoChar(&sql, ')');
 	}
-	if (q->keyset)
-		appendStringInfo(&sql, " AND (%s)", q->keyset);
+	k_limit = add_param(&q->params, INT8OID, Int64GetDatum(q->limit));
+	if (q->key_columns)
+		return paged_statement(q, sql.data, k_limit);
 	appendStringInfoString(&sql, " ORDER BY ");
 	append_order(&sql, q->entity, q->order);
-	k_limit = add_param(&q->params, INT8OID, Int64GetDatum(q->limit));
 	appendStringInfo(&sql, " LIMIT $%d", k_limit);
 	return sql.data;
 }
@@ -1986,14 +2013,14 @@ encode_token(SearchQuery *q, const char *hash, uint64 row)
 /*
  * Decode a page token of this search into the condition placing a row after
  * the token's row: the first sort key where they differ orders it later
- * (keys sort with missing values last), every key before it equal. Values
- * become parameters of the query.
+ * (keys sort with missing values last), every key before it equal. Keys are
+ * the columns mlops_key_<n> of paged_statement's subquery s; values become
+ * parameters of the query.
  */
 static char *
 decode_token(SearchQuery *q, const char *hash, const char *token)
 {
 	int			nkeys = q->order->nkeys + q->entity->nties;
-	char	  **exprs = order_keys(q->order);
 	int			tlen = strlen(token);
 	char	   *plain = palloc(pg_b64_dec_len(tlen) + 1);
 	int			len = pg_b64_decode(token, tlen, plain, pg_b64_dec_len(tlen));
@@ -2020,7 +2047,7 @@ decode_token(SearchQuery *q, const char *hash, const char *token)
 	for (i = 0; i < nkeys; i++)
 	{
 		bool		tie = i >= q->order->nkeys;
-		const char *expr = tie ? q->entity->ties[i - q->order->nkeys].column : exprs[i];
+		char	   *expr = psprintf("s.mlops_key_%d", i + 1);
 		bool		desc = tie ? q->entity->ties[i - q->order->nkeys].desc : q->order->keydesc[i];
 		Oid			type = tie ? q->entity->ties[i - q->order->nkeys].type : q->order->keytypes[i];
 		Datum		d;
