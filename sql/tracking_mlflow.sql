@@ -123,12 +123,16 @@ SELECT pg_temp.exp('mlf-exp') AS unchanged;
 -- its runs keep their own stage but are hidden
 SELECT name, lifecycle_stage FROM mlops.runs WHERE id IN (:'r3', :'r4') ORDER BY name;
 SELECT count(*) AS shown FROM mlops.run_summary WHERE experiment = 'mlf-exp';
+SELECT count(*) AS searched FROM mlops.search_runs('mlf-exp');
+SELECT name, lifecycle_stage FROM mlops.search_runs(ARRAY['mlf-exp'], run_view_type => 'deleted') ORDER BY name;
+SELECT count(*) AS searched_all FROM mlops.search_runs(ARRAY['mlf-exp'], run_view_type => 'all');
 -- restored, its runs come back as they were
 SET SESSION AUTHORIZATION regress_mlf_admin;
 SELECT mlops.restore_experiment('mlf-exp');
 SET SESSION AUTHORIZATION regress_mlf_a;
 SELECT pg_temp.exp('mlf-exp') AS restored;
 SELECT run_name FROM mlops.run_summary WHERE experiment = 'mlf-exp' ORDER BY run_name;
+SELECT name FROM mlops.search_runs('mlf-exp') ORDER BY name;
 SELECT mlops.log_metric(:'r3', 'loss', 1);
 SELECT pg_temp.try('SELECT mlops.delete_experiment(''nope'')') AS unknown_experiment;
 SELECT pg_temp.try('SELECT mlops.restore_experiment(NULL)') AS null_experiment;

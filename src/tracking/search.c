@@ -1832,6 +1832,12 @@ query_init(SearchQuery *q, const SearchEntity *entity, int64 limit)
 	initStringInfo(&q->scope);
 }
 
+/* An active run of an active experiment. */
+#define RUN_ACTIVE \
+	"r.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND " \
+	"(SELECT e.lifecycle_stage FROM mlops.experiments e " \
+	"WHERE e.id OPERATOR(pg_catalog.=) r.experiment_id) OPERATOR(pg_catalog.=) 'active'"
+
 /* Add a condition to the scope of a search. */
 static void
 add_scope(SearchQuery *q, const char *condition)
@@ -1849,10 +1855,15 @@ add_view_scope(SearchQuery *q, FunctionCallInfo fcinfo, int argno, const char *a
 {
 	char	   *view = PG_ARGISNULL(argno) ? "active" : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 
+	bool		runs = (q->entity == &run_entity);
+
+	/* a run of a deleted experiment counts as deleted, as in the views and for logging */
 	if (pg_strcasecmp(view, "active") == 0 || pg_strcasecmp(view, "active_only") == 0)
-		add_scope(q, psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'active'", q->entity->alias));
+		add_scope(q, runs ? RUN_ACTIVE :
+				  psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'active'", q->entity->alias));
 	else if (pg_strcasecmp(view, "deleted") == 0 || pg_strcasecmp(view, "deleted_only") == 0)
-		add_scope(q, psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'", q->entity->alias));
+		add_scope(q, runs ? "NOT (" RUN_ACTIVE ")" :
+				  psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'", q->entity->alias));
 	else if (pg_strcasecmp(view, "all") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -2101,7 +2112,7 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0))
 		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) $%d",
 							   add_param(&q.params, INT8OID, experiment_id(PG_GETARG_TEXT_PP(0)))));
-	add_scope(&q, "r.lifecycle_stage OPERATOR(pg_catalog.=) 'active'");
+	add_scope(&q, RUN_ACTIVE);
 	if (!blank_arg(fcinfo, 1))
 		q.filter = translate_filter(&run_entity, text_to_cstring(PG_GETARG_TEXT_PP(1)), &q.params);
 	q.order = translate_order(&run_entity, text_arg(fcinfo, 2, "start_time DESC"), &q.params);
