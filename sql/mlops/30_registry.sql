@@ -39,9 +39,14 @@ CREATE TABLE mlops.models (
     description  text,
     created_by   name NOT NULL,
     created_at   timestamptz NOT NULL,
-    last_version integer NOT NULL DEFAULT 0 CHECK (last_version OPERATOR(pg_catalog.>=) 0)
+    last_version integer NOT NULL DEFAULT 0 CHECK (last_version OPERATOR(pg_catalog.>=) 0),
+    tags         jsonb NOT NULL DEFAULT '{}'
+                 CONSTRAINT models_tags_object CHECK (pg_catalog.jsonb_typeof(tags) OPERATOR(pg_catalog.=) 'object'),
+    last_updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE mlops.models IS 'registered models; last_version is the row-locked version counter';
+COMMENT ON COLUMN mlops.models.tags IS 'model tags, {"key": "value"} (mlops.set_model_tag(), mlops.delete_model_tag())';
+COMMENT ON COLUMN mlops.models.last_updated_at IS 'last change of the model: description, tags, a new version (MLflow''s last_updated_timestamp)';
 
 CREATE TABLE mlops.model_versions (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -55,6 +60,16 @@ CREATE TABLE mlops.model_versions (
     created_by       name NOT NULL,
     created_at       timestamptz NOT NULL,
     stage_changed_at timestamptz NOT NULL,
+    tags             jsonb NOT NULL DEFAULT '{}'
+                     CONSTRAINT model_versions_tags_object
+                     CHECK (pg_catalog.jsonb_typeof(tags) OPERATOR(pg_catalog.=) 'object'),
+    source           text CONSTRAINT model_versions_source_length
+                     CHECK (pg_catalog.char_length(source) OPERATOR(pg_catalog.<=) 2048),
+    run_link         text CONSTRAINT model_versions_run_link_length
+                     CHECK (pg_catalog.char_length(run_link) OPERATOR(pg_catalog.<=) 2048),
+    signature        jsonb CONSTRAINT model_versions_signature_object
+                     CHECK (signature IS NULL OR pg_catalog.jsonb_typeof(signature) OPERATOR(pg_catalog.=) 'object'),
+    last_updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     UNIQUE (model_id, version),
     -- keeps stage_exclusive equal to the stage's flag, also when an admin flips it
     FOREIGN KEY (stage, stage_exclusive) REFERENCES mlops.stages (name, exclusive) ON UPDATE CASCADE
@@ -64,6 +79,11 @@ CREATE INDEX model_versions_run_idx ON mlops.model_versions (run_id);
 CREATE UNIQUE INDEX model_versions_exclusive_stage_idx
     ON mlops.model_versions (model_id, stage) WHERE stage_exclusive;
 COMMENT ON TABLE mlops.model_versions IS 'model versions: numbered 1, 2, ... per model, built by a run, in one stage';
+COMMENT ON COLUMN mlops.model_versions.tags IS 'version tags, {"key": "value"} (mlops.set_model_version_tag(), mlops.delete_model_version_tag())';
+COMMENT ON COLUMN mlops.model_versions.source IS 'where the model was logged from (MLflow''s source, e.g. runs:/<run>/model), fixed at creation; NULL when not given';
+COMMENT ON COLUMN mlops.model_versions.run_link IS 'a link to the run that built the version (MLflow''s run_link), fixed at creation; NULL when not given';
+COMMENT ON COLUMN mlops.model_versions.signature IS 'the model''s signature as MLflow records it ({"inputs": "<JSON text>", "outputs": "<JSON text>", ...}), fixed at creation; NULL when not given';
+COMMENT ON COLUMN mlops.model_versions.last_updated_at IS 'last change of the version: description, tags, stage (MLflow''s last_updated_timestamp)';
 COMMENT ON INDEX mlops.model_versions_exclusive_stage_idx IS 'at most one version per model in each exclusive stage, at every instant';
 
 CREATE TABLE mlops.stage_history (
