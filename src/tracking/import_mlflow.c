@@ -81,7 +81,7 @@ static const SourceTable source_tables[] = {
 	"dataset_profile"}},
 	{"inputs", {"input_uuid", "source_type", "source_id", "destination_type", "destination_id"}},
 	{"input_tags", {"input_uuid", "name", "value"}},
-	{"registered_models", {"name", "creation_time", "description"}},
+	{"registered_models", {"name", "creation_time", "last_updated_time", "description"}},
 	{"registered_model_tags", {"name", "key", "value"}},
 	{"model_versions", {"name", "version", "creation_time", "last_updated_time", "description", "user_id",
 	"current_stage", "source", "run_id", "run_link", "storage_location"}},
@@ -275,7 +275,7 @@ import_experiments(ImportCtx *ic)
 		"SELECT e.name, COALESCE((SELECT pg_catalog.jsonb_object_agg(t.key, t.value) FROM @S.experiment_tags t "
 		"  WHERE t.experiment_id OPERATOR(pg_catalog.=) e.experiment_id), '{}'), "
 		"COALESCE(" MS_TS("e.creation_time") ", pg_catalog.now()), "
-		"COALESCE(e.lifecycle_stage, 'active'), " MS_TS("e.last_update_time") ", "
+		"COALESCE(e.lifecycle_stage, 'active'), COALESCE(" MS_TS("e.last_update_time") ", pg_catalog.now()), "
 		"CASE WHEN e.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' THEN " MS_TS("e.last_update_time") " END "
 		"FROM @S.experiments e WHERE " IN_SCOPE("e") " AND NOT EXISTS (SELECT 1 FROM mlops.experiments x "
 		"WHERE x.name OPERATOR(pg_catalog.=) e.name) ORDER BY e.experiment_id"));
@@ -310,7 +310,7 @@ import_runs(ImportCtx *ic)
 		"    WHERE m.id OPERATOR(pg_catalog.=) p.value::pg_catalog.uuid) "
 		"  OR EXISTS (SELECT 1 FROM @S.runs pr JOIN @S.experiments e ON e.experiment_id OPERATOR(pg_catalog.=) pr.experiment_id "
 		"    WHERE pr.run_uuid OPERATOR(pg_catalog.=) p.value AND " IN_SCOPE("e") "))), "
-		"COALESCE(r.lifecycle_stage, 'active'), r.artifact_uri, "
+		"COALESCE(r.lifecycle_stage, 'active'), NULLIF(r.artifact_uri, ''), "
 		"CASE WHEN r.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' THEN "
 		"  COALESCE(" MS_TS("r.deleted_time") ", " MS_TS("COALESCE(r.end_time, r.start_time)") ") END "
 		"FROM @S.runs r JOIN @S.experiments e ON e.experiment_id OPERATOR(pg_catalog.=) r.experiment_id "
@@ -500,10 +500,11 @@ static void
 import_models(ImportCtx *ic, const char *actor)
 {
 	count_add(ic, "models", import_exec(ic,
-		"WITH ins AS (INSERT INTO mlops.models (name, description, created_by, created_at, last_version, tags) "
+		"WITH ins AS (INSERT INTO mlops.models (name, description, created_by, created_at, last_version, tags, last_updated_at) "
 		"SELECT rm.name, rm.description, SESSION_USER, COALESCE(" MS_TS("rm.creation_time") ", pg_catalog.now()), 0, "
 		"  COALESCE((SELECT pg_catalog.jsonb_object_agg(t.key, t.value) FROM @S.registered_model_tags t "
-		"   WHERE t.name OPERATOR(pg_catalog.=) rm.name), '{}') "
+		"   WHERE t.name OPERATOR(pg_catalog.=) rm.name), '{}'), "
+		"COALESCE(" MS_TS("COALESCE(rm.last_updated_time, rm.creation_time)") ", pg_catalog.now()) "
 		"FROM @S.registered_models rm "
 		"WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM @S.model_versions mv WHERE mv.name OPERATOR(pg_catalog.=) rm.name "
 		"  AND " VERSION_RUN_IN_SCOPE("mv") ")) "
@@ -544,10 +545,11 @@ import_versions(ImportCtx *ic, const char *actor)
 		"  OR EXISTS (SELECT 1 FROM mlops.model_versions v WHERE v.model_id OPERATOR(pg_catalog.=) s.model_id "
 		"   AND v.stage OPERATOR(pg_catalog.=) s.stage)) THEN 'archived' ELSE s.stage END AS final_stage FROM src s), "
 		"ins AS (INSERT INTO mlops.model_versions (model_id, version, run_id, artifact_uri, stage, stage_exclusive, "
-		"  description, created_by, created_at, stage_changed_at, source, run_link, tags) "
+		"  description, created_by, created_at, stage_changed_at, source, run_link, tags, last_updated_at) "
 		" SELECT p.model_id, p.version, p.run_id, p.artifact_uri, p.final_stage, fs.exclusive, p.description, "
 		"  p.created_by, p.created_at, CASE WHEN p.final_stage OPERATOR(pg_catalog.=) 'none' THEN p.created_at "
-		"  ELSE GREATEST(p.updated_at, p.created_at) END, p.source, p.run_link, p.tags "
+		"  ELSE GREATEST(p.updated_at, p.created_at) END, p.source, p.run_link, p.tags, "
+		"  GREATEST(p.updated_at, p.created_at) "
 		" FROM placed p JOIN mlops.stages fs ON fs.name OPERATOR(pg_catalog.=) p.final_stage "
 		" ORDER BY p.model_id, p.version "
 		" RETURNING id, model_id, version, stage, created_at, stage_changed_at, run_id), "
