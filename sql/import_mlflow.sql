@@ -43,15 +43,20 @@ CREATE FUNCTION pg_temp.run(n integer) RETURNS uuid LANGUAGE sql
     RETURN mlflow_src.fixture_run_uuid(n)::uuid;
 
 -- 1. bad sources: errors name the schema, table or column; nothing is written
-\set VERBOSITY verbose
+\set VERBOSITY default
 \set SHOW_CONTEXT never
 SELECT mlops.import_mlflow('no_such_schema');
+\echo :LAST_ERROR_SQLSTATE
 SELECT mlops.import_mlflow(NULL);
+\echo :LAST_ERROR_SQLSTATE
 DROP TABLE mlflow_bad.registered_model_aliases;
 SELECT mlops.import_mlflow('mlflow_bad');
+\echo :LAST_ERROR_SQLSTATE
 ALTER TABLE mlflow_bad.runs DROP COLUMN lifecycle_stage;
 SELECT mlops.import_mlflow('mlflow_bad');
+\echo :LAST_ERROR_SQLSTATE
 SELECT mlops.import_mlflow('mlflow_src', ARRAY['churn', 'no-such-experiment']);
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY sqlstate
 SELECT pg_temp.held() = :'held_before' AS nothing_written;
 
@@ -59,17 +64,20 @@ SELECT pg_temp.held() = :'held_before' AS nothing_written;
 -- function refuses; an admin needs SELECT on the MLflow tables
 CREATE ROLE regress_import_writer LOGIN IN ROLE mlops_writer;
 CREATE ROLE regress_import_admin LOGIN IN ROLE mlops_admin;
+\set VERBOSITY default
 SET SESSION AUTHORIZATION regress_import_writer;
 SELECT mlops.import_mlflow('mlflow_src');
+\echo :LAST_ERROR_SQLSTATE
 RESET SESSION AUTHORIZATION;
 GRANT EXECUTE ON FUNCTION mlops.import_mlflow(text, text[]) TO regress_import_writer;
 SET SESSION AUTHORIZATION regress_import_writer;
-\set VERBOSITY default
 SELECT mlops.import_mlflow('mlflow_src');
+\echo :LAST_ERROR_SQLSTATE
 RESET SESSION AUTHORIZATION;
 REVOKE EXECUTE ON FUNCTION mlops.import_mlflow(text, text[]) FROM regress_import_writer;
 SET SESSION AUTHORIZATION regress_import_admin;
 SELECT mlops.import_mlflow('mlflow_src');
+\echo :LAST_ERROR_SQLSTATE
 RESET SESSION AUTHORIZATION;
 \set VERBOSITY sqlstate
 SELECT pg_temp.held() = :'held_before' AS nothing_written;
@@ -154,6 +162,7 @@ SELECT pg_temp.held() = regexp_replace(:'held_imported', 'audit \d+', 'audit ' |
 SELECT pg_temp.held() AS held_imported \gset
 \set VERBOSITY default
 INSERT INTO mlops.metrics (run_id, key, value) VALUES (pg_temp.run(5), 'loss', 0.1);
+\echo :LAST_ERROR_SQLSTATE
 CREATE FUNCTION public.regress_import_sneak() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO mlops.params (run_id, key, value) VALUES (NEW.run_id, 'sneaked', 'x');
@@ -163,6 +172,7 @@ CREATE TRIGGER regress_import_sneak AFTER INSERT ON mlops.tags
     FOR EACH ROW EXECUTE FUNCTION public.regress_import_sneak();
 INSERT INTO mlflow_src.tags VALUES ('note', 'later', mlflow_src.fixture_run_uuid(2));
 SELECT mlops.import_mlflow('mlflow_src');
+\echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.held() = :'held_imported' AS nothing_written;
 DROP TRIGGER regress_import_sneak ON mlops.tags;
 DROP FUNCTION public.regress_import_sneak();
@@ -173,6 +183,7 @@ INSERT INTO mlflow_src.runs (run_uuid, name, user_id, status, start_time, end_ti
 VALUES (mlflow_src.fixture_run_uuid(11), 'bad-keys', 'bob', 'FINISHED', 1700100000000, 1700100060000, 'active', 1);
 INSERT INTO mlflow_src.metrics VALUES (E'loss\tval', 0.5, 1700100001000, mlflow_src.fixture_run_uuid(11), 0, false);
 SELECT mlops.import_mlflow('mlflow_src');
+\echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.held() = :'held_imported' AS nothing_written;
 DELETE FROM mlflow_src.metrics WHERE run_uuid = mlflow_src.fixture_run_uuid(11);
 DELETE FROM mlflow_src.runs WHERE run_uuid = mlflow_src.fixture_run_uuid(11);
@@ -183,7 +194,7 @@ DELETE FROM mlflow_src.runs WHERE run_uuid = mlflow_src.fixture_run_uuid(11);
 -- Infinity among them), a version. MLflow moved Production from version 2
 -- to a new version 5; mlops leaves version 2 where it is (stages of held
 -- versions change only through transitions), so version 5 lands in archived
--- and the result says so.
+-- and the result says so. The alias MLflow moved stays where it was too.
 GRANT USAGE ON SCHEMA mlflow_src TO regress_import_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA mlflow_src TO regress_import_admin;
 INSERT INTO mlflow_src.runs (run_uuid, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, experiment_id)
@@ -202,6 +213,13 @@ INSERT INTO mlflow_src.model_versions (name, version, creation_time, last_update
 VALUES ('fraud-model', 5, 1700240000000, 1700250000000, 'bob', 'Production',
         'mlflow-artifacts:/1/' || mlflow_src.fixture_run_uuid(12) || '/artifacts/model', mlflow_src.fixture_run_uuid(12), 'READY');
 UPDATE mlflow_src.registered_model_aliases SET version = 5 WHERE name = 'fraud-model' AND alias = 'champion';
+-- meanwhile churn-model got versions 2 and 3 in mlops, and version 3 of
+-- another run in MLflow: that one is left out, and the result says why
+SELECT mlops.create_model_version('churn-model', pg_temp.run(8), 's3://native/churn/' || g) FROM generate_series(2, 3) g;
+INSERT INTO mlflow_src.model_versions (name, version, creation_time, last_updated_time, user_id, current_stage,
+                                       source, run_id, status)
+VALUES ('churn-model', 3, 1700240000000, 1700240000000, 'carol', 'None', 's3://ml-bucket/churn/3',
+        mlflow_src.fixture_run_uuid(9), 'READY');
 SET SESSION AUTHORIZATION regress_import_admin;
 SELECT jsonb_pretty(mlops.import_mlflow('mlflow_src'));
 RESET SESSION AUTHORIZATION;

@@ -56,6 +56,7 @@
 /* Whether an import runs in this backend (its statements are trusted). */
 static bool import_active = false;
 
+/* Whether the running statement was issued by the import in progress (see the file comment). */
 bool
 mlops_import_trusted(void)
 {
@@ -526,6 +527,15 @@ import_models(ImportCtx *ic, const char *actor)
 static void
 import_versions(ImportCtx *ic, const char *actor)
 {
+	/*
+	 * Lock the models first, in id order, as a registry operation does
+	 * before numbering a version: a version created meanwhile through
+	 * mlops.create_model_version() waits for the import, or the import sees
+	 * it (a version of that number in mlops is not imported).
+	 */
+	(void) import_exec(ic,
+		"SELECT 1 FROM mlops.models m WHERE m.name OPERATOR(pg_catalog.=) ANY "
+		"(SELECT mv.name FROM @S.model_versions mv) ORDER BY m.id FOR UPDATE OF m");
 	count_add(ic, "model_versions", import_exec(ic,
 		"WITH src AS (SELECT mv.name, mv.version, m.id AS model_id, mv.run_id::pg_catalog.uuid AS run_id, "
 		"  COALESCE(mv.storage_location, mv.source) AS artifact_uri, mv.source, mv.run_link, mv.description, "
@@ -599,9 +609,10 @@ import_aliases(ImportCtx *ic, const char *actor)
 
 /*
  * What was left out: MLflow versions of models in scope that mlops does not
- * hold (no run, a run not imported, no artifact location, a stage mlops does
- * not know), and the versions that landed in archived instead of an
- * exclusive stage. Added to the result as arrays.
+ * hold with that number and run (no run, a run not imported, the number
+ * taken in mlops by a version of another run, no artifact location, a stage
+ * mlops does not know), and the versions that landed in archived instead of
+ * an exclusive stage. Added to the result as arrays.
  */
 static void
 report_left_out(ImportCtx *ic)
@@ -610,13 +621,16 @@ report_left_out(ImportCtx *ic)
 		"SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('model', mv.name, 'version', mv.version, "
 		"  'reason', CASE WHEN mv.run_id IS NULL OR mv.run_id OPERATOR(pg_catalog.!~) '^[0-9a-fA-F]{32}$' THEN 'no run' "
 		"   WHEN NOT " VERSION_RUN_IN_SCOPE("mv") " THEN 'run not imported' "
+		"   WHEN EXISTS (SELECT 1 FROM mlops.model_versions v WHERE v.model_id OPERATOR(pg_catalog.=) m.id "
+		"    AND v.version OPERATOR(pg_catalog.=) mv.version) THEN 'version number taken in mlops by another run' "
 		"   WHEN COALESCE(mv.storage_location, mv.source) IS NULL THEN 'no artifact location' "
 		"   ELSE 'unknown stage ' OPERATOR(pg_catalog.||) COALESCE(mv.current_stage, '') END) "
 		"  ORDER BY mv.name, mv.version)::pg_catalog.text, '[]') "
 		"FROM @S.model_versions mv JOIN mlops.models m ON m.name OPERATOR(pg_catalog.=) mv.name "
 		"WHERE mv.current_stage IS DISTINCT FROM 'Deleted_Internal' "
 		"AND NOT EXISTS (SELECT 1 FROM mlops.model_versions v WHERE v.model_id OPERATOR(pg_catalog.=) m.id "
-		"  AND v.version OPERATOR(pg_catalog.=) mv.version) "
+		"  AND v.version OPERATOR(pg_catalog.=) mv.version AND pg_catalog.replace(v.run_id::pg_catalog.text, '-', '') "
+		"  OPERATOR(pg_catalog.=) pg_catalog.lower(mv.run_id)) "
 		"AND ($1 IS NULL OR EXISTS (SELECT 1 FROM @S.model_versions o WHERE o.name OPERATOR(pg_catalog.=) mv.name "
 		"  AND " VERSION_RUN_IN_SCOPE("o") "))");
 	appendStringInfo(&ic->counts, ", \"model_versions_skipped\": %s",
@@ -628,6 +642,12 @@ report_left_out(ImportCtx *ic)
 static void
 import_all(ImportCtx *ic, const char *actor)
 {
+	/*
+	 * One import at a time: a second one waits, then its statements see what
+	 * the first committed and add only the rest (instead of both inserting
+	 * the same runs and the second failing on their keys).
+	 */
+	(void) import_exec(ic, "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('mlops.import_mlflow'))");
 	check_filter(ic);
 	check_run_ids(ic);
 	import_experiments(ic);
