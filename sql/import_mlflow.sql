@@ -240,6 +240,9 @@ SELECT a.actor, a.entity, a.detail->'runs' AS runs, a.detail->'metrics' AS metri
   FROM mlops.audit_log a WHERE a.action = 'mlflow.import' ORDER BY a.id;
 SELECT count(*) AS approvals_or_transitions FROM mlops.audit_log a
  WHERE a.entity LIKE 'model:fraud-model%' AND a.action NOT LIKE '%.import';
+-- the BI history tells imported stays from governed moves
+SELECT version, from_stage, to_stage, change_kind, governed, changed_by
+  FROM mlops.stage_history_readable WHERE model = 'fraud-model' ORDER BY version, changed_at;
 SELECT mlops.verify_audit_chain() AS first_broken_row;
 
 SET client_min_messages = warning;
