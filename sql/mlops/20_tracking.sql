@@ -116,7 +116,7 @@ CREATE TABLE mlops.latest_metrics (
     value   double precision NOT NULL,
     UNIQUE (run_id, key)
 );
-COMMENT ON TABLE mlops.latest_metrics IS 'the latest value per (run, key): highest step, then latest ts; maintained by a trigger on mlops.metrics';
+COMMENT ON TABLE mlops.latest_metrics IS 'the latest value per (run, key): highest step, then latest ts, then the largest value (NaN as 0, as MLflow); maintained by a trigger on mlops.metrics';
 
 CREATE TABLE mlops.artifacts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
