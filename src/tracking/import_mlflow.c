@@ -97,12 +97,13 @@ typedef struct ImportCtx
 	const char *qschema;		/* quoted identifier */
 	const char *lschema;		/* quoted literal */
 	StringInfoData archived;	/* versions archived instead of an exclusive stage (JSON) */
-	Datum		params[3];		/* $1 experiments filter, $2 new run uuids (text), $3 their ids */
-	char		nulls[3];
+	Datum		params[4];		/* $1 experiments filter, $2 new run uuids (text), $3 their
+								 * ids, $4 new experiments deleted in MLflow */
+	char		nulls[4];
 	StringInfoData counts;		/* the result object, being built */
 } ImportCtx;
 
-static const Oid import_types[3] = {TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID};
+static const Oid import_types[4] = {TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, TEXTARRAYOID};
 
 /* Error unless the caller is a superuser or a member of mlops_admin. */
 static void
@@ -195,7 +196,7 @@ static uint64
 import_exec(ImportCtx *ic, const char *tmpl)
 {
 	char	   *sql = with_schema(ic, tmpl);
-	SPIPlanPtr	plan = SPI_prepare(sql, 3, (Oid *) import_types);
+	SPIPlanPtr	plan = SPI_prepare(sql, 4, (Oid *) import_types);
 	int			rc;
 
 	if (plan == NULL)
@@ -267,19 +268,47 @@ check_run_ids(ImportCtx *ic)
 			 errdetail("MLflow run ids are 32 hexadecimal digits; mlops maps them to uuids.")));
 }
 
-/* Experiments (with their tags) that mlops has no experiment of that name for. */
+/*
+ * Experiments (with their tags) that mlops has no experiment of that name
+ * for. They come in active: a deleted experiment takes no new active runs,
+ * and MLflow may hold some in one; those deleted in MLflow are deleted by
+ * delete_deleted_experiments() once their runs are in. Keeps their names in
+ * $4.
+ */
 static void
 import_experiments(ImportCtx *ic)
 {
-	count_add(ic, "experiments", import_exec(ic,
-		"INSERT INTO mlops.experiments (name, tags, created_at, lifecycle_stage, last_update_time, deleted_time) "
+	bool		isnull;
+
+	(void) import_exec(ic,
+		"WITH ins AS (INSERT INTO mlops.experiments (name, tags, created_at, last_update_time) "
 		"SELECT e.name, COALESCE((SELECT pg_catalog.jsonb_object_agg(t.key, t.value) FROM @S.experiment_tags t "
 		"  WHERE t.experiment_id OPERATOR(pg_catalog.=) e.experiment_id), '{}'), "
 		"COALESCE(" MS_TS("e.creation_time") ", pg_catalog.now()), "
-		"COALESCE(e.lifecycle_stage, 'active'), COALESCE(" MS_TS("e.last_update_time") ", pg_catalog.now()), "
-		"CASE WHEN e.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' THEN " MS_TS("e.last_update_time") " END "
+		"CASE WHEN e.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' THEN pg_catalog.clock_timestamp() "
+		"ELSE COALESCE(" MS_TS("e.last_update_time") ", pg_catalog.now()) END "
 		"FROM @S.experiments e WHERE " IN_SCOPE("e") " AND NOT EXISTS (SELECT 1 FROM mlops.experiments x "
-		"WHERE x.name OPERATOR(pg_catalog.=) e.name) ORDER BY e.experiment_id"));
+		"WHERE x.name OPERATOR(pg_catalog.=) e.name) ORDER BY e.experiment_id RETURNING name) "
+		"SELECT pg_catalog.count(*), COALESCE(pg_catalog.array_agg(i.name) FILTER (WHERE e.lifecycle_stage "
+		"OPERATOR(pg_catalog.=) 'deleted'), '{}') FROM ins i JOIN @S.experiments e ON e.name OPERATOR(pg_catalog.=) i.name");
+	count_add(ic, "experiments",
+			  (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+	ic->params[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	ic->nulls[3] = ' ';
+}
+
+/*
+ * The experiments this call imported that MLflow has deleted: deleted now,
+ * through the experiments' own rules (an admin may delete any), at MLflow's
+ * last update time.
+ */
+static void
+delete_deleted_experiments(ImportCtx *ic)
+{
+	(void) import_exec(ic,
+		"UPDATE mlops.experiments x SET lifecycle_stage = 'deleted', deleted_time = " MS_TS("e.last_update_time") ", "
+		"last_update_time = COALESCE(" MS_TS("e.last_update_time") ", pg_catalog.now()) "
+		"FROM @S.experiments e WHERE e.name OPERATOR(pg_catalog.=) x.name AND x.name OPERATOR(pg_catalog.=) ANY ($4)");
 }
 
 /*
@@ -655,6 +684,7 @@ import_all(ImportCtx *ic, const char *actor)
 	import_params_tags(ic);
 	import_metrics(ic);
 	import_datasets(ic);
+	delete_deleted_experiments(ic);
 	import_models(ic, actor);
 	import_versions(ic, actor);
 	import_aliases(ic, actor);
@@ -689,7 +719,7 @@ mlops_import_mlflow(PG_FUNCTION_ARGS)
 	initStringInfo(&ic.archived);
 	ic.params[0] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	ic.nulls[0] = PG_ARGISNULL(1) ? 'n' : ' ';
-	ic.nulls[1] = ic.nulls[2] = 'n';
+	ic.nulls[1] = ic.nulls[2] = ic.nulls[3] = 'n';
 	initStringInfo(&ic.counts);
 	appendStringInfoChar(&ic.counts, '{');
 	check_source(&ic);
