@@ -21,8 +21,9 @@
  * registry triggers see them as internal (they fire at the trusted level
  * and pass the rows through: versions keep MLflow's numbers and land in
  * their stages, the stage history is written here). The run guard on
- * params, tags, metrics and inputs refuses rows for ended runs, and most
- * imported runs have ended; it lets a row through unchecked only while
+ * params, tags, metrics and inputs refuses rows for ended or deleted runs,
+ * and most imported runs have ended (their rows were logged before MLflow
+ * ended or deleted them); it lets a row through unchecked only while
  * mlops_import_trusted() holds: an import is running in this backend AND
  * the row comes from a statement the import issued (not from user code that
  * statement reaches, e.g. a user trigger). What the guard would check per
