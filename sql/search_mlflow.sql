@@ -102,6 +102,7 @@ SELECT pg_temp.s('attributes.run_id != ''not-a-uuid''');
 SELECT pg_temp.s('attributes.parent_run_id != ''x''');
 SELECT pg_temp.s('run_id IN (''bad'', ''00000000-0000-0000-0000-000000000002'', ''{00000000-0000-0000-0000-000000000003}'')');
 SELECT pg_temp.s('attributes.run_id IN (''bad'', ''worse'')');
+SELECT pg_temp.s('attributes.parent_run_id NOT IN (''bad'', ''worse'')');
 SELECT pg_temp.s('attributes.run_id NOT IN (''bad'', ''00000000000000000000000000000001'')');
 SELECT pg_temp.s('attributes.run_id = ''00000000-0000-0000-0000-00000000000G'' OR run_name = ''r6''');
 -- well-formed ids in other spellings, and run ids with LIKE (as text)

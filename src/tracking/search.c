@@ -394,6 +394,35 @@ read_quoted(Parser *p, char q)
 	return buf.data;
 }
 
+/*
+ * Read a back-quoted name at p->off: `name`, or a field with a back-quoted
+ * prefix, `prefix`.key, `prefix`.`key` or `prefix`."key", written as one
+ * field token ("prefix.\x01key", as prefix.`key`).
+ */
+static char *
+read_backquoted(Parser *p)
+{
+	const char *s = p->input;
+	char	   *name = read_quoted(p, '`');
+	char	   *key;
+	int			k;
+
+	if (s[p->off] != '.')
+		return name;
+	p->off++;
+	if (s[p->off] == '`' || s[p->off] == '"')
+		key = read_quoted(p, s[p->off]);
+	else
+	{
+		for (k = p->off; word_char(s[p->off]); p->off++)
+			;
+		if (p->off == k)
+			syntax_error(p, p->off, "expected a key after the dot");
+		key = pnstrdup(s + k, p->off - k);
+	}
+	return psprintf("%s.%c%s", name, '\x01', key);
+}
+
 /* Whether a number starts at offset i (the sign belongs to the number). */
 static bool
 number_starts(const char *s, int i)
@@ -436,28 +465,7 @@ next_token(Parser *p)
 	else if (s[start] == '`')
 	{
 		p->tok.kind = T_QUOTED_IDENT;
-		p->tok.text = read_quoted(p, '`');
-		/* `prefix`.key, `prefix`.`key` or `prefix`."key": one field token */
-		if (s[p->off] == '.')
-		{
-			char	   *prefix = p->tok.text;
-			char	   *key;
-
-			p->off++;
-			if (s[p->off] == '`' || s[p->off] == '"')
-				key = read_quoted(p, s[p->off]);
-			else
-			{
-				int			k = p->off;
-
-				while (word_char(s[p->off]))
-					p->off++;
-				if (p->off == k)
-					syntax_error(p, p->off, "expected a key after the dot");
-				key = pnstrdup(s + k, p->off - k);
-			}
-			p->tok.text = psprintf("%s.%c%s", prefix, '\x01', key);
-		}
+		p->tok.text = read_backquoted(p);
 	}
 	else if (number_starts(s, start))
 	{
@@ -991,6 +999,19 @@ array_type_for(Oid t)
 }
 
 /*
+ * A comparison with a malformed run id: = matches nothing, != every row
+ * with the attribute set.
+ */
+static void
+emit_bad_run_id(Parser *p, Field *f, const char *opsql)
+{
+	if (strcmp(opsql, "OPERATOR(pg_catalog.=)") == 0)
+		emit(p, "(false)");
+	else
+		emit(p, psprintf("(%s IS NOT NULL)", f->attr->column));
+}
+
+/*
  * field [NOT] IN (v, ...): the list becomes one array parameter. Malformed
  * run ids are left out of it (they match nothing).
  */
@@ -1031,6 +1052,12 @@ parse_in_list(Parser *p, Field *f, bool negated)
 		next_token(p);
 	}
 	next_token(p);
+	if (n == 0)
+	{
+		/* only malformed run ids: as one malformed id with = or != */
+		emit_bad_run_id(p, f, negated ? "OPERATOR(pg_catalog.<>)" : "OPERATOR(pg_catalog.=)");
+		return;
+	}
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	k = add_param(p->params, array_type_for(type),
 				  PointerGetDatum(construct_array(elems, n, type, typlen, typbyval, typalign)));
@@ -1078,19 +1105,6 @@ parse_is_null(Parser *p, Field *f)
 	appendStringInfoChar(&p->out->per_map, '(');
 	append_use(p, f, k, false);
 	appendStringInfo(&p->out->per_map, " IS %sNULL)", negated ? "NOT " : "");
-}
-
-/*
- * A comparison with a malformed run id: = matches nothing, != every row
- * with the attribute set.
- */
-static void
-emit_bad_run_id(Parser *p, Field *f, const char *opsql)
-{
-	if (strcmp(opsql, "OPERATOR(pg_catalog.=)") == 0)
-		emit(p, "(false)");
-	else
-		emit(p, psprintf("(%s IS NOT NULL)", f->attr->column));
 }
 
 /* One comparison: field comparator value, field [NOT] IN (...) or field IS [NOT] NULL. */
@@ -1763,9 +1777,9 @@ run_search(SearchQuery *q)
 	AtEOXact_GUC(true, nest);
 }
 
-/* Refuse max_results below 1 or above MAX_RESULTS (22023). */
+/* Refuse max_results below 1 or above MAX_RESULTS (22023); hint: how to page. */
 static int64
-check_max_results(FunctionCallInfo fcinfo, int argno)
+check_max_results(FunctionCallInfo fcinfo, int argno, const char *hint)
 {
 	int64		max_results = PG_ARGISNULL(argno) ? 1000 : PG_GETARG_INT32(argno);
 
@@ -1777,7 +1791,7 @@ check_max_results(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_results must be at most %d, not %lld", MAX_RESULTS, (long long) max_results),
-				 errhint("Page through the results with page_token, or with several searches.")));
+				 errhint("%s", hint)));
 	return max_results;
 }
 
@@ -2053,7 +2067,8 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &run_entity, check_max_results(fcinfo, 3));
+	query_init(&q, &run_entity,
+			   check_max_results(fcinfo, 3, "Page through the runs with several searches (for example on start_time)."));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	if (!PG_ARGISNULL(0))
@@ -2084,7 +2099,7 @@ mlops_search_runs_page(PG_FUNCTION_ARGS)
 	StringInfoData identity;
 	char	   *filter = text_arg(fcinfo, 1, "");
 	char	   *order_by = text_arg(fcinfo, 2, "start_time DESC");
-	int64		max_results = check_max_results(fcinfo, 3);
+	int64		max_results = check_max_results(fcinfo, 3, "Page through the runs with page_token.");
 	char	   *hash;
 	char	   *token = NULL;
 
@@ -2127,7 +2142,8 @@ mlops_search_experiments(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &experiment_entity, check_max_results(fcinfo, 2));
+	query_init(&q, &experiment_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on creation_time)."));
 	add_view_scope(&q, fcinfo, 3, "view_type");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
@@ -2150,7 +2166,8 @@ mlops_search_model_versions(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SearchQuery q;
 
-	query_init(&q, &model_version_entity, check_max_results(fcinfo, 2));
+	query_init(&q, &model_version_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on name)."));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	if (!blank_arg(fcinfo, 0))
