@@ -473,7 +473,9 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 		guard_metric_key(td, desc);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
-	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
+	/* an import checks its runs per statement (src/tracking/import_mlflow.c) */
+	needs_check = !restoring() && !mlops_import_trusted() &&
+		((oldrun && !run_cache_hit(oldrun)) ||
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)
 	{
