@@ -12,6 +12,15 @@
  * ends the worker at once; the deliveries it cut off stay in_flight and go
  * out again, same delivery id, after the restart.
  *
+ * One multi handle lives as long as the worker: its connection cache keeps
+ * connections open between requests and rounds (HTTP keep-alive), at most
+ * WH_MAX_HOST_CONNECTIONS to one host and WH_MAX_CONNECTS kept idle. A
+ * reused connection skips DNS and the open-socket callback, so the address
+ * check is made again on the connection's peer address just before each
+ * request is sent (the pre-request callback): a connection opened under an
+ * earlier allow-list, or for a host the list names, carries no request the
+ * current list would not let through.
+ *
  * libcurl and jansson allocate with malloc: their objects are freed before
  * anything here can raise an error, or in the PG_CATCH that rethrows it.
  */
@@ -33,6 +42,16 @@
 
 /* How long one wait for network activity lasts before interrupts are checked. */
 #define WH_POLL_MS 100
+
+/*
+ * Connections open at once to one host (more requests to it wait for one of
+ * them), and idle connections kept in the cache.
+ */
+#define WH_MAX_HOST_CONNECTIONS 16
+#define WH_MAX_CONNECTS 64
+
+/* The worker's multi handle (NULL until the first request, or after an error). */
+static CURLM *wh_multi = NULL;
 
 /* The body: {"event", "delivery_id", "occurred_at", "payload"}, compact. */
 char *
@@ -114,6 +133,27 @@ open_checked_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
+ * Pre-request callback, on a new or a reused connection: the peer address
+ * must still be on the allow-list. A connection from the cache was opened for
+ * an earlier request, perhaps one whose host the list names (no address
+ * check then); this request is judged on its own.
+ */
+static int
+check_connection(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+				 int conn_primary_port, int conn_local_port)
+{
+	WebhookSend *s = clientp;
+
+	if (s->check_address &&
+		!mlops_webhooks_address_text_allowed(mlops_webhook_allowed_hosts, conn_primary_ip))
+	{
+		s->refused_address = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* The host of a URL (palloc'd, IPv6 without brackets), or NULL when it does not parse. */
@@ -204,13 +244,15 @@ prepare_request(WebhookSend *s)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, s);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, check_connection);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, s);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, s);
 	s->errbuf[0] = '\0';
 	return true;
 }
 
-/* Free the curl objects of every request (safe to call twice). */
+/* Free the curl objects of every request (safe to call twice); the multi handle stays. */
 static void
 release_requests(CURLM *multi, WebhookSend *sends, int n)
 {
@@ -229,8 +271,32 @@ release_requests(CURLM *multi, WebhookSend *sends, int n)
 			sends[i].headers = NULL;
 		}
 	}
-	if (multi)
-		curl_multi_cleanup(multi);
+}
+
+/* Close the multi handle and every connection of its cache. */
+static void
+drop_multi(void)
+{
+	if (wh_multi)
+		curl_multi_cleanup(wh_multi);
+	wh_multi = NULL;
+}
+
+/* The worker's multi handle, created at its first use. */
+static CURLM *
+get_multi(void)
+{
+	if (wh_multi == NULL)
+	{
+		CURLM	   *multi = curl_multi_init();
+
+		if (multi == NULL)
+			elog(ERROR, "could not create a libcurl multi handle");
+		curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) WH_MAX_HOST_CONNECTIONS);
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) WH_MAX_CONNECTS);
+		wh_multi = multi;
+	}
+	return wh_multi;
 }
 
 /* Judge a finished request: status code, success, error text. */
@@ -305,9 +371,7 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 	}
 	PG_TRY();
 	{
-		multi = curl_multi_init();
-		if (multi == NULL)
-			elog(ERROR, "could not create a libcurl multi handle");
+		multi = get_multi();
 		for (int i = 0; i < n; i++)
 		{
 			sends[i].started = GetCurrentTimestamp();
@@ -330,7 +394,9 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 	}
 	PG_CATCH();
 	{
+		/* connections cut off mid-request are not reused: start afresh */
 		release_requests(multi, sends, n);
+		drop_multi();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

@@ -9,7 +9,8 @@
  *     unique, so an event becomes each delivery exactly once;
  *  2. take: in one short transaction, mark a batch of due pending deliveries
  *     in_flight (attempts + 1) and commit;
- *  3. send them with no transaction open (http.c);
+ *  3. send them with no transaction open (http.c); after a full batch, back
+ *     to 2 (for at most a naptime);
  *  4. record: per delivery, as soon as its attempt ends (the others may
  *     still be in flight), one short transaction that logs the attempt and
  *     moves the delivery to delivered, back to pending with a backoff
@@ -389,6 +390,7 @@ mlops_webhooks_run(void)
 	TakeBatch	batch = {NULL, 0};
 	TimestampTz next = DT_NOEND;
 	TimestampTz now;
+	TimestampTz start;
 	bool		backlog = false;
 
 	if (RecoveryInProgress())
@@ -420,8 +422,23 @@ mlops_webhooks_run(void)
 		if (round == WH_DISPATCH_ROUNDS - 1)
 			backlog = true;
 	}
-	if (run_unit(take_unit, &batch, "taking due deliveries") && batch.n > 0)
+
+	/*
+	 * A full batch: more may be due; take the next one at once, for at most a
+	 * naptime, so the worker's ticks stay on time behind a backlog.
+	 */
+	start = GetCurrentTimestamp();
+	for (;;)
+	{
+		batch.n = 0;
+		if (!run_unit(take_unit, &batch, "taking due deliveries") || batch.n == 0)
+			break;
 		send_batch(batch.sends, batch.n);
+		MemoryContextReset(run_cxt);
+		if (batch.n < WH_SEND_BATCH || unit_error ||
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), mlops_naptime_ms))
+			break;
+	}
 	if (!run_unit(next_unit, &next, "finding the next due delivery"))
 		next = DT_NOEND;
 	now = GetCurrentTimestamp();

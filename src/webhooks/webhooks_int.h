@@ -75,4 +75,7 @@ extern const char *mlops_webhooks_host_refusal(const char *allowed, const char *
 /* allow.c: whether a resolved address (struct sockaddr) is on the allow-list. */
 extern bool mlops_webhooks_address_allowed(const char *allowed, const void *sockaddr);
 
+/* allow.c: the same for an address in text form (a connection's peer, as libcurl gives it). */
+extern bool mlops_webhooks_address_text_allowed(const char *allowed, const char *address);
+
 #endif							/* MLOPS_WEBHOOKS_INT_H */
