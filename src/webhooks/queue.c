@@ -16,6 +16,10 @@
  *     moves the delivery to delivered, back to pending with a backoff
  *     (1 s x 2^attempt capped at an hour, full jitter), or to dead after
  *     mlops.webhook_max_attempts.
+ * Retention: every minute (and at once when mlops.webhook_log_retention
+ * changes), attempts older than the setting and delivered or dead deliveries
+ * whose last activity is older are deleted, WH_RETENTION_BATCH rows per short
+ * transaction; pending and in_flight deliveries are never deleted.
  * A crash between 2 and 4 leaves deliveries in_flight; mlops_webhooks_recover()
  * returns them to pending at the next start and they go out again with the
  * same delivery id (at least once); a result that could not be recorded is
@@ -57,6 +61,11 @@
 #define WH_RETRY_AFTER_ERROR (1000 * 1000)
 /* Backoff cap in seconds. */
 #define WH_BACKOFF_CAP 3600.0
+/* Rows deleted per retention transaction, and transactions per table and pass. */
+#define WH_RETENTION_BATCH 1000
+#define WH_RETENTION_BATCHES 10
+/* How often a retention pass runs (ms) while it leaves nothing over. */
+#define WH_RETENTION_EVERY_MS (60 * 1000)
 
 static WebhookCounters counters;
 /* Whether a unit failed with an error since the flag was last cleared. */
@@ -64,6 +73,10 @@ static bool unit_error = false;
 /* Whether an attempt's result could not be recorded (its delivery is left in_flight). */
 static bool unrecorded = false;
 static MemoryContext run_cxt = NULL;
+/* The last retention pass: when, under which setting, and whether it left rows over. */
+static TimestampTz retention_at = 0;
+static int	retention_setting = -1;
+static bool retention_more = false;
 
 /* A unit of work inside its own transaction. */
 typedef void (*UnitFn) (void *arg);
@@ -326,6 +339,88 @@ next_unit(void *arg)
 		*next = DatumGetTimestampTz(d);
 }
 
+/* The cutoff of the retention: now() minus mlops.webhook_log_retention ($1, seconds). */
+#define WH_CUTOFF "(pg_catalog.now()" WH_MINUS "pg_catalog.make_interval(secs => $1))"
+
+/* Delete a batch of attempts older than the retention; *arg gets how many. */
+static void
+retention_attempts_unit(void *arg)
+{
+	Oid			types[2] = {FLOAT8OID, INT4OID};
+	Datum		vals[2] = {Float8GetDatum((double) mlops_webhook_log_retention_s),
+		Int32GetDatum(WH_RETENTION_BATCH)};
+
+	*(uint64 *) arg = mlops_owner_exec(
+		"DELETE FROM mlops.webhook_deliveries d WHERE d.id IN ("
+		"  SELECT o.id FROM mlops.webhook_deliveries o WHERE o.at" WH_LT WH_CUTOFF " LIMIT $2)",
+		2, types, vals, NULL, false, 0);
+}
+
+/*
+ * Delete a batch of delivered or dead deliveries queued, delivered and last
+ * attempted before the retention's cutoff; *arg gets how many. The status is
+ * checked again on the row deleted: a delivery redelivered meanwhile stays.
+ */
+static void
+retention_queue_unit(void *arg)
+{
+	Oid			types[2] = {FLOAT8OID, INT4OID};
+	Datum		vals[2] = {Float8GetDatum((double) mlops_webhook_log_retention_s),
+		Int32GetDatum(WH_RETENTION_BATCH)};
+
+	*(uint64 *) arg = mlops_owner_exec(
+		"DELETE FROM mlops.webhook_queue q WHERE q.delivery_id IN ("
+		"  SELECT o.delivery_id FROM mlops.webhook_queue o"
+		"   WHERE o.status" WH_EQ "ANY (ARRAY['delivered', 'dead']) AND o.created_at" WH_LT WH_CUTOFF
+		"     AND NOT EXISTS (SELECT 1 FROM mlops.webhook_deliveries a"
+		"                      WHERE a.delivery_id" WH_EQ "o.delivery_id AND a.at" WH_GE WH_CUTOFF ")"
+		"   LIMIT $2)"
+		" AND q.status" WH_EQ "ANY (ARRAY['delivered', 'dead'])"
+		" AND (q.delivered_at IS NULL OR q.delivered_at" WH_LT WH_CUTOFF ")",
+		2, types, vals, NULL, false, 0);
+}
+
+/* Run a retention unit until a batch is not full (at most WH_RETENTION_BATCHES); whether rows are left. */
+static bool
+retention_table(UnitFn fn, const char *what)
+{
+	for (int i = 0; i < WH_RETENTION_BATCHES; i++)
+	{
+		uint64		n = 0;
+
+		if (!run_unit(fn, &n, what) || n < WH_RETENTION_BATCH)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Delete what mlops.webhook_log_retention no longer keeps: every
+ * WH_RETENTION_EVERY_MS, at once when the setting changed, and at the next
+ * round while a pass leaves rows over. 0 keeps everything.
+ */
+static void
+retention_pass(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	bool		more;
+
+	if (mlops_webhook_log_retention_s <= 0)
+	{
+		retention_setting = 0;
+		retention_more = false;
+		return;
+	}
+	if (!retention_more && retention_setting == mlops_webhook_log_retention_s &&
+		!TimestampDifferenceExceeds(retention_at, now, WH_RETENTION_EVERY_MS))
+		return;
+	retention_at = now;
+	retention_setting = mlops_webhook_log_retention_s;
+	more = retention_table(retention_attempts_unit, "deleting old delivery attempts");
+	more |= retention_table(retention_queue_unit, "deleting old deliveries");
+	retention_more = more;
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 /* Return deliveries a crashed or killed worker left in flight to the queue. */
@@ -439,6 +534,7 @@ mlops_webhooks_run(void)
 			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), mlops_naptime_ms))
 			break;
 	}
+	retention_pass();
 	if (!run_unit(next_unit, &next, "finding the next due delivery"))
 		next = DT_NOEND;
 	now = GetCurrentTimestamp();

@@ -12,6 +12,8 @@
 #define WH_LE " OPERATOR(pg_catalog.<=) "
 #define WH_GE " OPERATOR(pg_catalog.>=) "
 #define WH_PLUS " OPERATOR(pg_catalog.+) "
+#define WH_MINUS " OPERATOR(pg_catalog.-) "
+#define WH_LT " OPERATOR(pg_catalog.<) "
 
 /* A response body is read up to this many bytes, the rest is refused. */
 #define WH_MAX_RESPONSE_BYTES (64 * 1024)
