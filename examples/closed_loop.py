@@ -227,11 +227,11 @@ def loop(cur, receiver):
                   if e["payload"].get("to") == "production"])
 
     say("7. what the worker delivered")
-    cur.execute("""SELECT q.event, q.status, q.attempts, count(*) FROM mlops.webhook_queue q
+    cur.execute("""SELECT q.event, count(*), q.status, sum(q.attempts) FROM mlops.webhook_queue q
                      JOIN mlops.webhooks w ON w.id = q.webhook_id WHERE w.name = 'demo-receiver'
-                    GROUP BY 1, 2, 3 ORDER BY 1""")
+                    GROUP BY q.event, q.status ORDER BY 1, 3""")
     for row in cur.fetchall():
-        print("  %-22s %-10s attempts %s: %s" % row, flush=True)
+        print("  %-22s %s %s in %s attempt(s)" % row, flush=True)
 
 
 if __name__ == "__main__":
