@@ -44,6 +44,13 @@
 #define WH_POLL_MS 100
 
 /*
+ * Finished requests are recorded together, in one transaction: as many as
+ * WH_DONE_BATCH, and none waits longer than WH_DONE_WAIT_MS for the others.
+ */
+#define WH_DONE_BATCH 16
+#define WH_DONE_WAIT_MS 10
+
+/*
  * Connections open at once to one host (more requests to it wait for one of
  * them), and idle connections kept in the cache.
  */
@@ -324,11 +331,18 @@ finish_request(WebhookSend *s, CURLcode rc)
 							s->errbuf[0] ? ": " : "", s->errbuf);
 }
 
-/* Run the multi handle until every request is done, checking interrupts between polls. */
+/*
+ * Run the multi handle until every request is done, checking interrupts
+ * between polls. Finished requests are passed to done together: once
+ * WH_DONE_BATCH of them wait, or the first has waited WH_DONE_WAIT_MS, or
+ * nothing is left running (ready has room for all of them).
+ */
 static void
-drive(CURLM *multi, WebhookDone done)
+drive(CURLM *multi, WebhookDone done, WebhookSend **ready)
 {
 	int			running = 1;
+	int			nready = 0;
+	TimestampTz first_ready = 0;
 
 	while (running > 0)
 	{
@@ -346,10 +360,19 @@ drive(CURLM *multi, WebhookDone done)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &s);
 			finish_request(s, msg->data.result);
-			done(s);
+			if (nready == 0)
+				first_ready = GetCurrentTimestamp();
+			ready[nready++] = s;
+		}
+		if (nready > 0 &&
+			(running == 0 || nready >= WH_DONE_BATCH ||
+			 TimestampDifferenceExceeds(first_ready, GetCurrentTimestamp(), WH_DONE_WAIT_MS)))
+		{
+			done(ready, nready);
+			nready = 0;
 		}
 		if (running > 0)
-			curl_multi_poll(multi, NULL, 0, WH_POLL_MS, NULL);
+			curl_multi_poll(multi, NULL, 0, nready > 0 ? WH_DONE_WAIT_MS : WH_POLL_MS, NULL);
 		if (!PostmasterIsAlive())
 			proc_exit(1);
 		CHECK_FOR_INTERRUPTS();
@@ -362,6 +385,8 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 {
 	static bool curl_ready = false;
 	CURLM	   *volatile multi = NULL;
+	WebhookSend **ready = palloc(sizeof(WebhookSend *) * Max(n, 1));
+	int			nready = 0;
 
 	if (!curl_ready)
 	{
@@ -378,19 +403,24 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 			if (!prepare_request(&sends[i]))
 			{
 				sends[i].done = true;
-				done(&sends[i]);
+				ready[nready++] = &sends[i];
 				continue;
 			}
 			curl_multi_add_handle(multi, sends[i].easy);
 		}
-		drive(multi, done);
+		if (nready > 0)
+			done(ready, nready);
+		drive(multi, done, ready);
+		nready = 0;
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
 				sends[i].done = true;
 				sends[i].error = psprintf("the request ended without a result");
-				done(&sends[i]);
+				ready[nready++] = &sends[i];
 			}
+		if (nready > 0)
+			done(ready, nready);
 	}
 	PG_CATCH();
 	{
@@ -401,4 +431,5 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 	}
 	PG_END_TRY();
 	release_requests(multi, sends, n);
+	pfree(ready);
 }

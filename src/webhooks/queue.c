@@ -11,11 +11,11 @@
  *     in_flight (attempts + 1) and commit;
  *  3. send them with no transaction open (http.c); after a full batch, back
  *     to 2 (for at most a naptime);
- *  4. record: per delivery, as soon as its attempt ends (the others may
- *     still be in flight), one short transaction that logs the attempt and
- *     moves the delivery to delivered, back to pending with a backoff
- *     (1 s x 2^attempt capped at an hour, full jitter), or to dead after
- *     mlops.webhook_max_attempts.
+ *  4. record: as soon as attempts end (the others may still be in flight),
+ *     one short transaction for those that ended together, which logs each
+ *     attempt and moves its delivery to delivered, back to pending with a
+ *     backoff (1 s x 2^attempt capped at an hour, full jitter), or to dead
+ *     after mlops.webhook_max_attempts.
  * Retention: every minute (and at once when mlops.webhook_log_retention
  * changes), attempts older than the setting and delivered or dead deliveries
  * whose last activity is older are deleted, WH_RETENTION_BATCH rows per short
@@ -272,51 +272,102 @@ backoff_seconds(int attempt)
 	return pg_prng_double(&pg_global_prng_state) * cap;
 }
 
-/* Log one attempt and move its delivery on (delivered, pending after a backoff, dead). */
+/* Attempts that ended together, recorded in one transaction. */
+typedef struct RecordBatch
+{
+	WebhookSend **sends;
+	int			n;
+} RecordBatch;
+
+/* A one-dimensional array of n values of a type (nulls: NULL for none). */
+static Datum
+array_of(Datum *values, bool *nulls, int n, Oid type)
+{
+	int16		len;
+	bool		byval;
+	char		align;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &len, &byval, &align);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, len, byval, align));
+}
+
+/*
+ * Log the attempts of a RecordBatch and move each delivery on (delivered,
+ * pending after a backoff, dead): one statement for all of them.
+ */
 static void
 record_unit(void *arg)
 {
-	WebhookSend *s = arg;
-	Oid			types[7] = {UUIDOID, BOOLOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID, INT4OID};
+	RecordBatch *b = arg;
+	int			n = b->n;
+	Oid			types[7] = {UUIDARRAYOID, BOOLARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+	FLOAT8ARRAYOID, INT4ARRAYOID, INT4OID};
 	Datum		vals[7];
-	char		nulls[7] = "       ";
-	uint64		n;
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	Datum	   *oks = palloc(sizeof(Datum) * n);
+	Datum	   *codes = palloc(sizeof(Datum) * n);
+	bool	   *no_code = palloc(sizeof(bool) * n);
+	Datum	   *errors = palloc(sizeof(Datum) * n);
+	bool	   *no_error = palloc(sizeof(bool) * n);
+	Datum	   *backoffs = palloc(sizeof(Datum) * n);
+	Datum	   *latencies = palloc(sizeof(Datum) * n);
+	bool		isnull;
 
-	vals[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(s->delivery_id));
-	vals[1] = BoolGetDatum(s->ok);
-	vals[2] = Int32GetDatum(s->status_code);
-	if (s->status_code == 0)
-		nulls[2] = 'n';
-	vals[3] = s->error ? CStringGetTextDatum(s->error) : (Datum) 0;
-	if (s->error == NULL)
-		nulls[3] = 'n';
-	vals[4] = Float8GetDatum(backoff_seconds(s->attempt));
-	vals[5] = Int32GetDatum(mlops_webhook_max_attempts);
-	vals[6] = Int32GetDatum(s->latency_ms);
+	for (int i = 0; i < n; i++)
+	{
+		WebhookSend *s = b->sends[i];
 
-	n = mlops_owner_exec(
-		"WITH q AS ("
+		ids[i] = DirectFunctionCall1(uuid_in, CStringGetDatum(s->delivery_id));
+		oks[i] = BoolGetDatum(s->ok);
+		codes[i] = Int32GetDatum(s->status_code);
+		no_code[i] = (s->status_code == 0);
+		errors[i] = s->error ? CStringGetTextDatum(s->error) : (Datum) 0;
+		no_error[i] = (s->error == NULL);
+		backoffs[i] = Float8GetDatum(backoff_seconds(s->attempt));
+		latencies[i] = Int32GetDatum(s->latency_ms);
+	}
+	vals[0] = array_of(ids, NULL, n, UUIDOID);
+	vals[1] = array_of(oks, NULL, n, BOOLOID);
+	vals[2] = array_of(codes, no_code, n, INT4OID);
+	vals[3] = array_of(errors, no_error, n, TEXTOID);
+	vals[4] = array_of(backoffs, NULL, n, FLOAT8OID);
+	vals[5] = array_of(latencies, NULL, n, INT4OID);
+	vals[6] = Int32GetDatum(mlops_webhook_max_attempts);
+
+	mlops_owner_exec(
+		"WITH r AS ("
+		"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		"                           pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6))"
+		"         AS r(delivery_id, ok, status_code, error, backoff, latency_ms)), "
+		"q AS ("
 		"  UPDATE mlops.webhook_queue q SET"
-		"    status = CASE WHEN $2 THEN 'delivered' WHEN q.attempts" WH_GE "$6 THEN 'dead' ELSE 'pending' END,"
-		"    next_attempt_at = CASE WHEN $2 OR q.attempts" WH_GE "$6 THEN q.next_attempt_at"
-		"      ELSE pg_catalog.now()" WH_PLUS "pg_catalog.make_interval(secs => $5) END,"
-		"    last_error = $4,"
-		"    delivered_at = CASE WHEN $2 THEN pg_catalog.now() END"
-		"   WHERE q.delivery_id" WH_EQ "$1 AND q.status" WH_EQ "'in_flight'"
-		"  RETURNING q.delivery_id, q.webhook_id, q.event, q.attempts, q.outbox_id, q.status), "
+		"    status = CASE WHEN r.ok THEN 'delivered' WHEN q.attempts" WH_GE "$7 THEN 'dead' ELSE 'pending' END,"
+		"    next_attempt_at = CASE WHEN r.ok OR q.attempts" WH_GE "$7 THEN q.next_attempt_at"
+		"      ELSE pg_catalog.now()" WH_PLUS "pg_catalog.make_interval(secs => r.backoff) END,"
+		"    last_error = r.error,"
+		"    delivered_at = CASE WHEN r.ok THEN pg_catalog.now() END"
+		"    FROM r"
+		"   WHERE q.delivery_id" WH_EQ "r.delivery_id AND q.status" WH_EQ "'in_flight'"
+		"  RETURNING q.delivery_id, q.webhook_id, q.event, q.attempts, q.outbox_id, q.status,"
+		"            r.ok, r.status_code, r.error, r.latency_ms), "
 		"ins AS ("
 		"  INSERT INTO mlops.webhook_deliveries"
 		"    (delivery_id, webhook_id, event, attempt, status, status_code, error, latency_ms, outbox_id)"
 		"  SELECT q.delivery_id, q.webhook_id, q.event, q.attempts,"
-		"         CASE WHEN $2 THEN 'delivered' ELSE 'failed' END, $3, $4, $7, q.outbox_id FROM q) "
-		"SELECT q.status FROM q",
-		7, types, vals, nulls, false, 0);
-	if (s->ok)
-		counters.delivered++;
-	else
-		counters.failed_attempts++;
-	if (n == 1 && strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "dead") == 0)
-		counters.dead++;
+		"         CASE WHEN q.ok THEN 'delivered' ELSE 'failed' END, q.status_code, q.error, q.latency_ms,"
+		"         q.outbox_id FROM q) "
+		"SELECT pg_catalog.count(*) FILTER (WHERE q.status" WH_EQ "'dead') FROM q",
+		7, types, vals, NULL, false, 0);
+	for (int i = 0; i < n; i++)
+	{
+		if (b->sends[i]->ok)
+			counters.delivered++;
+		else
+			counters.failed_attempts++;
+	}
+	counters.dead += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* When the earliest pending delivery of an enabled webhook is due (DT_NOEND: none). */
@@ -433,14 +484,16 @@ mlops_webhooks_recover(void)
 }
 
 /*
- * Record an attempt as soon as it has a result (its own short transaction).
- * If that fails the delivery stays in_flight; the next round returns it to
- * the queue.
+ * Record attempts as soon as they have a result: those that ended together
+ * in one short transaction. If that fails their deliveries stay in_flight;
+ * the next round returns them to the queue.
  */
 static void
-record_attempt(WebhookSend *s)
+record_attempts(WebhookSend **sends, int n)
 {
-	if (!run_unit(record_unit, s, "recording a delivery attempt"))
+	RecordBatch b = {sends, n};
+
+	if (!run_unit(record_unit, &b, "recording delivery attempts"))
 		unrecorded = true;
 }
 
@@ -455,23 +508,28 @@ send_batch(WebhookSend *sends, int n)
 
 	PG_TRY();
 	{
-		mlops_webhooks_send_all(sends, n, record_attempt);
+		mlops_webhooks_send_all(sends, n, record_attempts);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
+		WebhookSend **failed;
+		int			nfailed = 0;
 
 		MemoryContextSwitchTo(old);
 		edata = CopyErrorData();
 		FlushErrorState();
+		failed = palloc(sizeof(WebhookSend *) * n);
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
 				sends[i].done = true;
 				sends[i].ok = false;
 				sends[i].error = pstrdup(edata->message);
-				record_attempt(&sends[i]);
+				failed[nfailed++] = &sends[i];
 			}
+		if (nfailed > 0)
+			record_attempts(failed, nfailed);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

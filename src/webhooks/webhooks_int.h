@@ -47,13 +47,16 @@ typedef struct WebhookSend
 	char		errbuf[256];
 } WebhookSend;
 
-/* Called with each delivery as soon as its attempt has a result. */
-typedef void (*WebhookDone) (WebhookSend *s);
+/*
+ * Called as soon as attempts have a result, with those that ended together
+ * (one or more; the array is reused after the call).
+ */
+typedef void (*WebhookDone) (WebhookSend **sends, int n);
 
 /*
  * http.c: POST every delivery of sends in parallel; fills the results and
- * calls done for each as it finishes (a refused one at once), while the
- * others stay in flight.
+ * calls done as they finish (the refused ones at once), while the others
+ * stay in flight.
  */
 extern void mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done);
 
