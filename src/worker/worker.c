@@ -58,10 +58,10 @@
 #define TICK_TIMEOUT_MIN_MS		60000
 
 /*
- * Shortest sleep when webhook work is due at once (ms). A backlog is worked
- * through in batches this far apart while deliveries make progress; without
- * progress (a unit that keeps failing) the sleep doubles up to naptime, so
- * the worker never spins.
+ * First sleep when webhook work is due at once but the last round made no
+ * progress (ms). While deliveries progress a backlog is worked through with
+ * no sleep between rounds; without progress (a unit that keeps failing) the
+ * sleep starts here and doubles up to naptime, so the worker never spins.
  */
 #define MIN_SLEEP_MS			50
 
@@ -495,9 +495,13 @@ worker_round(MemoryContext round_cxt)
 		eager_sleep_ms = MIN_SLEEP_MS;
 		return Min(until_ms, (long) mlops_naptime_ms);
 	}
-	/* due at once: soon while deliveries progress, backing off while they do not */
-	eager_sleep_ms = progress ? MIN_SLEEP_MS :
-		Min(eager_sleep_ms * 2, Max((long) mlops_naptime_ms, (long) MIN_SLEEP_MS));
+	/* due (almost) at once: straight on while deliveries progress, backing off while they do not */
+	if (progress)
+	{
+		eager_sleep_ms = MIN_SLEEP_MS;
+		return Max(until_ms, 0);
+	}
+	eager_sleep_ms = Min(eager_sleep_ms * 2, Max((long) mlops_naptime_ms, (long) MIN_SLEEP_MS));
 	return eager_sleep_ms;
 }
 
