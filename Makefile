@@ -76,13 +76,15 @@ tap:
 
 # The user-facing entry points.
 test:
-	@scripts/test.sh
+	@scripts/test.sh regress isolation pgtap
+test-tap:
+	@scripts/test.sh tap
 demo:
 	@scripts/demo.sh
 bench:
 	@scripts/bench.sh
 
-.PHONY: test demo bench tap regress-temp isolation-temp
+.PHONY: test test-tap demo bench tap regress-temp isolation-temp
 
 # make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
 # FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# make test: install what is missing, build, install into a private PostgreSQL
-# copy, run every test layer on throwaway clusters, print one summary line.
-#   layers: pg_regress (sql/), isolation (test/specs), pgTAP (test/pgtap),
-#           TAP (test/t), cross-checks against reference tools (test/cross),
-#           MLflow-style client scripts (test/clients)
+# scripts/test.sh [LAYER...]: install what is missing, build, install into a
+# private PostgreSQL copy, run the named test layers on throwaway clusters and
+# print one summary line "mlops: N passed, N failed".
+#   regress    pg_regress (sql/)
+#   isolation  isolation specs (test/specs)
+#   pgtap      pgTAP (test/pgtap), cross-checks against reference tools
+#              (test/cross) and MLflow-style client scripts (test/clients)
+#   tap        TAP with PostgreSQL::Test::Cluster (test/t): restarts, the worker, upgrades
+# make test runs regress, isolation and pgtap; make test-tap runs tap.
 # Works as root (re-runs itself as the postgres OS user) and as a normal user.
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
-enter_unprivileged scripts/test.sh "$@"
+LAYERS=("$@")
+[ ${#LAYERS[@]} -eq 0 ] && LAYERS=(regress isolation pgtap)
+for l in "${LAYERS[@]}"; do
+    case $l in regress|isolation|pgtap|tap) ;; *) die "unknown test layer: $l" ;; esac
+done
+enter_unprivileged scripts/test.sh "${LAYERS[@]}"
 rm -rf "$PGTMP" tmp_check results output_iso regression.diffs regression.out
 mkdir -p "$PGTMP"
 PASSED=0
@@ -30,11 +39,17 @@ count_layer() {
     echo "-- $name: $ok passed, $bad failed"
 }
 
+# wanted LAYER: whether LAYER was asked for.
+wanted() { [[ " ${LAYERS[*]} " == *" $1 "* ]]; }
+
 # run LOG CMD...: run a layer command, output to the terminal and to LOG; returns its exit code.
 run() {
     local log=$1; shift
+    local start=$SECONDS rc
     "$@" 2>&1 | tee "$log"
-    return "${PIPESTATUS[0]}"
+    rc=${PIPESTATUS[0]}
+    echo "-- $(basename "$log" .log): $((SECONDS - start)) s"
+    return "$rc"
 }
 
 say "build and install into $PGTMP/inst"
@@ -48,23 +63,28 @@ REGRESS_FAIL='\.\.\. (FAILED|failed)'
 TAP_OK='^[[:space:]]*ok [0-9]+'
 TAP_FAIL='^[[:space:]]*not ok [0-9]+'
 
-say "layer 1: pg_regress (sql/, expected/)"
+if wanted regress; then
+say "layer: pg_regress (sql/, expected/)"
 run "$PGTMP/regress.log" make -s PG_CONFIG="$PG_CONFIG" TEMP_INSTANCE="$PGTMP" regress-temp; rc=$?
 count_layer pg_regress "$PGTMP/regress.log" $rc "$REGRESS_OK" "$REGRESS_FAIL"
 if [ $rc -ne 0 ]; then
     [ -f regression.diffs ] && cat regression.diffs
     tail -n 40 "$PGTMP"/regress/log/postmaster.log 2>/dev/null
 fi
+fi
 
-say "layer 2: isolation (test/specs)"
+if wanted isolation; then
+say "layer: isolation (test/specs)"
 run "$PGTMP/isolation.log" make -s PG_CONFIG="$PG_CONFIG" TEMP_INSTANCE="$PGTMP" isolation-temp; rc=$?
 count_layer isolation "$PGTMP/isolation.log" $rc "$REGRESS_OK" "$REGRESS_FAIL"
 if [ $rc -ne 0 ]; then
     [ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
     tail -n 40 "$PGTMP"/iso/log/postmaster.log 2>/dev/null
 fi
+fi
 
-say "layer 3: pgTAP (test/pgtap), cross-checks (test/cross) and clients (test/clients)"
+if wanted pgtap; then
+say "layer: pgTAP (test/pgtap), cross-checks (test/cross) and clients (test/clients)"
 if start_cluster "$PGTMP/pgtap" "max_worker_processes = 16"; then
     createdb mlops_test && psql -qX -d mlops_test -v ON_ERROR_STOP=1 \
         -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION mlops' >/dev/null
@@ -84,12 +104,15 @@ if start_cluster "$PGTMP/pgtap" "max_worker_processes = 16"; then
 else
     FAILED=$((FAILED + 1)); FAILED_LAYERS+=(pgTAP)
 fi
+fi
 
-say "layer 4: TAP (test/t, PostgreSQL::Test::Cluster)"
+if wanted tap; then
+say "layer: TAP (test/t, PostgreSQL::Test::Cluster)"
 run "$PGTMP/tap.log" make -s PG_CONFIG="$PG_CONFIG" PROVE_FLAGS=-v tap; rc=$?
 count_layer TAP "$PGTMP/tap.log" $rc "$TAP_OK" "$TAP_FAIL"
 if [ $rc -ne 0 ]; then
     for f in tmp_check/log/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }; done
+fi
 fi
 
 [ ${#FAILED_LAYERS[@]} -gt 0 ] && echo "failing layers: ${FAILED_LAYERS[*]}"
