@@ -23,6 +23,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -163,6 +164,12 @@ chain_tail(void)
 {
 	int			rc;
 
+	/*
+	 * Committers queue on a table lock first: the lock manager hands it to
+	 * the next waiter directly, where waiters for the row itself would each
+	 * wake up to queue again behind its next holder.
+	 */
+	LockRelationOid(mlops_relid("audit_chain_head"), ExclusiveLock);
 	mlops_owner_exec("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
 					 0, NULL, NULL, NULL, false, 0);
 	if (SPI_processed != 1)
