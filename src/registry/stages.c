@@ -459,10 +459,13 @@ mlops_prepare_transition(PG_FUNCTION_ARGS)
 	reg_begin(&c);
 	PG_TRY();
 	{
-		VersionInfo vi;
+		Oid			types[1] = {INT8OID};
+		Datum		vals[1] = {Int64GetDatum(version_id)};
 
-		if (reg_load_version(version_id, &vi))
-			(void) reg_lock_model(vi.model_id);
+		/* a version's model_id never changes: lock its model in one statement */
+		(void) reg_exec("SELECT 1 FROM mlops.models m WHERE m.id OPERATOR(pg_catalog.=) "
+						"(SELECT v.model_id FROM mlops.model_versions v WHERE v.id OPERATOR(pg_catalog.=) $1) "
+						"FOR UPDATE OF m", 1, types, vals, NULL, false, 0);
 	}
 	PG_CATCH();
 	{
