@@ -16,15 +16,18 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -161,6 +164,12 @@ chain_tail(void)
 {
 	int			rc;
 
+	/*
+	 * Committers queue on a table lock first: the lock manager hands it to
+	 * the next waiter directly, where waiters for the row itself would each
+	 * wake up to queue again behind its next holder.
+	 */
+	LockRelationOid(mlops_relid("audit_chain_head"), ExclusiveLock);
 	mlops_owner_exec("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
 					 0, NULL, NULL, NULL, false, 0);
 	if (SPI_processed != 1)
@@ -188,43 +197,86 @@ chain_tail(void)
 /*
  * Chain this transaction's pending rows, in the order they were appended.
  * Only this transaction's id range is scanned: the dead index entries that
- * earlier transactions' pending rows leave behind are never visited.
+ * earlier transactions' pending rows leave behind are never visited (and
+ * the plan is generic: estimating that range would probe them). The rows
+ * are read and their canonical forms built before the head is locked; under
+ * the lock only the ids are drawn, the hashes computed and the rows
+ * rewritten by primary key, so commits that wait for the head wait briefly.
  */
 static void
 chain_pending(void)
 {
-	char	   *prev = chain_tail();
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		range[2] = {Int64GetDatum(pending_base - pending_seq), Int64GetDatum(pending_base)};
 	SPITupleTable *tt;
 	uint64		n,
 				i;
+	int			rc;
+	Oid			seq;
+	char	   *prev;
+	Datum	   *pending;
+	char	  **actors,
+			  **actions,
+			  **entities,
+			  **details;
+	TimestampTz *ats;
 
-	mlops_owner_exec("SELECT a.id FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>=) $1 "
-					 "AND a.id OPERATOR(pg_catalog.<) $2 ORDER BY a.id DESC",
-					 2, types, range, NULL, false, 0);
+	rc = mlops_owner_exec_plan(mlops_owner_plan_generic("SELECT a.id, a.at, a.actor, a.action, a.entity, a.detail "
+														"FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>=) $1 "
+														"AND a.id OPERATOR(pg_catalog.<) $2 ORDER BY a.id DESC",
+														2, types),
+							   range, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the pending audit rows failed: %s", SPI_result_code_string(rc));
 	tt = SPI_tuptable;
 	n = SPI_processed;
+	if (n == 0)
+		return;					/* every append was rolled back */
+	pending = palloc(n * sizeof(Datum));
+	ats = palloc(n * sizeof(TimestampTz));
+	actors = palloc(n * sizeof(char *));
+	actions = palloc(n * sizeof(char *));
+	entities = palloc(n * sizeof(char *));
+	details = palloc(n * sizeof(char *));
 	for (i = 0; i < n; i++)
 	{
+		HeapTuple	tup = tt->vals[i];
 		bool		isnull;
-		Oid			utypes[2] = {INT8OID, TEXTOID};
-		Datum		vals[2];
-		char		nulls[2] = "  ";
 
 		CHECK_FOR_INTERRUPTS();
-		vals[0] = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull);
-		vals[1] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
+		pending[i] = SPI_getbinval(tup, tt->tupdesc, 1, &isnull);
+		ats[i] = DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+		actors[i] = pstrdup(NameStr(*DatumGetName(SPI_getbinval(tup, tt->tupdesc, 3, &isnull))));
+		actions[i] = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 4, &isnull));
+		entities[i] = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 5, &isnull));
+		details[i] = jsonb_canonical(SPI_getbinval(tup, tt->tupdesc, 6, &isnull));
+	}
+	seq = get_relname_relid("audit_log_id_seq", get_namespace_oid("mlops", false));
+	if (!OidIsValid(seq))
+		elog(ERROR, "sequence mlops.audit_log_id_seq does not exist");
+
+	prev = chain_tail();
+	for (i = 0; i < n; i++)
+	{
+		Oid			utypes[4] = {INT8OID, INT8OID, TEXTOID, TEXTOID};
+		Datum		vals[4];
+		char		nulls[4] = "    ";
+		char		hash[2 * PG_SHA256_DIGEST_LENGTH + 1];
+		int64		id = nextval_internal(seq, true);
+
+		/* the hash is audit_row_hash() of the row with its new id and predecessor */
+		audit_hash_hex(id, ats[i], actors[i], actions[i], entities[i], details[i], prev, hash);
+		vals[0] = pending[i];
+		vals[1] = Int64GetDatum(id);
+		vals[2] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
 		if (prev == NULL)
-			nulls[1] = 'n';
-		/* the next id and the row's hash (audit_row_hash = audit_hash_hex) */
-		if (mlops_owner_exec("UPDATE mlops.audit_log a SET id = n.id, prev_hash = $2, "
-							 "hash = mlops.audit_row_hash(n.id, a.at, a.actor, a.action, a.entity, a.detail, $2) "
-							 "FROM (SELECT pg_catalog.nextval('mlops.audit_log_id_seq'::pg_catalog.regclass) AS id) n "
-							 "WHERE a.id OPERATOR(pg_catalog.=) $1 RETURNING a.hash",
-							 2, utypes, vals, nulls, false, 0) != 1)
-			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", DatumGetInt64(vals[0]));
-		prev = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			nulls[2] = 'n';
+		vals[3] = CStringGetTextDatum(hash);
+		if (mlops_owner_exec("UPDATE mlops.audit_log a SET id = $2, prev_hash = $3, hash = $4 "
+							 "WHERE a.id OPERATOR(pg_catalog.=) $1",
+							 4, utypes, vals, nulls, false, 0) != 1)
+			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", DatumGetInt64(pending[i]));
+		prev = pstrdup(hash);
 	}
 }
 

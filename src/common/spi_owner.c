@@ -174,8 +174,9 @@ mlops_owner_cleanup(OwnerScope *s)
 	s->active = false;
 }
 
-SPIPlanPtr
-mlops_owner_plan(const char *sql, int nargs, Oid *types)
+/* The kept plan of sql, prepared with cursor_options on first use. */
+static SPIPlanPtr
+owner_plan(const char *sql, int nargs, Oid *types, int cursor_options)
 {
 	OwnerPlan  *entry;
 	bool		found;
@@ -186,7 +187,7 @@ mlops_owner_plan(const char *sql, int nargs, Oid *types)
 	entry = owner_plans_lookup(plan_cache, sql);
 	if (entry != NULL)
 		return entry->plan;
-	plan = SPI_prepare(sql, nargs, types);
+	plan = SPI_prepare_cursor(sql, nargs, types, cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "mlops statement could not be prepared (%s): %s",
 			 SPI_result_code_string(SPI_result), sql);
@@ -195,6 +196,18 @@ mlops_owner_plan(const char *sql, int nargs, Oid *types)
 	entry = owner_plans_insert(plan_cache, MemoryContextStrdup(TopMemoryContext, sql), &found);
 	entry->plan = plan;
 	return plan;
+}
+
+SPIPlanPtr
+mlops_owner_plan(const char *sql, int nargs, Oid *types)
+{
+	return owner_plan(sql, nargs, types, 0);
+}
+
+SPIPlanPtr
+mlops_owner_plan_generic(const char *sql, int nargs, Oid *types)
+{
+	return owner_plan(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 int

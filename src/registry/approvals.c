@@ -400,7 +400,8 @@ requests_insert(TriggerData *td, RegCtx *c)
 	HeapTuple	tup = td->tg_trigtuple;
 	TupleEdit	e = {0};
 	VersionInfo vi;
-	bool		isnull;
+	bool		isnull,
+				allowed;
 	char	   *to = reg_col_str(tup, desc, "to_stage");
 	int64		version_id = reg_col_int8(tup, desc, "model_version_id");
 	int64		id = reg_col_int8(tup, desc, "id");
@@ -419,12 +420,13 @@ requests_insert(TriggerData *td, RegCtx *c)
 				 errhint("Use the mlops.* functions, which take a model name and version number.")));
 	(void) reg_lock_model(vi.model_id);
 	(void) reg_load_version(version_id, &vi);
-	(void) reg_stage_require(to ? to : "");
+	(void) reg_stage_move_lookup(vi.stage, to ? to : "", &allowed);
 	if (strcmp(vi.stage, to) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("version %d of model \"%s\" is already in stage \"%s\"", vi.version, vi.model, to)));
-	reg_transition_require(&vi, vi.stage, to);
+	if (!allowed)
+		reg_transition_require(&vi, vi.stage, to);
 	{
 		Policy		p;
 
@@ -556,25 +558,33 @@ approvals_insert(TriggerData *td, RegCtx *c)
 				 errmsg("transition request " INT64_FORMAT " is %s, not open", request_id, status),
 				 errhint("Open a new one with mlops.request_transition(%s, %d, %s).",
 						 quote_literal_cstr(vi.model), vi.version, quote_literal_cstr(to))));
-	if (reg_exec("SELECT a.decision FROM mlops.approvals a WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
-				 "AND a.approver_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2", 2, types, vals, NULL, false, 1) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
-						strcmp(reg_res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
 	{
-		/* one decision per login: SET ROLE does not make a second approver */
-		Datum		svals[2] = {vals[0], ObjectIdGetDatum(c->session)};
+		/*
+		 * One decision per role and one per login (SET ROLE does not make a
+		 * second approver); a decision by this role is named first.
+		 */
+		Oid			dtypes[3] = {INT8OID, OIDOID, OIDOID};
+		Datum		dvals[3] = {vals[0], vals[1], ObjectIdGetDatum(c->session)};
 
-		if (reg_exec("SELECT a.decision, a.approver::text FROM mlops.approvals a "
+		if (reg_exec("SELECT a.decision, a.approver::text, "
+					 "a.approver_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2 AS same_role FROM mlops.approvals a "
 					 "WHERE a.request_id OPERATOR(pg_catalog.=) $1 "
-					 "AND a.approver_session_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2", 2, types, svals, NULL, false, 1) > 0)
+					 "AND (a.approver_id::pg_catalog.oid OPERATOR(pg_catalog.=) $2 "
+					 "OR a.approver_session_id::pg_catalog.oid OPERATOR(pg_catalog.=) $3) "
+					 "ORDER BY 3 DESC NULLS LAST", 3, dtypes, dvals, NULL, false, 1) > 0)
+		{
+			if (DatumGetBool(reg_res_datum(0, 3, &isnull)) && !isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("role \"%s\" has already %s transition request " INT64_FORMAT, c->role_name,
+								strcmp(reg_res_str(0, 1), "approve") == 0 ? "approved" : "rejected", request_id)));
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
 					 errmsg("login \"%s\" has already %s transition request " INT64_FORMAT " (as role \"%s\")",
 							c->session_name, strcmp(reg_res_str(0, 1), "approve") == 0 ? "approved" : "rejected",
 							request_id, reg_res_str(0, 2)),
 					 errhint("Each login decides once; another member of the approver role must approve it.")));
+		}
 	}
 	reg_policy_lookup(vi.model_id, to, &p);
 	if (p.found && !is_member_of_role(c->role, p.approver_role))

@@ -432,6 +432,30 @@ reg_stage_require(const char *stage)
 	return exclusive;
 }
 
+/*
+ * Error unless stage to exists (as reg_stage_require); returns its exclusive
+ * flag, and in *allowed whether from -> to is listed in
+ * mlops.stage_transitions: one statement for the two lookups of a move.
+ */
+bool
+reg_stage_move_lookup(const char *from, const char *to, bool *allowed)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		vals[2] = {CStringGetTextDatum(from), CStringGetTextDatum(to)};
+	bool		isnull;
+
+	if (reg_exec("SELECT s.exclusive, EXISTS (SELECT 1 FROM mlops.stage_transitions t "
+				 "WHERE t.from_stage OPERATOR(pg_catalog.=) $1 AND t.to_stage OPERATOR(pg_catalog.=) $2) "
+				 "FROM mlops.stages s WHERE s.name OPERATOR(pg_catalog.=) $2",
+				 2, types, vals, NULL, false, 1) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("stage \"%s\" does not exist", to),
+				 errhint("The stages are listed in mlops.stages.")));
+	*allowed = DatumGetBool(reg_res_datum(0, 2, &isnull));
+	return DatumGetBool(reg_res_datum(0, 1, &isnull));
+}
+
 /* Error unless from -> to is listed in mlops.stage_transitions. */
 void
 reg_transition_require(const VersionInfo *vi, const char *from, const char *to)

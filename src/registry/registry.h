@@ -101,6 +101,7 @@ extern char *reg_lock_model(int64 model_id);
 extern bool reg_stage_lookup(const char *stage, bool *exclusive);
 extern bool reg_stage_require(const char *stage);
 extern void reg_transition_require(const VersionInfo *vi, const char *from, const char *to);
+extern bool reg_stage_move_lookup(const char *from, const char *to, bool *allowed);
 extern void reg_policy_lookup(int64 model_id, const char *stage, Policy *p);
 
 /* stages.c */

@@ -34,6 +34,7 @@
 /* Version that a promotion is archiving (for the audit detail), or 0. */
 static int	archiving_for_version = 0;
 static Datum archiving_time;	/* the promotion's time, while archiving_for_version */
+static char *archiving_model;	/* the model's name (its row locked), likewise */
 
 /* Comment noted by mlops.transition() for the next stage change. */
 static LocalTransactionId note_lxid = InvalidLocalTransactionId;
@@ -190,6 +191,7 @@ archive_holders(const VersionInfo *vi, const char *stage, Datum t)
 		appendStringInfo(&out, "%s%s", i ? "," : "", SPI_getvalue(tt->vals[i], tt->tupdesc, 2));
 		archiving_for_version = vi->version;
 		archiving_time = t;
+		archiving_model = vi->model;
 		PG_TRY();
 		{
 			reg_exec("UPDATE mlops.model_versions SET stage = 'archived' WHERE id OPERATOR(pg_catalog.=) $1",
@@ -233,41 +235,43 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	vi.model_id = reg_col_int8(newtup, desc, "model_id");
 	vi.version = DatumGetInt32(reg_col_get(newtup, desc, "version", &isnull));
 	vi.run_id = reg_col_str(newtup, desc, "run_id");
-	vi.model = reg_lock_model(vi.model_id);
+	/* archived by a promotion: the promoting trigger holds the model's lock */
+	vi.model = (c->internal && archiving_for_version) ? archiving_model : reg_lock_model(vi.model_id);
 	vi.stage = from;
-	excl = reg_stage_require(to);
 	if (!c->internal)
 	{
-		Oid			types[3] = {INT8OID, TEXTOID, NAMEOID};
-		Datum		vals[3] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), reg_name_datum(c->role_name)};
+		bool		allowed;
 
-		reg_transition_require(&vi, from, to);
+		excl = reg_stage_move_lookup(from, to, &allowed);
+		if (!allowed)
+			reg_transition_require(&vi, from, to);
 		request_id = reg_approval_require(&vi, from, to, &gate_log, &napprovals);
-		if (request_id != 0)
-		{
-			Datum		rvals[3] = {Int64GetDatum(request_id), vals[1], vals[2]};
-
-			reg_exec("UPDATE mlops.transition_requests SET status = 'consumed', closed_at = pg_catalog.now(), "
-					 "closed_by = $3 WHERE id OPERATOR(pg_catalog.=) $1", 3, types, rvals, NULL, false, 0);
-		}
 		if (note_lxid == MyProc->lxid && note_version_id == vi.id)
 			comment = note_comment;
 		note_lxid = InvalidLocalTransactionId;
 	}
+	else
+		excl = reg_stage_require(to);
 
 	/*
-	 * Open requests of this version that start elsewhere are stale now, also
-	 * when the move is internal (archived by another version's promotion):
-	 * their approvals must not be reused later.
+	 * The request this move uses is consumed. Open requests of this version
+	 * that start elsewhere are stale now, also when the move is internal
+	 * (archived by another version's promotion): their approvals must not be
+	 * reused later. One statement closes both.
 	 */
 	{
-		Oid			types[3] = {INT8OID, TEXTOID, NAMEOID};
-		Datum		vals[3] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), reg_name_datum(c->role_name)};
+		Oid			types[4] = {INT8OID, TEXTOID, NAMEOID, INT8OID};
+		Datum		vals[4] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), reg_name_datum(c->role_name),
+		Int64GetDatum(request_id)};
 
-		reg_exec("WITH c AS (UPDATE mlops.transition_requests SET status = 'cancelled', closed_at = pg_catalog.now(), "
-				 "closed_by = $3 WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
-				 "AND from_stage OPERATOR(pg_catalog.<>) $2 RETURNING id) "
-				 "SELECT pg_catalog.jsonb_agg(c.id ORDER BY c.id)::text FROM c", 3, types, vals, NULL, false, 0);
+		reg_exec("WITH c AS (UPDATE mlops.transition_requests "
+				 "SET status = CASE WHEN id OPERATOR(pg_catalog.=) $4 THEN 'consumed' ELSE 'cancelled' END, "
+				 "closed_at = pg_catalog.now(), closed_by = $3 "
+				 "WHERE model_version_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'open' "
+				 "AND (id OPERATOR(pg_catalog.=) $4 OR from_stage OPERATOR(pg_catalog.<>) $2) RETURNING id, status) "
+				 "SELECT (pg_catalog.jsonb_agg(c.id ORDER BY c.id) "
+				 "FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'cancelled'))::text FROM c",
+				 4, types, vals, NULL, false, 0);
 		cancelled = reg_res_str(0, 1);
 	}
 	/* a version archived by a promotion leaves when the promoted one arrives */
@@ -455,10 +459,13 @@ mlops_prepare_transition(PG_FUNCTION_ARGS)
 	reg_begin(&c);
 	PG_TRY();
 	{
-		VersionInfo vi;
+		Oid			types[1] = {INT8OID};
+		Datum		vals[1] = {Int64GetDatum(version_id)};
 
-		if (reg_load_version(version_id, &vi))
-			(void) reg_lock_model(vi.model_id);
+		/* a version's model_id never changes: lock its model in one statement */
+		(void) reg_exec("SELECT 1 FROM mlops.models m WHERE m.id OPERATOR(pg_catalog.=) "
+						"(SELECT v.model_id FROM mlops.model_versions v WHERE v.id OPERATOR(pg_catalog.=) $1) "
+						"FOR UPDATE OF m", 1, types, vals, NULL, false, 0);
 	}
 	PG_CATCH();
 	{
