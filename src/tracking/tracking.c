@@ -1063,6 +1063,7 @@ typedef struct LogMetricStep
 {
 	LatestEntry *e;
 	bool		moved;			/* lock_run_and_move_latest moved an existing row */
+	bool		present;		/* the probe found the key's latest row (earlier than the point) */
 	NameData	owner;			/* the run's created_by */
 } LogMetricStep;
 
@@ -1075,11 +1076,48 @@ log_metric_lock_step(void *arg)
 	st->moved = lock_run_and_move_latest(st->e, &st->owner);
 }
 
+/* As the owner: raise why the run the probe found no open run for cannot be logged into. */
+static void
+log_metric_refuse_step(void *arg)
+{
+	refuse_unlocked_run(&((LogMetricStep *) arg)->e->k.run, "metrics");
+}
+
 /* As the owner: insert the key's latest row, or move it (first point of a key, older point, race). */
 static void
 log_metric_upsert_step(void *arg)
 {
 	latest_insert_or_update(((LogMetricStep *) arg)->e);
+}
+
+/*
+ * As the owner, after the probe: move the key's row forward (it was there,
+ * earlier), or insert it; both leave a later row alone.
+ */
+static void
+log_metric_latest_step(void *arg)
+{
+	LogMetricStep *st = (LogMetricStep *) arg;
+
+	if (st->present)
+		latest_upsert(st->e);
+	else
+		latest_insert_or_update(st->e);
+}
+
+/*
+ * Whether the key's latest_metrics row, read without a lock, is at least as
+ * late as the point: then nothing is written. Rows only move forward while
+ * the run is locked against deletion, so a row seen that late stays that late;
+ * an earlier or missing row is left to the statements, which lock and recheck.
+ */
+static bool
+latest_settled(LogMetricStep *st, text *key)
+{
+	LatestEntry row;
+
+	st->present = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value);
+	return st->present && !latest_later(st->e->step, st->e->ts, st->e->value, &row);
 }
 
 /* Whether mlops.runs has row-level security (the guard reads it as the caller). */
@@ -1098,19 +1136,24 @@ runs_have_rls(void)
 }
 
 /*
- * The hot path of log_metric: as the owner, lock the open run and move
- * latest_metrics (only in a run the session user created); refuse a run the
- * session user may not write; as the caller, insert the point through the
- * executor's simple insert path (the guard trusts the lock just taken); as
- * the owner again only when the key's latest row was not moved.
+ * The hot path of log_metric: lock the open run (run_probe.c in READ
+ * COMMITTED; else as the owner, one statement that also moves latest_metrics,
+ * only in a run the session user created); refuse a run the session user may
+ * not write; as the caller, insert the point through the executor's simple
+ * insert path (the guard trusts the lock just taken); then latest_metrics,
+ * as the owner, only when the key's row is missing or earlier than the point.
  */
 static void
 log_metric_simple(Relation rel, LatestEntry *one, text *key)
 {
-	LogMetricStep st = {one, false};
+	LogMetricStep st = {one, false, false};
 	MetricPoint p;
+	MlopsRunProbe probe = mlops_lock_open_run(&one->k.run, &st.owner);
 
-	as_tracking_owner(log_metric_lock_step, &st);
+	if (probe == RUN_PROBE_REFUSE)
+		as_tracking_owner(log_metric_refuse_step, &st);
+	else if (probe == RUN_PROBE_UNAVAILABLE)
+		as_tracking_owner(log_metric_lock_step, &st);
 	if (!run_writable(NameStr(st.owner)))
 		refuse_run_writer(&one->k.run, NameStr(st.owner), "metrics");
 	run_cache_set(&one->k.run);
@@ -1120,7 +1163,12 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.ts = one->ts;
 	p.value = one->value;
 	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
-	if (!st.moved)
+	if (probe == RUN_PROBE_OPEN)
+	{
+		if (!latest_settled(&st, key))
+			as_tracking_owner(log_metric_latest_step, &st);
+	}
+	else if (!st.moved)
 		as_tracking_owner(log_metric_upsert_step, &st);
 }
 

@@ -32,6 +32,22 @@ extern void mlops_metrics_check_insert_privilege(Relation rel);
 extern void mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p);
 
 /*
+ * run_probe.c: in READ COMMITTED, lock the run FOR SHARE in its latest
+ * version and check it is open (running or scheduled, active, in an active
+ * experiment), copying its created_by to *owner; and read a key's
+ * latest_metrics row. UNAVAILABLE (or false) when the tables are not as
+ * created or the isolation level needs the SQL statements.
+ */
+typedef enum MlopsRunProbe
+{
+	RUN_PROBE_OPEN,				/* locked and open */
+	RUN_PROBE_REFUSE,			/* unknown or not open: the SQL check raises why */
+	RUN_PROBE_UNAVAILABLE		/* use the SQL statement */
+} MlopsRunProbe;
+extern MlopsRunProbe mlops_lock_open_run(pg_uuid_t *run, NameData *owner);
+extern bool mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value);
+
+/*
  * import_mlflow.c: whether the running statement is one that
  * mlops.import_mlflow() issued (the run guard then leaves the run checks to
  * the import, which makes them per statement).
