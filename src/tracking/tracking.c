@@ -1083,13 +1083,6 @@ log_metric_refuse_step(void *arg)
 	refuse_unlocked_run(&((LogMetricStep *) arg)->e->k.run, "metrics");
 }
 
-/* As the owner: insert the key's latest row, or move it (first point of a key, older point, race). */
-static void
-log_metric_upsert_step(void *arg)
-{
-	latest_insert_or_update(((LogMetricStep *) arg)->e);
-}
-
 /*
  * As the owner, after the probe: move the key's row forward (it was there,
  * earlier), or insert it; both leave a later row alone.
@@ -1140,8 +1133,9 @@ runs_have_rls(void)
  * COMMITTED; else as the owner, one statement that also moves latest_metrics,
  * only in a run the session user created); refuse a run the session user may
  * not write; as the caller, insert the point through the executor's simple
- * insert path (the guard trusts the lock just taken); then latest_metrics,
- * as the owner, only when the key's row is missing or earlier than the point.
+ * insert path (the guard trusts the lock just taken); then, unless the lock
+ * statement moved it, latest_metrics as the owner, only when the key's row is
+ * missing or earlier than the point.
  */
 static void
 log_metric_simple(Relation rel, LatestEntry *one, text *key)
@@ -1163,13 +1157,8 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.ts = one->ts;
 	p.value = one->value;
 	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
-	if (probe == RUN_PROBE_OPEN)
-	{
-		if (!latest_settled(&st, key))
-			as_tracking_owner(log_metric_latest_step, &st);
-	}
-	else if (!st.moved)
-		as_tracking_owner(log_metric_upsert_step, &st);
+	if (!st.moved && !latest_settled(&st, key))
+		as_tracking_owner(log_metric_latest_step, &st);
 }
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);
