@@ -7,7 +7,10 @@
  * with what SELECT ... FOR SHARE does in READ COMMITTED: a fresh snapshot,
  * the row locked in its latest version (waiting for a transaction that
  * updates it, as LockRows does) and the checks made on that locked version.
- * The latest_metrics read is a probe of its (run_id, key) key.
+ * The latest_metrics probe finds the key's row by its (run_id, key) key and
+ * locks it FOR KEY SHARE: other loggers still move it forward, while a
+ * recomputation after a DELETE of metrics (which deletes the row) waits for
+ * this transaction and then sees its point.
  *
  * Both read the tables directly, as their owner would (log_metric checked
  * the caller's INSERT privilege on metrics before). Whenever a table is not
@@ -23,10 +26,8 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -52,11 +53,11 @@ column_of_type(TupleDesc desc, const char *name, Oid type)
 }
 
 /*
- * Whether idx is a valid, immediate btree on exactly these plain columns with
- * the default equality of their types (so a probe finds what "=" finds).
+ * Whether idx is a valid, immediate unique btree on exactly these plain
+ * columns whose equality is these functions (so a probe finds what "=" finds).
  */
 static bool
-index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types)
+index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types, const Oid *eqfuncs)
 {
 	Form_pg_index ix = idx->rd_index;
 
@@ -66,25 +67,25 @@ index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types)
 		return false;
 	for (int i = 0; i < n; i++)
 	{
-		Oid			opclass = GetDefaultOpClass(types[i], BTREE_AM_OID);
+		Oid			op = get_opfamily_member(idx->rd_opfamily[i], types[i], types[i],
+											 BTEqualStrategyNumber);
 
-		if (ix->indkey.values[i] != cols[i] || !OidIsValid(opclass) ||
-			idx->rd_opfamily[i] != get_opclass_family(opclass))
+		if (ix->indkey.values[i] != cols[i] || !OidIsValid(op) || get_opcode(op) != eqfuncs[i])
 			return false;
 	}
 	return true;
 }
 
-/* The primary key index of rel when it is exactly (col) of type; else NULL (rel's lock held). */
+/* The index indexoid of rel when it is that key (index_is_key); else NULL. */
 static Relation
-open_key_index(Relation rel, Oid indexoid, int n, const AttrNumber *cols, const Oid *types)
+open_key_index(Oid indexoid, int n, const AttrNumber *cols, const Oid *types, const Oid *eqfuncs)
 {
 	Relation	idx;
 
 	if (!OidIsValid(indexoid))
 		return NULL;
 	idx = index_open(indexoid, AccessShareLock);
-	if (!index_is_key(idx, n, cols, types))
+	if (!index_is_key(idx, n, cols, types, eqfuncs))
 	{
 		index_close(idx, NoLock);
 		return NULL;
@@ -201,7 +202,9 @@ mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
 				e_id,
 				e_life;
 	Oid			uuidtype = UUIDOID,
-				int8type = INT8OID;
+				int8type = INT8OID,
+				uuideq = F_UUID_EQ,
+				int8eq = F_INT8EQ;
 	TupleTableSlot *rslot,
 			   *eslot;
 	MlopsRunProbe result = RUN_PROBE_REFUSE;
@@ -230,8 +233,8 @@ mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
 		table_close(runs, NoLock);
 		return RUN_PROBE_UNAVAILABLE;
 	}
-	ridx = open_key_index(runs, RelationGetPrimaryKeyIndex(runs), 1, &r_id, &uuidtype);
-	eidx = open_key_index(exps, RelationGetPrimaryKeyIndex(exps), 1, &e_id, &int8type);
+	ridx = open_key_index(RelationGetPrimaryKeyIndex(runs), 1, &r_id, &uuidtype, &uuideq);
+	eidx = open_key_index(RelationGetPrimaryKeyIndex(exps), 1, &e_id, &int8type, &int8eq);
 	if (ridx == NULL || eidx == NULL)
 	{
 		if (ridx)
@@ -265,7 +268,7 @@ mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
 	return result;
 }
 
-bool
+MlopsLatestProbe
 mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value)
 {
 	Relation	lm,
@@ -273,6 +276,7 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 	TupleDesc	desc;
 	AttrNumber	cols[2];
 	Oid			types[2] = {UUIDOID, TEXTOID};
+	Oid			eqfuncs[2] = {F_UUID_EQ, F_TEXTEQ};
 	AttrNumber	a_step,
 				a_ts,
 				a_value;
@@ -280,10 +284,12 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 	Snapshot	snap;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	bool		found = false;
+	bool		found;
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	MlopsLatestProbe result = LATEST_PROBE_MISSING;
 	Oid			indexoid;
 
-	lm = table_open(mlops_relid("latest_metrics"), AccessShareLock);
+	lm = table_open(mlops_relid("latest_metrics"), RowShareLock);
 	desc = RelationGetDescr(lm);
 	cols[0] = column_of_type(desc, "run_id", UUIDOID);
 	cols[1] = column_of_type(desc, "key", TEXTOID);
@@ -293,40 +299,60 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 	indexoid = get_relname_relid("latest_metrics_run_id_key_key", RelationGetNamespace(lm));
 	if (!cols[0] || !cols[1] || !a_step || !a_ts || !a_value ||
 		lm->rd_rel->relkind != RELKIND_RELATION || lm->rd_rel->relforcerowsecurity ||
-		(idx = open_key_index(lm, indexoid, 2, cols, types)) == NULL)
+		(idx = open_key_index(indexoid, 2, cols, types, eqfuncs)) == NULL)
 	{
 		table_close(lm, NoLock);
-		return false;
+		return LATEST_PROBE_UNKNOWN;
 	}
-	snap = RegisterSnapshot(GetLatestSnapshot());
+	/* READ COMMITTED: the latest version, as LockRows; otherwise the transaction's */
+	snap = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot() : GetLatestSnapshot());
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(run));
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(key));
 	keys[1].sk_collation = idx->rd_indcollation[1];
 	slot = table_slot_create(lm, NULL);
 	scan = index_beginscan(lm, idx, snap, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (found)
 	{
-		bool		n1,
-					n2,
-					n3;
-		Datum		s = slot_getattr(slot, a_step, &n1);
-		Datum		t = slot_getattr(slot, a_ts, &n2);
-		Datum		v = slot_getattr(slot, a_value, &n3);
+		TM_FailureData tmfd;
+		TM_Result	res;
 
-		/* a NULL (NOT NULL dropped) is left to the SQL statements */
-		found = !n1 && !n2 && !n3;
-		if (found)
+		result = LATEST_PROBE_UNKNOWN;
+		res = table_tuple_lock(lm, &slot->tts_tid, snap, slot, GetCurrentCommandId(false),
+							   LockTupleKeyShare, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+							   (xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION), &tmfd);
+		/* anything but the row locked, still this key's, is left to the statements */
+		if (res == TM_Ok)
 		{
-			*step = DatumGetInt64(s);
-			*ts = DatumGetTimestampTz(t);
-			*value = DatumGetFloat8(v);
+			bool		n0,
+						n1,
+						n2,
+						n3,
+						n4;
+			Datum		r = slot_getattr(slot, cols[0], &n0);
+			Datum		k = slot_getattr(slot, cols[1], &n1);
+			Datum		st = slot_getattr(slot, a_step, &n2);
+			Datum		t = slot_getattr(slot, a_ts, &n3);
+			Datum		v = slot_getattr(slot, a_value, &n4);
+
+			if (!n0 && !n1 && !n2 && !n3 && !n4 &&
+				memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) == 0 &&
+				DatumGetBool(DirectFunctionCall2Coll(texteq, keys[1].sk_collation,
+													 k, PointerGetDatum(key))))
+			{
+				*step = DatumGetInt64(st);
+				*ts = DatumGetTimestampTz(t);
+				*value = DatumGetFloat8(v);
+				result = LATEST_PROBE_LOCKED;
+			}
 		}
 	}
-	index_endscan(scan);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, NoLock);
 	table_close(lm, NoLock);
-	return found;
+	return result;
 }

@@ -1063,7 +1063,7 @@ typedef struct LogMetricStep
 {
 	LatestEntry *e;
 	bool		moved;			/* lock_run_and_move_latest moved an existing row */
-	bool		present;		/* the probe found the key's latest row (earlier than the point) */
+	bool		present;		/* the key's latest row may exist (the probe did not find it missing) */
 	NameData	owner;			/* the run's created_by */
 } LogMetricStep;
 
@@ -1099,18 +1099,21 @@ log_metric_latest_step(void *arg)
 }
 
 /*
- * Whether the key's latest_metrics row, read without a lock, is at least as
- * late as the point: then nothing is written. Rows only move forward while
- * the run is locked against deletion, so a row seen that late stays that late;
- * an earlier or missing row is left to the statements, which lock and recheck.
+ * Whether the key's latest_metrics row is at least as late as the point:
+ * then nothing is written. The probe locks the row FOR KEY SHARE: loggers
+ * only move it forward, and the recomputation after a DELETE of metrics
+ * waits for this transaction, so a row seen that late stays that late. A
+ * missing or earlier row, or one the probe could not lock, is left to the
+ * statements, which lock and recheck.
  */
 static bool
 latest_settled(LogMetricStep *st, text *key)
 {
 	LatestEntry row;
+	MlopsLatestProbe r = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value);
 
-	st->present = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value);
-	return st->present && !latest_later(st->e->step, st->e->ts, st->e->value, &row);
+	st->present = r != LATEST_PROBE_MISSING;
+	return r == LATEST_PROBE_LOCKED && !latest_later(st->e->step, st->e->ts, st->e->value, &row);
 }
 
 /* Whether mlops.runs has row-level security (the guard reads it as the caller). */
