@@ -13,11 +13,14 @@
  *    the largest value (NaN as 0, as MLflow) winning, in (run, key) order
  *    so that concurrent batches cannot deadlock.
  *  - log_metric: after checking its arguments and the caller's INSERT
- *    privilege (table or columns, as the executor checks it), one statement
- *    run as the tables' owner locks the open run and moves latest_metrics;
- *    then the point goes through the executor's simple insert path as the
- *    caller (metrics_insert.c: triggers, constraints, indexes, foreign keys
- *    as in an INSERT). When mlops.metrics has what that path cannot honour
+ *    privilege (table or columns, as the executor checks it), the open run
+ *    is locked (READ COMMITTED: primary-key probes, run_probe.c; otherwise
+ *    one statement run as the tables' owner, which also moves
+ *    latest_metrics); then the point goes through the executor's simple
+ *    insert path as the caller (metrics_insert.c: triggers, constraints,
+ *    indexes, foreign keys as in an INSERT), and latest_metrics is written
+ *    as the owner only when the key's row is missing or earlier than the
+ *    point. When mlops.metrics has what that path cannot honour
  *    (rules, policies, user statement triggers...), a prepared plain INSERT
  *    as the caller instead.
  *  - log_metrics (arrays and jsonb): argument checks, the open run locked,
