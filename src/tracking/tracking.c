@@ -13,11 +13,14 @@
  *    the largest value (NaN as 0, as MLflow) winning, in (run, key) order
  *    so that concurrent batches cannot deadlock.
  *  - log_metric: after checking its arguments and the caller's INSERT
- *    privilege (table or columns, as the executor checks it), one statement
- *    run as the tables' owner locks the open run and moves latest_metrics;
- *    then the point goes through the executor's simple insert path as the
- *    caller (metrics_insert.c: triggers, constraints, indexes, foreign keys
- *    as in an INSERT). When mlops.metrics has what that path cannot honour
+ *    privilege (table or columns, as the executor checks it), the open run
+ *    is locked (READ COMMITTED: primary-key probes, run_probe.c; otherwise
+ *    one statement run as the tables' owner, which also moves
+ *    latest_metrics); then the point goes through the executor's simple
+ *    insert path as the caller (metrics_insert.c: triggers, constraints,
+ *    indexes, foreign keys as in an INSERT), and latest_metrics is written
+ *    as the owner only when the key's row is missing or earlier than the
+ *    point. When mlops.metrics has what that path cannot honour
  *    (rules, policies, user statement triggers...), a prepared plain INSERT
  *    as the caller instead.
  *  - log_metrics (arrays and jsonb): argument checks, the open run locked,
@@ -1063,6 +1066,7 @@ typedef struct LogMetricStep
 {
 	LatestEntry *e;
 	bool		moved;			/* lock_run_and_move_latest moved an existing row */
+	bool		present;		/* the key's latest row may exist (the probe did not find it missing) */
 	NameData	owner;			/* the run's created_by */
 } LogMetricStep;
 
@@ -1075,11 +1079,44 @@ log_metric_lock_step(void *arg)
 	st->moved = lock_run_and_move_latest(st->e, &st->owner);
 }
 
-/* As the owner: insert the key's latest row, or move it (first point of a key, older point, race). */
+/* As the owner: raise why the run the probe found no open run for cannot be logged into. */
 static void
-log_metric_upsert_step(void *arg)
+log_metric_refuse_step(void *arg)
 {
-	latest_insert_or_update(((LogMetricStep *) arg)->e);
+	refuse_unlocked_run(&((LogMetricStep *) arg)->e->k.run, "metrics");
+}
+
+/*
+ * As the owner, after the probe: move the key's row forward (it was there,
+ * earlier), or insert it; both leave a later row alone.
+ */
+static void
+log_metric_latest_step(void *arg)
+{
+	LogMetricStep *st = (LogMetricStep *) arg;
+
+	if (st->present)
+		latest_upsert(st->e);
+	else
+		latest_insert_or_update(st->e);
+}
+
+/*
+ * Whether the key's latest_metrics row is at least as late as the point:
+ * then nothing is written. The probe locks the row FOR KEY SHARE: loggers
+ * only move it forward, and the recomputation after a DELETE of metrics
+ * waits for this transaction, so a row seen that late stays that late. A
+ * missing or earlier row, or one the probe could not lock, is left to the
+ * statements, which lock and recheck.
+ */
+static bool
+latest_settled(LogMetricStep *st, text *key)
+{
+	LatestEntry row;
+	MlopsLatestProbe r = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value);
+
+	st->present = r != LATEST_PROBE_MISSING;
+	return r == LATEST_PROBE_LOCKED && !latest_later(st->e->step, st->e->ts, st->e->value, &row);
 }
 
 /* Whether mlops.runs has row-level security (the guard reads it as the caller). */
@@ -1098,19 +1135,25 @@ runs_have_rls(void)
 }
 
 /*
- * The hot path of log_metric: as the owner, lock the open run and move
- * latest_metrics (only in a run the session user created); refuse a run the
- * session user may not write; as the caller, insert the point through the
- * executor's simple insert path (the guard trusts the lock just taken); as
- * the owner again only when the key's latest row was not moved.
+ * The hot path of log_metric: lock the open run (run_probe.c in READ
+ * COMMITTED; else as the owner, one statement that also moves latest_metrics,
+ * only in a run the session user created); refuse a run the session user may
+ * not write; as the caller, insert the point through the executor's simple
+ * insert path (the guard trusts the lock just taken); then, unless the lock
+ * statement moved it, latest_metrics as the owner, only when the key's row is
+ * missing or earlier than the point.
  */
 static void
 log_metric_simple(Relation rel, LatestEntry *one, text *key)
 {
-	LogMetricStep st = {one, false};
+	LogMetricStep st = {one, false, false};
 	MetricPoint p;
+	MlopsRunProbe probe = mlops_lock_open_run(&one->k.run, &st.owner);
 
-	as_tracking_owner(log_metric_lock_step, &st);
+	if (probe == RUN_PROBE_REFUSE)
+		as_tracking_owner(log_metric_refuse_step, &st);
+	else if (probe == RUN_PROBE_UNAVAILABLE)
+		as_tracking_owner(log_metric_lock_step, &st);
 	if (!run_writable(NameStr(st.owner)))
 		refuse_run_writer(&one->k.run, NameStr(st.owner), "metrics");
 	run_cache_set(&one->k.run);
@@ -1120,8 +1163,8 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.ts = one->ts;
 	p.value = one->value;
 	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
-	if (!st.moved)
-		as_tracking_owner(log_metric_upsert_step, &st);
+	if (!st.moved && !latest_settled(&st, key))
+		as_tracking_owner(log_metric_latest_step, &st);
 }
 
 PG_FUNCTION_INFO_V1(mlops_log_metric);

@@ -32,6 +32,29 @@ extern void mlops_metrics_check_insert_privilege(Relation rel);
 extern void mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p);
 
 /*
+ * run_probe.c: in READ COMMITTED, lock the run FOR SHARE in its latest
+ * version and check it is open (running or scheduled, active, in an active
+ * experiment), copying its created_by to *owner (UNAVAILABLE when the tables
+ * are not as created or the isolation level needs the SQL statement); and
+ * lock a key's latest_metrics row FOR KEY SHARE, returning its point.
+ */
+typedef enum MlopsRunProbe
+{
+	RUN_PROBE_OPEN,				/* locked and open */
+	RUN_PROBE_REFUSE,			/* unknown or not open: the SQL check raises why */
+	RUN_PROBE_UNAVAILABLE		/* use the SQL statement */
+} MlopsRunProbe;
+extern MlopsRunProbe mlops_lock_open_run(pg_uuid_t *run, NameData *owner);
+typedef enum MlopsLatestProbe
+{
+	LATEST_PROBE_LOCKED,		/* the row is locked; *step, *ts, *value are its point */
+	LATEST_PROBE_MISSING,		/* no row for the key */
+	LATEST_PROBE_UNKNOWN		/* not as created, or changing: use the SQL statements */
+} MlopsLatestProbe;
+extern MlopsLatestProbe mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts,
+										   float8 *value);
+
+/*
  * import_mlflow.c: whether the running statement is one that
  * mlops.import_mlflow() issued (the run guard then leaves the run checks to
  * the import, which makes them per statement).

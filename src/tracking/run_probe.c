@@ -1,0 +1,358 @@
+/*
+ * run_probe.c: log_metric's run lock and latest_metrics read without SPI.
+ *
+ * In READ COMMITTED, log_metric's statement "lock the open run FOR SHARE,
+ * read its experiment" costs more to start (plan nodes, expressions) than to
+ * run. Here it is one probe of runs' primary key and one of experiments',
+ * with what SELECT ... FOR SHARE does in READ COMMITTED: a fresh snapshot,
+ * the row locked in its latest version (waiting for a transaction that
+ * updates it, as LockRows does) and the checks made on that locked version.
+ * The latest_metrics probe finds the key's row by its (run_id, key) key and
+ * locks it FOR KEY SHARE: other loggers still move it forward, while a
+ * recomputation after a DELETE of metrics (which deletes the row) waits for
+ * this transaction and then sees its point.
+ *
+ * Both read the tables directly, as their owner would (log_metric checked
+ * the caller's INSERT privilege on metrics before). Whenever a table is not
+ * as created (the key index, column types, forced row-level security for
+ * the owner), the probes answer "unavailable" and log_metric runs its SQL
+ * statements instead, which see whatever an admin changed.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "common/spi_owner.h"
+#include "tracking/tracking.h"
+
+/* Attribute number of a live column of this type, or InvalidAttrNumber. */
+static AttrNumber
+column_of_type(TupleDesc desc, const char *name, Oid type)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0)
+			return a->atttypid == type ? a->attnum : InvalidAttrNumber;
+	}
+	return InvalidAttrNumber;
+}
+
+/*
+ * Whether idx is a valid, immediate unique btree on exactly these plain
+ * columns whose equality is these functions (so a probe finds what "=" finds).
+ */
+static bool
+index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types, const Oid *eqfuncs)
+{
+	Form_pg_index ix = idx->rd_index;
+
+	if (!ix->indisvalid || !ix->indimmediate || !ix->indisunique ||
+		ix->indnkeyatts != n || idx->rd_rel->relam != BTREE_AM_OID ||
+		RelationGetIndexExpressions(idx) != NIL || RelationGetIndexPredicate(idx) != NIL)
+		return false;
+	for (int i = 0; i < n; i++)
+	{
+		Oid			op = get_opfamily_member(idx->rd_opfamily[i], types[i], types[i],
+											 BTEqualStrategyNumber);
+
+		if (ix->indkey.values[i] != cols[i] || !OidIsValid(op) || get_opcode(op) != eqfuncs[i])
+			return false;
+	}
+	return true;
+}
+
+/* The index indexoid of rel when it is that key (index_is_key); else NULL. */
+static Relation
+open_key_index(Oid indexoid, int n, const AttrNumber *cols, const Oid *types, const Oid *eqfuncs)
+{
+	Relation	idx;
+
+	if (!OidIsValid(indexoid))
+		return NULL;
+	idx = index_open(indexoid, AccessShareLock);
+	if (!index_is_key(idx, n, cols, types, eqfuncs))
+	{
+		index_close(idx, NoLock);
+		return NULL;
+	}
+	return idx;
+}
+
+/* Whether the text column of the slot equals want. */
+static bool
+slot_text_is(TupleTableSlot *slot, AttrNumber att, const char *want)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+	text	   *t;
+	bool		eq;
+
+	if (isnull)
+		return false;
+	t = DatumGetTextPP(d);
+	eq = VARSIZE_ANY_EXHDR(t) == strlen(want) &&
+		memcmp(VARDATA_ANY(t), want, strlen(want)) == 0;
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return eq;
+}
+
+/*
+ * Lock the row of run in runs FOR SHARE in its latest version, as LockRows
+ * does in READ COMMITTED; whether a row with that id exists (the slot then
+ * holds the locked version).
+ */
+static bool
+lock_run_row(Relation runs, Relation idx, AttrNumber idatt, pg_uuid_t *run, TupleTableSlot *slot)
+{
+	for (;;)
+	{
+		ScanKeyData key;
+		Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+		IndexScanDesc scan;
+		TM_FailureData tmfd;
+		TM_Result	res;
+		bool		found,
+					isnull;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(run));
+		scan = index_beginscan(runs, idx, snap, 1, 0);
+		index_rescan(scan, &key, 1, NULL, 0);
+		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		index_endscan(scan);
+		if (!found)
+		{
+			UnregisterSnapshot(snap);
+			return false;
+		}
+		res = table_tuple_lock(runs, &slot->tts_tid, snap, slot, GetCurrentCommandId(false),
+							   LockTupleShare, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+							   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+		UnregisterSnapshot(snap);
+		switch (res)
+		{
+			case TM_Ok:
+				/* the latest version may carry another id (an UPDATE of id) */
+				if (memcmp(DatumGetUUIDP(slot_getattr(slot, idatt, &isnull))->data,
+						   run->data, UUID_LEN) == 0)
+					return true;
+				break;
+			case TM_SelfModified:
+				/* changed by this statement: not seen, as LockRows skips it */
+				return false;
+			case TM_Updated:
+			case TM_Deleted:
+				/* gone or moved meanwhile: look again with a new snapshot */
+				break;
+			default:
+				elog(ERROR, "unexpected table_tuple_lock status locking run: %u", res);
+		}
+	}
+}
+
+/* Whether the experiment with this id is active (read, not locked, with a fresh snapshot). */
+static bool
+experiment_active(Relation exps, Relation idx, AttrNumber lifeatt, int64 id, TupleTableSlot *slot)
+{
+	ScanKeyData key;
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	IndexScanDesc scan;
+	bool		active = false;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
+	scan = index_beginscan(exps, idx, snap, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		active = slot_text_is(slot, lifeatt, "active");
+	index_endscan(scan);
+	UnregisterSnapshot(snap);
+	return active;
+}
+
+MlopsRunProbe
+mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
+{
+	Relation	runs,
+				exps,
+				ridx,
+				eidx;
+	TupleDesc	rd,
+				ed;
+	AttrNumber	r_id,
+				r_exp,
+				r_status,
+				r_owner,
+				r_life,
+				e_id,
+				e_life;
+	Oid			uuidtype = UUIDOID,
+				int8type = INT8OID,
+				uuideq = F_UUID_EQ,
+				int8eq = F_INT8EQ;
+	TupleTableSlot *rslot,
+			   *eslot;
+	MlopsRunProbe result = RUN_PROBE_REFUSE;
+	bool		isnull;
+	Datum		d;
+
+	if (IsolationUsesXactSnapshot())
+		return RUN_PROBE_UNAVAILABLE;
+	runs = table_open(mlops_relid("runs"), RowShareLock);
+	exps = table_open(mlops_relid("experiments"), AccessShareLock);
+	rd = RelationGetDescr(runs);
+	ed = RelationGetDescr(exps);
+	r_id = column_of_type(rd, "id", UUIDOID);
+	r_exp = column_of_type(rd, "experiment_id", INT8OID);
+	r_status = column_of_type(rd, "status", TEXTOID);
+	r_owner = column_of_type(rd, "created_by", NAMEOID);
+	r_life = column_of_type(rd, "lifecycle_stage", TEXTOID);
+	e_id = column_of_type(ed, "id", INT8OID);
+	e_life = column_of_type(ed, "lifecycle_stage", TEXTOID);
+	/* the SQL statement runs as the owner: only forced policies would apply to it */
+	if (!r_id || !r_exp || !r_status || !r_owner || !r_life || !e_id || !e_life ||
+		runs->rd_rel->relkind != RELKIND_RELATION || exps->rd_rel->relkind != RELKIND_RELATION ||
+		runs->rd_rel->relforcerowsecurity || exps->rd_rel->relforcerowsecurity)
+	{
+		table_close(exps, NoLock);
+		table_close(runs, NoLock);
+		return RUN_PROBE_UNAVAILABLE;
+	}
+	ridx = open_key_index(RelationGetPrimaryKeyIndex(runs), 1, &r_id, &uuidtype, &uuideq);
+	eidx = open_key_index(RelationGetPrimaryKeyIndex(exps), 1, &e_id, &int8type, &int8eq);
+	if (ridx == NULL || eidx == NULL)
+	{
+		if (ridx)
+			index_close(ridx, NoLock);
+		if (eidx)
+			index_close(eidx, NoLock);
+		table_close(exps, NoLock);
+		table_close(runs, NoLock);
+		return RUN_PROBE_UNAVAILABLE;
+	}
+	rslot = table_slot_create(runs, NULL);
+	eslot = table_slot_create(exps, NULL);
+	if (lock_run_row(runs, ridx, r_id, run, rslot) &&
+		slot_text_is(rslot, r_life, "active") &&
+		(slot_text_is(rslot, r_status, "RUNNING") || slot_text_is(rslot, r_status, "SCHEDULED")))
+	{
+		d = slot_getattr(rslot, r_exp, &isnull);
+		if (!isnull && experiment_active(exps, eidx, e_life, DatumGetInt64(d), eslot))
+		{
+			d = slot_getattr(rslot, r_owner, &isnull);
+			namestrcpy(owner, isnull ? "" : NameStr(*DatumGetName(d)));
+			result = RUN_PROBE_OPEN;
+		}
+	}
+	ExecDropSingleTupleTableSlot(eslot);
+	ExecDropSingleTupleTableSlot(rslot);
+	index_close(eidx, NoLock);
+	index_close(ridx, NoLock);
+	table_close(exps, NoLock);
+	table_close(runs, NoLock);
+	return result;
+}
+
+MlopsLatestProbe
+mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value)
+{
+	Relation	lm,
+				idx;
+	TupleDesc	desc;
+	AttrNumber	cols[2];
+	Oid			types[2] = {UUIDOID, TEXTOID};
+	Oid			eqfuncs[2] = {F_UUID_EQ, F_TEXTEQ};
+	AttrNumber	a_step,
+				a_ts,
+				a_value;
+	ScanKeyData keys[2];
+	Snapshot	snap;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		found;
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	MlopsLatestProbe result = LATEST_PROBE_MISSING;
+	Oid			indexoid;
+
+	lm = table_open(mlops_relid("latest_metrics"), RowShareLock);
+	desc = RelationGetDescr(lm);
+	cols[0] = column_of_type(desc, "run_id", UUIDOID);
+	cols[1] = column_of_type(desc, "key", TEXTOID);
+	a_step = column_of_type(desc, "step", INT8OID);
+	a_ts = column_of_type(desc, "ts", TIMESTAMPTZOID);
+	a_value = column_of_type(desc, "value", FLOAT8OID);
+	indexoid = get_relname_relid("latest_metrics_run_id_key_key", RelationGetNamespace(lm));
+	if (!cols[0] || !cols[1] || !a_step || !a_ts || !a_value ||
+		lm->rd_rel->relkind != RELKIND_RELATION || lm->rd_rel->relforcerowsecurity ||
+		(idx = open_key_index(indexoid, 2, cols, types, eqfuncs)) == NULL)
+	{
+		table_close(lm, NoLock);
+		return LATEST_PROBE_UNKNOWN;
+	}
+	/* READ COMMITTED: the latest version, as LockRows; otherwise the transaction's */
+	snap = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot() : GetLatestSnapshot());
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(run));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(key));
+	keys[1].sk_collation = idx->rd_indcollation[1];
+	slot = table_slot_create(lm, NULL);
+	scan = index_beginscan(lm, idx, snap, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (found)
+	{
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		result = LATEST_PROBE_UNKNOWN;
+		res = table_tuple_lock(lm, &slot->tts_tid, snap, slot, GetCurrentCommandId(false),
+							   LockTupleKeyShare, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+							   (xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION), &tmfd);
+		/* anything but the row locked, still this key's, is left to the statements */
+		if (res == TM_Ok)
+		{
+			bool		n0,
+						n1,
+						n2,
+						n3,
+						n4;
+			Datum		r = slot_getattr(slot, cols[0], &n0);
+			Datum		k = slot_getattr(slot, cols[1], &n1);
+			Datum		st = slot_getattr(slot, a_step, &n2);
+			Datum		t = slot_getattr(slot, a_ts, &n3);
+			Datum		v = slot_getattr(slot, a_value, &n4);
+
+			if (!n0 && !n1 && !n2 && !n3 && !n4 &&
+				memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) == 0 &&
+				DatumGetBool(DirectFunctionCall2Coll(texteq, keys[1].sk_collation,
+													 k, PointerGetDatum(key))))
+			{
+				*step = DatumGetInt64(st);
+				*ts = DatumGetTimestampTz(t);
+				*value = DatumGetFloat8(v);
+				result = LATEST_PROBE_LOCKED;
+			}
+		}
+	}
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(lm, NoLock);
+	return result;
+}
