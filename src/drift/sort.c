@@ -18,36 +18,6 @@
 /* Below this many values an insertion sort beats the radix passes. */
 #define DRIFT_SMALL_SORT 64
 
-/* Order-preserving unsigned key of a float8 (after canonicalising -0 and NaN). */
-static inline uint64
-drift_key(double x)
-{
-	uint64		u;
-
-	if (isnan(x))
-		x = NAN;
-	else if (x == 0.0)
-		x = 0.0;
-	memcpy(&u, &x, sizeof(u));
-	if (u & UINT64CONST(0x8000000000000000))
-		return ~u;
-	return u | UINT64CONST(0x8000000000000000);
-}
-
-/* The float8 a key was made from. */
-static inline double
-drift_unkey(uint64 k)
-{
-	double		x;
-
-	if (k & UINT64CONST(0x8000000000000000))
-		k &= ~UINT64CONST(0x8000000000000000);
-	else
-		k = ~k;
-	memcpy(&x, &k, sizeof(x));
-	return x;
-}
-
 /* Insertion sort of keys, for short runs. */
 static void
 drift_insertion_sort(uint64 *k, int64 n)
