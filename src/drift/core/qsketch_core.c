@@ -515,16 +515,16 @@ qs_view(const QSketch *s)
 		/* merge level h (higher) with the levels below it in (tv, tw) */
 		while (x < len && y < m)
 		{
-			/* without branches: the higher level's item first on ties */
-			double		ay = a[y],
-						tx = tv[x];
-			uint64_t	wx = tw[x];
-			bool		take_a = ay <= tx;
-
-			nv[o] = take_a ? ay : tx;
-			nw[o++] = take_a ? w : wx;
-			y += take_a;
-			x += !take_a;
+			if (a[y] <= tv[x])
+			{
+				nv[o] = a[y++];
+				nw[o++] = w;
+			}
+			else
+			{
+				nv[o] = tv[x];
+				nw[o++] = tw[x++];
+			}
 		}
 		for (; y < m; y++, o++)
 		{
