@@ -35,6 +35,36 @@ extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 
 /* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
 extern void drift_sort_float8(double *v, int64 n);
+
+/* Order-preserving unsigned key of a float8 (after canonicalising -0 and NaN). */
+static inline uint64
+drift_key(double x)
+{
+	uint64		u;
+
+	if (isnan(x))
+		x = NAN;
+	else if (x == 0.0)
+		x = 0.0;
+	memcpy(&u, &x, sizeof(u));
+	if (u & UINT64CONST(0x8000000000000000))
+		return ~u;
+	return u | UINT64CONST(0x8000000000000000);
+}
+
+/* The float8 a key was made from. */
+static inline double
+drift_unkey(uint64 k)
+{
+	double		x;
+
+	if (k & UINT64CONST(0x8000000000000000))
+		k &= ~UINT64CONST(0x8000000000000000);
+	else
+		k = ~k;
+	memcpy(&x, &k, sizeof(x));
+	return x;
+}
 /*
  * Three-way comparison in PostgreSQL's float8 order (NaN above +Infinity,
  * NaN = NaN). Inline: the KS sweep and the parallel merge call it per value.
@@ -49,14 +79,31 @@ drift_cmp_float8(double a, double b)
 	return -1;
 }
 
-/* Two samples collected by an aggregate (0 = reference, 1 = current). */
+/* A sorted run of values (drift_sort_float8's order and form). */
+typedef struct DriftRun
+{
+	double	   *v;
+	int64		n;
+} DriftRun;
+
+/*
+ * Two samples collected by an aggregate (0 = reference, 1 = current). The
+ * combine function adopts the sorted sides of partial states as further runs
+ * instead of merging them: a binned statistic counts on the runs as they
+ * are, and drift_samples_sort merges them for the statistics that need one
+ * sorted array.
+ */
 typedef struct DriftSamples
 {
-	int64		n[2];			/* values held per side */
-	int64		cap[2];			/* allocated per side */
-	double	   *v[2];			/* the values, in aggcontext */
-	bool		sorted[2];		/* side in drift_sort_float8's order (and form) */
+	int64		n[2];			/* values held per side, runs included */
+	int64		cap[2];			/* allocated per side (v) */
+	double	   *v[2];			/* the side's first n - inruns values, in aggcontext */
+	bool		sorted[2];		/* v in drift_sort_float8's order (and form) */
 	int32		param;			/* bins or alternative; -1 when not given */
+	int			nruns[2];		/* further sorted runs of the side (only when sorted) */
+	int			maxruns[2];
+	int64		inruns[2];		/* values in those runs */
+	DriftRun   *runs[2];
 } DriftSamples;
 
 /* Reference-quantile bin counts of both samples (the reference is reordered in place). */

@@ -11,10 +11,14 @@
  * Hence: serialize sorts each side in the worker (the sort is the costly
  * part of every final function, and the workers do it side by side),
  * deserialize notes that a side arrived sorted (it checks, so a crafted image
- * is merely unsorted), combine merges two sorted sides in one linear pass,
- * and the final functions skip the sort of a side already sorted. Sorting is
- * drift_sort_float8 (-0 -> 0, one NaN), so the merged sides are exactly what
- * sorting the serial state gives, and the answers are bit-identical.
+ * is merely unsorted), combine adopts a sorted side as a further run without
+ * touching its values, and the final functions work on the runs: the binned
+ * statistics (psi, jensen_shannon, hellinger) find the reference quantiles
+ * and every bin count by binary searches in the runs, so the leader's work
+ * does not grow with the sample; ks_test and wasserstein merge the runs in
+ * linear passes. Sorting is drift_sort_float8 (-0 -> 0, one NaN), so the
+ * runs hold exactly the values (and order statistics) that sorting the
+ * serial state gives, and the answers are bit-identical.
  */
 #include "postgres.h"
 
@@ -94,12 +98,51 @@ drift_values_sorted(const double *v, int64 n)
 	return true;
 }
 
+static double *drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap);
+static int64 drift_samples_capacity(int64 cap, int64 need);
+
+/*
+ * Merge the sorted runs of one side into v, in the state's own context (a
+ * final function runs in a shorter-lived one); the multiset is unchanged.
+ */
+static void
+drift_samples_flatten(DriftSamples *s, int side)
+{
+	MemoryContext old;
+	int64		len;
+	int			i;
+
+	if (s->nruns[side] == 0)
+		return;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(s));
+	len = s->n[side] - s->inruns[side];
+	for (i = 0; i < s->nruns[side]; i++)
+	{
+		DriftRun   *r = &s->runs[side][i];
+		int64		total = len + r->n;
+		int64		cap = drift_samples_capacity(s->cap[side], total);
+		double	   *merged = drift_merge_sorted(s->v[side], len, r->v, r->n, cap);
+
+		if (s->v[side] != NULL)
+			pfree(s->v[side]);
+		pfree(r->v);
+		s->v[side] = merged;
+		s->cap[side] = cap;
+		len = total;
+	}
+	s->nruns[side] = 0;
+	s->inruns[side] = 0;
+	MemoryContextSwitchTo(old);
+}
+
 /* Sort both sides of a state in place, unless already sorted (same multiset). */
 void
 drift_samples_sort(DriftSamples *s)
 {
 	int			side;
 
+	for (side = 0; side < 2; side++)
+		drift_samples_flatten(s, side);
 	for (side = 0; side < 2; side++)
 		if (!s->sorted[side])
 		{
@@ -145,6 +188,7 @@ drift_samples_reserve(DriftSamples *s, int side, int64 extra)
 static inline void
 drift_samples_add(DriftSamples *s, int side, double x)
 {
+	Assert(s->nruns[side] == 0);	/* runs come from combine, after every row */
 	if (s->n[side] >= s->cap[side])
 		drift_samples_reserve(s, side, 1);
 	s->v[side][s->n[side]++] = x;
@@ -334,14 +378,54 @@ drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap
 	return out;
 }
 
-/* Append one side of src to dst: merged when both are sorted, else concatenated. */
+/*
+ * Append one side of src to dst. Both sorted: src's array becomes a run of
+ * dst when it lives in dst's context (src is a partial state about to be
+ * dropped, so nothing is copied), else the two are merged; otherwise the
+ * values are concatenated.
+ */
 static void
-drift_samples_append_side(DriftSamples *dst, const DriftSamples *src, int side)
+drift_samples_append_side(DriftSamples *dst, DriftSamples *src, int side)
 {
 	int64		n = src->n[side];
 
 	if (n == 0)
 		return;
+	drift_samples_flatten(src, side);
+	if (dst->sorted[side] && src->sorted[side]
+		&& GetMemoryChunkContext(src->v[side]) == CurrentMemoryContext)
+	{
+		if (dst->n[side] == 0)
+		{
+			if (dst->v[side] != NULL)
+				pfree(dst->v[side]);
+			dst->v[side] = src->v[side];
+			dst->cap[side] = src->cap[side];
+		}
+		else
+		{
+			if (dst->nruns[side] == dst->maxruns[side])
+			{
+				int			m = Max(4, 2 * dst->maxruns[side]);
+
+				dst->runs[side] = (dst->runs[side] == NULL)
+					? palloc(sizeof(DriftRun) * m)
+					: repalloc(dst->runs[side], sizeof(DriftRun) * m);
+				dst->maxruns[side] = m;
+			}
+			dst->runs[side][dst->nruns[side]].v = src->v[side];
+			dst->runs[side][dst->nruns[side]].n = n;
+			dst->nruns[side]++;
+			dst->inruns[side] += n;
+		}
+		dst->n[side] += n;
+		/* the array is dst's now */
+		src->v[side] = NULL;
+		src->n[side] = 0;
+		src->cap[side] = 0;
+		return;
+	}
+	drift_samples_flatten(dst, side);
 	if (dst->n[side] > 0 && dst->sorted[side] && src->sorted[side])
 	{
 		int64		total = dst->n[side] + n;
@@ -363,7 +447,7 @@ drift_samples_append_side(DriftSamples *dst, const DriftSamples *src, int side)
 
 /* Append all values of src to dst (in dst's context, the current one). */
 static void
-drift_samples_append(DriftSamples *dst, const DriftSamples *src)
+drift_samples_append(DriftSamples *dst, DriftSamples *src)
 {
 	int			side;
 
@@ -403,13 +487,15 @@ mlops_drift_combine(PG_FUNCTION_ARGS)
 
 /* The flat image of a state: magic, param, both counts, then the values. */
 static bytea *
-drift_samples_encode(const DriftSamples *s)
+drift_samples_encode(DriftSamples *s)
 {
 	Size		len = DRIFT_SAMPLES_HDR + sizeof(double) * (s->n[0] + s->n[1]);
 	bytea	   *out;
 	char	   *p;
 	int32		magic = DRIFT_SAMPLES_MAGIC;
 
+	drift_samples_flatten(s, 0);
+	drift_samples_flatten(s, 1);
 	if (len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -658,18 +744,15 @@ drift_quantile_pos(int64 r, int k, int bins, int64 *lo, double *frac)
 	*frac = pos - (double) *lo;
 }
 
-/* Reference quantile at k/bins by linear interpolation, from the selected order statistics. */
+/* The value frac of the way from the order statistic a to the next one, b. */
 static double
-drift_quantile(const double *v, int64 r, int k, int bins)
+drift_interpolate(double a, double b, double frac)
 {
-	int64		lo;
-	double		frac,
-				e;
+	double		e;
 
-	drift_quantile_pos(r, k, bins, &lo, &frac);
-	if (lo >= r - 1 || frac == 0.0 || v[lo] == v[lo + 1])
-		return v[Min(lo, r - 1)];
-	e = v[lo] + frac * (v[lo + 1] - v[lo]);
+	if (frac == 0.0 || a == b)
+		return a;
+	e = a + frac * (b - a);
 	if (isnan(e))
 	{
 		/*
@@ -680,6 +763,19 @@ drift_quantile(const double *v, int64 r, int k, int bins)
 		return frac < 0.5 ? -INFINITY : frac > 0.5 ? INFINITY : 0.0;
 	}
 	return e;
+}
+
+/* Reference quantile at k/bins by linear interpolation, from the selected order statistics. */
+static double
+drift_quantile(const double *v, int64 r, int k, int bins)
+{
+	int64		lo;
+	double		frac;
+
+	drift_quantile_pos(r, k, bins, &lo, &frac);
+	if (lo >= r - 1)
+		return v[Min(lo, r - 1)];
+	return drift_interpolate(v[lo], v[lo + 1], frac);
 }
 
 /* Add the bin counts of the values v[0..n) to counts (NaN to the last bin). */
@@ -765,42 +861,143 @@ drift_quantile_edges(const double *v, int64 r, int bins, double *edges)
 	return nedges;
 }
 
+/* The pieces of one side: v's values, then its runs. */
+static int
+drift_side_pieces(const DriftSamples *s, int side, DriftRun **out)
+{
+	DriftRun   *p = palloc(sizeof(DriftRun) * (s->nruns[side] + 1));
+	int			i;
+
+	p[0].v = s->v[side];
+	p[0].n = s->n[side] - s->inruns[side];
+	for (i = 0; i < s->nruns[side]; i++)
+		p[i + 1] = s->runs[side][i];
+	*out = p;
+	return s->nruns[side] + 1;
+}
+
 /*
- * Bin counts of both samples on the reference's quantiles at k/bins, open end
- * bins, and a last bin for NaN. Reorders an unsorted reference in place (NaN
- * moved to the end, the needed order statistics selected); the multiset the
- * state stands for is unchanged, and a sorted reference stays sorted.
+ * The order statistic of 0-based rank among the non-NaN values of sorted
+ * pieces (p[i].n = each piece's non-NaN count): bisection on the
+ * order-preserving keys for the smallest key with more than rank values at
+ * or below it, counted by a binary search in each piece; 64 rounds.
  */
-void
-drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
+static double
+drift_runs_select(const DriftRun *p, int np, int64 rank)
+{
+	uint64		lo = drift_key(-INFINITY),
+				hi = drift_key(INFINITY);
+
+	while (lo < hi)
+	{
+		uint64		mid = lo + (hi - lo) / 2;
+		int64		below = 0;
+		int			i;
+
+		for (i = 0; i < np; i++)
+		{
+			int64		a = 0,
+						b = p[i].n;
+
+			while (a < b)
+			{
+				int64		m = a + (b - a) / 2;
+
+				if (drift_key(p[i].v[m]) <= mid)
+					a = m + 1;
+				else
+					b = m;
+			}
+			below += a;
+		}
+		if (below > rank)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return drift_unkey(lo);
+}
+
+/* Runs of the reference past this many bins are merged first (each edge costs 128 binary searches). */
+#define DRIFT_RUNS_MAX_BINS 1000
+
+/*
+ * drift_quantile_edges for a reference held in sorted runs, the order
+ * statistics found by drift_runs_select: the same values the merged runs
+ * would hold at those ranks, so the same edges.
+ */
+static int
+drift_runs_edges(const DriftSamples *s, int bins, double *edges)
+{
+	DriftRun   *p;
+	int			np = drift_side_pieces(s, 0, &p),
+				nedges = 0,
+				i,
+				k;
+	int64		r = 0;
+
+	for (i = 0; i < np; i++)
+	{
+		p[i].n = drift_count_below(p[i].v, p[i].n, NAN);
+		r += p[i].n;
+	}
+	if (r > 0)
+		for (k = 1; k < bins; k++)
+		{
+			int64		lo;
+			double		frac,
+						e;
+
+			CHECK_FOR_INTERRUPTS();
+			drift_quantile_pos(r, k, bins, &lo, &frac);
+			e = drift_runs_select(p, np, lo);
+			if (lo < r - 1 && frac != 0.0)
+				e = drift_interpolate(e, drift_runs_select(p, np, lo + 1), frac);
+			edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
+			nedges++;
+		}
+	pfree(p);
+	return nedges;
+}
+
+/*
+ * Edges of a reference held in v alone. Reorders an unsorted v in place
+ * (NaN moved to the end, the needed order statistics selected); a sorted v
+ * has NaN last and its order statistics in place already.
+ */
+static int
+drift_flat_edges(DriftSamples *s, int bins, double *edges)
 {
 	double	   *ref = s->v[0];
 	int64		m = s->n[0],
 				r = 0,
 				i;
-	double	   *edges = palloc(sizeof(double) * bins);
-	int64	   *ranks = palloc(sizeof(int64) * 2 * bins);
-	int			nedges = 0,
-				nranks = 0,
+	int64	   *ranks;
+	int			nranks = 0,
 				k;
 
-	out->nbins = bins + 1;
-	out->ref = palloc0(sizeof(double) * out->nbins);
-	out->cur = palloc0(sizeof(double) * out->nbins);
-	/* NaN to the end; r = the number of other values */
-	for (i = 0; i < m; i++)
+	if (s->sorted[0])
+		r = drift_count_below(ref, m, NAN);
+	else
 	{
-		DRIFT_CFI_EVERY(i);
-		if (!isnan(ref[i]))
+		/* NaN to the end; r = the number of other values */
+		for (i = 0; i < m; i++)
 		{
-			double		x = ref[i];
+			DRIFT_CFI_EVERY(i);
+			if (!isnan(ref[i]))
+			{
+				double		x = ref[i];
 
-			ref[i] = ref[r];
-			ref[r++] = x;
+				ref[i] = ref[r];
+				ref[r++] = x;
+			}
 		}
 	}
-	if (r > 0)
+	if (r == 0)
+		return 0;
+	if (!s->sorted[0])
 	{
+		ranks = palloc(sizeof(int64) * 2 * bins);
 		for (k = 1; k < bins; k++)
 		{
 			int64		lo;
@@ -812,20 +1009,54 @@ drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
 			if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
 				ranks[nranks++] = lo + 1;
 		}
-		/* a sorted reference (NaN already last) has its order statistics in place */
-		if (!s->sorted[0])
-			drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
-		nedges = drift_quantile_edges(ref, r, bins, edges);
+		drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
+		pfree(ranks);
 	}
-	if (s->sorted[0])
-		drift_count_bins_sorted(ref, m, edges, nedges, out->ref, bins);
+	return drift_quantile_edges(ref, r, bins, edges);
+}
+
+/* Add the bin counts of one side (every piece) to counts. */
+static void
+drift_count_side(const DriftSamples *s, int side, const double *edges, int nedges,
+				 double *counts, int nan_bin)
+{
+	int64		len = s->n[side] - s->inruns[side];
+	int			i;
+
+	if (s->sorted[side])
+		drift_count_bins_sorted(s->v[side], len, edges, nedges, counts, nan_bin);
 	else
-		drift_count_bins(ref, m, edges, nedges, out->ref, bins);
-	if (s->sorted[1])
-		drift_count_bins_sorted(s->v[1], s->n[1], edges, nedges, out->cur, bins);
+		drift_count_bins(s->v[side], len, edges, nedges, counts, nan_bin);
+	for (i = 0; i < s->nruns[side]; i++)
+		drift_count_bins_sorted(s->runs[side][i].v, s->runs[side][i].n, edges, nedges,
+								counts, nan_bin);
+}
+
+/*
+ * Bin counts of both samples on the reference's quantiles at k/bins, open end
+ * bins, and a last bin for NaN. Reorders an unsorted reference in place (NaN
+ * moved to the end, the needed order statistics selected); the multiset the
+ * state stands for is unchanged, and a sorted reference stays sorted. Sides
+ * in sorted runs are counted by binary searches, without a pass over them.
+ */
+void
+drift_bin_samples(DriftSamples *s, int bins, DriftBins *out)
+{
+	double	   *edges = palloc(sizeof(double) * bins);
+	int			nedges;
+
+	out->nbins = bins + 1;
+	out->ref = palloc0(sizeof(double) * out->nbins);
+	out->cur = palloc0(sizeof(double) * out->nbins);
+	if (s->nruns[0] > 0 && bins <= DRIFT_RUNS_MAX_BINS)
+		nedges = drift_runs_edges(s, bins, edges);
 	else
-		drift_count_bins(s->v[1], s->n[1], edges, nedges, out->cur, bins);
-	pfree(ranks);
+	{
+		drift_samples_flatten(s, 0);
+		nedges = drift_flat_edges(s, bins, edges);
+	}
+	drift_count_side(s, 0, edges, nedges, out->ref, bins);
+	drift_count_side(s, 1, edges, nedges, out->cur, bins);
 	pfree(edges);
 }
 

@@ -18,36 +18,6 @@
 /* Below this many values an insertion sort beats the radix passes. */
 #define DRIFT_SMALL_SORT 64
 
-/* Order-preserving unsigned key of a float8 (after canonicalising -0 and NaN). */
-static inline uint64
-drift_key(double x)
-{
-	uint64		u;
-
-	if (isnan(x))
-		x = NAN;
-	else if (x == 0.0)
-		x = 0.0;
-	memcpy(&u, &x, sizeof(u));
-	if (u & UINT64CONST(0x8000000000000000))
-		return ~u;
-	return u | UINT64CONST(0x8000000000000000);
-}
-
-/* The float8 a key was made from. */
-static inline double
-drift_unkey(uint64 k)
-{
-	double		x;
-
-	if (k & UINT64CONST(0x8000000000000000))
-		k &= ~UINT64CONST(0x8000000000000000);
-	else
-		k = ~k;
-	memcpy(&x, &k, sizeof(x));
-	return x;
-}
-
 /* Insertion sort of keys, for short runs. */
 static void
 drift_insertion_sort(uint64 *k, int64 n)
@@ -65,50 +35,99 @@ drift_insertion_sort(uint64 *k, int64 n)
 	}
 }
 
-/* LSD radix sort of keys with 8-bit digits, skipping digits all keys share. */
+/*
+ * Digits of the radix sort: 11 bits (6 passes over 64-bit keys) from
+ * DRIFT_WIDE_SORT values on, where the larger histograms pay for themselves,
+ * 8 bits (8 passes) below.
+ */
+#define DRIFT_WIDE_SORT 8192
+#define DRIFT_MAX_DIGITS 8
+
+/*
+ * Sort the float8 values v[0..n) through their keys: one pass makes the keys
+ * in place and counts every digit, one scatter pass per digit that not all
+ * keys share, and the last pass writes the float8 values back. Same result
+ * as any sort of the keys.
+ */
 static void
-drift_radix_sort(uint64 *k, int64 n)
+drift_radix_sort(double *v, int64 n)
 {
-	int64	   *hist = palloc0(sizeof(int64) * 8 * 256);
+	int			bits = (n >= DRIFT_WIDE_SORT) ? 11 : 8;
+	int			ndigits = (64 + bits - 1) / bits;
+	int			nbuckets = 1 << bits;
+	uint64		mask = (uint64) nbuckets - 1;
+	int64	   *hist = palloc0(sizeof(int64) * ndigits * nbuckets);
+	uint64	   *k = (uint64 *) v;
 	uint64	   *tmp = palloc_extended(sizeof(uint64) * n, MCXT_ALLOC_HUGE);
 	uint64	   *src = k,
 			   *dst = tmp;
+	int			active[DRIFT_MAX_DIGITS];
+	int			nactive = 0,
+				a,
+				d;
 	int64		i;
-	int			d;
 
 	for (i = 0; i < n; i++)
 	{
+		uint64		key = drift_key(v[i]);
+
 		DRIFT_CFI_EVERY(i);
-		for (d = 0; d < 8; d++)
-			hist[d * 256 + ((src[i] >> (8 * d)) & 0xFF)]++;
+		k[i] = key;
+		for (d = 0; d < ndigits; d++)
+			hist[d * nbuckets + ((key >> (bits * d)) & mask)]++;
 	}
-	for (d = 0; d < 8; d++)
+	for (d = 0; d < ndigits; d++)
 	{
-		int64	   *h = hist + d * 256;
+		int64	   *h = hist + d * nbuckets;
 		int64		sum = 0;
 		int			b;
-		uint64	   *swap;
 
-		if (h[(src[0] >> (8 * d)) & 0xFF] == n)
+		if (h[(k[0] >> (bits * d)) & mask] == n)
 			continue;			/* every key has this digit */
-		for (b = 0; b < 256; b++)
+		for (b = 0; b < nbuckets; b++)
 		{
 			int64		c = h[b];
 
 			h[b] = sum;
 			sum += c;
 		}
-		for (i = 0; i < n; i++)
+		active[nactive++] = d;
+	}
+	for (a = 0; a < nactive; a++)
+	{
+		int64	   *h = hist + active[a] * nbuckets;
+		int			shift = bits * active[a];
+		uint64	   *swap;
+
+		if (a < nactive - 1)
+			for (i = 0; i < n; i++)
+			{
+				DRIFT_CFI_EVERY(i);
+				dst[h[(src[i] >> shift) & mask]++] = src[i];
+			}
+		else
 		{
-			DRIFT_CFI_EVERY(i);
-			dst[h[(src[i] >> (8 * d)) & 0xFF]++] = src[i];
+			/* the last pass writes the values themselves */
+			double	   *out = (double *) dst;
+
+			for (i = 0; i < n; i++)
+			{
+				DRIFT_CFI_EVERY(i);
+				out[h[(src[i] >> shift) & mask]++] = drift_unkey(src[i]);
+			}
 		}
 		swap = src;
 		src = dst;
 		dst = swap;
 	}
-	if (src != k)
-		memcpy(k, src, sizeof(uint64) * n);
+	if (nactive == 0)
+		for (i = 0; i < n; i++)
+		{
+			DRIFT_CFI_EVERY(i);
+			v[i] = drift_unkey(k[i]);
+		}
+	else if (src != k)
+		memcpy(v, src, sizeof(double) * n);
 	pfree(tmp);
 	pfree(hist);
 }
@@ -121,18 +140,14 @@ drift_sort_float8(double *v, int64 n)
 	int64		i;
 
 	StaticAssertStmt(sizeof(double) == sizeof(uint64), "float8 is 64 bits");
-	for (i = 0; i < n; i++)
+	if (n > DRIFT_SMALL_SORT)
 	{
-		DRIFT_CFI_EVERY(i);
+		drift_radix_sort(v, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
 		k[i] = drift_key(v[i]);
-	}
-	if (n <= DRIFT_SMALL_SORT)
-		drift_insertion_sort(k, n);
-	else
-		drift_radix_sort(k, n);
+	drift_insertion_sort(k, n);
 	for (i = 0; i < n; i++)
-	{
-		DRIFT_CFI_EVERY(i);
 		v[i] = drift_unkey(k[i]);
-	}
 }
