@@ -77,12 +77,14 @@ tap:
 # The user-facing entry points.
 test:
 	@scripts/test.sh
+test-citus:
+	@scripts/test-citus.sh
 demo:
 	@scripts/demo.sh
 bench:
 	@scripts/bench.sh
 
-.PHONY: test demo bench tap regress-temp isolation-temp
+.PHONY: test test-citus demo bench tap regress-temp isolation-temp
 
 # make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
 # FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.
