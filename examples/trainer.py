@@ -6,8 +6,9 @@ takes jobs with mlops.claim_job() (FOR UPDATE SKIP LOCKED: any number of
 trainers can run side by side), and for each one:
 
   1. starts a run and logs its params (the job, why it was queued),
-  2. "trains": recalibrates the churn-live scores on the last day, so that
-     they match the reference again, with a heartbeat between the steps,
+  2. "trains": recalibrates the model's scores since the breached window
+     (read from the monitor's source table), so that they match the
+     reference again, with a heartbeat between the steps,
   3. logs the metrics (PSI of the day before and after the recalibration),
   4. ends the run and registers a model version built by it,
   5. completes the job with the run (mlops links job -> run in lineage).
@@ -26,24 +27,23 @@ import time
 import psycopg2
 import psycopg2.extensions
 
-TABLE = "live_predictions"  # examples/50_monitors.sql
-
-
 def say(text):
     print("\n== " + text, flush=True)
 
 
 def train(cur, job):
-    """Recalibrate the last day's scores onto the reference; returns (params, metrics)."""
-    cur.execute("""SELECT m.reference ->> 'from', m.reference ->> 'to', m.name, m.value_column
+    """Recalibrate the scores since the breach onto the reference; returns (params, metrics)."""
+    # the monitor's source (a regclass, quoted as needed) and its columns, quoted here
+    cur.execute("""SELECT m.reference ->> 'from', m.reference ->> 'to', m.name, m.value_column,
+                            m.source::regclass::text, quote_ident(m.value_column), quote_ident(m.time_column)
                      FROM mlops.monitors m WHERE m.id = (SELECT d.monitor_id FROM mlops.drift_results d
                                                          WHERE d.id = %s)""", (job["drift_result_id"],))
-    ref_from, ref_to, monitor, column = cur.fetchone()
-    cur.execute(f"""SELECT avg(score) FILTER (WHERE ts >= %(f)s AND ts < %(t)s),
-                           stddev(score) FILTER (WHERE ts >= %(f)s AND ts < %(t)s),
-                           avg(score) FILTER (WHERE ts >= %(c)s), stddev(score) FILTER (WHERE ts >= %(c)s),
-                           count(*) FILTER (WHERE ts >= %(c)s)
-                      FROM {TABLE}""",
+    ref_from, ref_to, monitor, column, table, score, ts = cur.fetchone()
+    cur.execute(f"""SELECT avg({score}) FILTER (WHERE {ts} >= %(f)s AND {ts} < %(t)s),
+                           stddev({score}) FILTER (WHERE {ts} >= %(f)s AND {ts} < %(t)s),
+                           avg({score}) FILTER (WHERE {ts} >= %(c)s), stddev({score}) FILTER (WHERE {ts} >= %(c)s),
+                           count(*) FILTER (WHERE {ts} >= %(c)s)
+                      FROM {table}""",
                 {"f": ref_from, "t": ref_to, "c": job["since"]})
     ref_mean, ref_sd, cur_mean, cur_sd, rows = cur.fetchone()
     cur.execute("SELECT mlops.heartbeat_job(%s)", (job["id"],))
@@ -51,8 +51,8 @@ def train(cur, job):
     cur.execute(f"""SELECT mlops.psi(score, is_ref), mlops.psi(CASE WHEN is_ref THEN score
                                                                     ELSE (score - %(cm)s) / %(cs)s * %(rs)s + %(rm)s END,
                                                                is_ref)
-                      FROM (SELECT score, ts < %(t)s AS is_ref FROM {TABLE}
-                             WHERE (ts >= %(f)s AND ts < %(t)s) OR ts >= %(c)s) s""",
+                      FROM (SELECT {score} AS score, {ts} < %(t)s AS is_ref FROM {table}
+                             WHERE ({ts} >= %(f)s AND {ts} < %(t)s) OR {ts} >= %(c)s) s""",
                 {"f": ref_from, "t": ref_to, "c": job["since"], "cm": cur_mean, "cs": cur_sd,
                  "rm": ref_mean, "rs": ref_sd})
     psi_before, psi_after = cur.fetchone()

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make demo: build, start a throwaway cluster with mlops preloaded, run
 # examples/ in order (*.sql through psql, *.py through Debian's python3),
-# print a walk-through, stop the cluster (KEEP=1 keeps it running).
+# then examples/closed_loop.py (the background worker detects drift, a job is
+# trained and promoted, signed webhooks reach examples/receiver.py), print a
+# walk-through, stop the cluster (KEEP=1 keeps it running). Exits non-zero
+# when an example fails or a step of the loop does not happen in time.
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
@@ -21,6 +24,7 @@ export PGDATABASE=mlops_demo
 rc=0
 for f in examples/*; do
     case "$f" in
+        examples/receiver.py|examples/closed_loop.py) ;;    # run by the closed loop, below
         *.sql) say "example: $f"
                psql -X -v ON_ERROR_STOP=1 --echo-queries -P pager=off -f "$f" || { rc=1; break; } ;;
         *.py)  say "example: $f"
@@ -28,6 +32,10 @@ for f in examples/*; do
     esac
 done
 [ $rc -ne 0 ] && { tail -n 20 "$CLUSTER/server.log"; die "example $f failed"; }
+
+say "example: examples/closed_loop.py (the background worker closes the loop)"
+/usr/bin/python3 examples/closed_loop.py \
+    || { tail -n 20 "$CLUSTER/server.log"; die "the closed loop did not complete"; }
 
 # The drift report of examples/50_monitors.sql's monitor: one HTML file to open in a browser
 # (a copy of the tree run as postgres is removed afterwards, so then it goes to /tmp).

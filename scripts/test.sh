@@ -2,7 +2,8 @@
 # make test: install what is missing, build, install into a private PostgreSQL
 # copy, run every test layer on throwaway clusters, print one summary line.
 #   layers: pg_regress (sql/), isolation (test/specs), pgTAP (test/pgtap),
-#           TAP (test/t), cross-checks against reference tools (test/cross)
+#           TAP (test/t), cross-checks against reference tools (test/cross),
+#           MLflow-style client scripts (test/clients)
 # Works as root (re-runs itself as the postgres OS user) and as a normal user.
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
@@ -63,7 +64,7 @@ if [ $rc -ne 0 ]; then
     tail -n 40 "$PGTMP"/iso/log/postmaster.log 2>/dev/null
 fi
 
-say "layer 3: pgTAP (test/pgtap) and cross-checks (test/cross)"
+say "layer 3: pgTAP (test/pgtap), cross-checks (test/cross) and clients (test/clients)"
 if start_cluster "$PGTMP/pgtap" "max_worker_processes = 16"; then
     createdb mlops_test && psql -qX -d mlops_test -v ON_ERROR_STOP=1 \
         -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION mlops' >/dev/null
@@ -73,6 +74,10 @@ if start_cluster "$PGTMP/pgtap" "max_worker_processes = 16"; then
     if ls test/cross/*.py >/dev/null 2>&1; then
         run "$PGTMP/cross.log" prove -v -e /usr/bin/python3 test/cross/*.py; rc=$?
         count_layer cross-checks "$PGTMP/cross.log" $rc "$TAP_OK" "$TAP_FAIL"
+    fi
+    if ls test/clients/*.py >/dev/null 2>&1; then
+        run "$PGTMP/clients.log" prove -v -e /usr/bin/python3 test/clients/*.py; rc=$?
+        count_layer clients "$PGTMP/clients.log" $rc "$TAP_OK" "$TAP_FAIL"
     fi
     [ ${#FAILED_LAYERS[@]} -gt 0 ] && tail -n 40 "$PGTMP/pgtap/server.log"
     stop_cluster "$PGTMP/pgtap"

@@ -1,5 +1,7 @@
 -- CREATE / DROP EXTENSION, version(), script hygiene, a squatted schema.
 SET client_min_messages = warning;
+-- whatever an earlier test left behind
+DROP EXTENSION IF EXISTS mlops CASCADE;
 CREATE EXTENSION mlops;
 SELECT extname, extversion, extrelocatable, extnamespace::regnamespace AS extschema
   FROM pg_extension WHERE extname = 'mlops';

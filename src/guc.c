@@ -21,6 +21,7 @@ bool		mlops_worker_enabled = true;
 int			mlops_webhook_timeout_ms = 5000;
 int			mlops_webhook_max_attempts = 8;
 char	   *mlops_webhook_allowed_hosts = NULL;
+int			mlops_webhook_log_retention_s = 30 * 24 * 3600;
 int			mlops_job_lease_ms = 600000;
 
 /*
@@ -66,6 +67,11 @@ define_webhook_gucs(void)
 							   NULL, &mlops_webhook_allowed_hosts, "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("mlops.webhook_log_retention",
+							"How long webhook attempts and finished deliveries are kept; 0 keeps them forever (read by the background scheduler, which runs only when mlops is in shared_preload_libraries).",
+							NULL, &mlops_webhook_log_retention_s, 30 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
 }
 
 /*

@@ -12,6 +12,7 @@ extern bool mlops_worker_enabled;
 extern int	mlops_webhook_timeout_ms;
 extern int	mlops_webhook_max_attempts;
 extern char *mlops_webhook_allowed_hosts;
+extern int	mlops_webhook_log_retention_s;
 extern int	mlops_job_lease_ms;
 
 extern void mlops_guc_init(void);

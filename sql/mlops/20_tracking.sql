@@ -24,9 +24,21 @@ CREATE TABLE mlops.experiments (
     tags        jsonb NOT NULL DEFAULT '{}'
                 CONSTRAINT experiments_tags_object CHECK (pg_catalog.jsonb_typeof(tags) OPERATOR(pg_catalog.=) 'object'),
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    created_by  name NOT NULL DEFAULT SESSION_USER
+    created_by  name NOT NULL DEFAULT SESSION_USER,
+    -- MLflow's soft delete: a deleted experiment keeps its name (and its
+    -- runs) until it is restored or purged
+    lifecycle_stage  text NOT NULL DEFAULT 'active'
+                     CONSTRAINT experiments_lifecycle_stage_valid
+                     CHECK (lifecycle_stage OPERATOR(pg_catalog.=) ANY (ARRAY['active', 'deleted'])),
+    last_update_time timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    deleted_time     timestamptz,
+    CONSTRAINT experiments_deleted_time_deleted
+        CHECK (deleted_time IS NULL OR lifecycle_stage OPERATOR(pg_catalog.=) 'deleted')
 );
 COMMENT ON TABLE mlops.experiments IS 'experiments: named groups of runs (names unique, 1..500 characters)';
+COMMENT ON COLUMN mlops.experiments.lifecycle_stage IS 'active, or deleted (mlops.delete_experiment(): hidden from searches, name still taken; mlops.restore_experiment() brings it back)';
+COMMENT ON COLUMN mlops.experiments.last_update_time IS 'last change of the experiment itself (tags, lifecycle stage), as MLflow''s last_update_time';
+COMMENT ON COLUMN mlops.experiments.deleted_time IS 'when the experiment was deleted; NULL while it is active';
 
 CREATE TABLE mlops.runs (
     -- not an identity: clients choose run ids (MLflow-style imports), and a
@@ -40,12 +52,24 @@ CREATE TABLE mlops.runs (
     start_time     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     end_time       timestamptz,
     created_by     name NOT NULL DEFAULT SESSION_USER,
-    parent_run_id  uuid REFERENCES mlops.runs (id)
+    parent_run_id  uuid REFERENCES mlops.runs (id),
+    lifecycle_stage text NOT NULL DEFAULT 'active'
+                    CONSTRAINT runs_lifecycle_stage_valid
+                    CHECK (lifecycle_stage OPERATOR(pg_catalog.=) ANY (ARRAY['active', 'deleted'])),
+    deleted_time    timestamptz,
+    artifact_uri    text CONSTRAINT runs_artifact_uri_length
+                    CHECK (pg_catalog.char_length(artifact_uri) OPERATOR(pg_catalog.<=) 2048
+                           AND artifact_uri OPERATOR(pg_catalog.<>) ''),
+    CONSTRAINT runs_deleted_time_deleted
+        CHECK (deleted_time IS NULL OR lifecycle_stage OPERATOR(pg_catalog.=) 'deleted')
 );
 CREATE INDEX runs_experiment_start_idx ON mlops.runs (experiment_id, start_time);
 CREATE INDEX runs_experiment_name_idx ON mlops.runs (experiment_id, name);
 CREATE INDEX runs_parent_idx ON mlops.runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
 COMMENT ON TABLE mlops.runs IS 'runs: one training or evaluation execution; status SCHEDULED, RUNNING, FINISHED, FAILED or KILLED';
+COMMENT ON COLUMN mlops.runs.lifecycle_stage IS 'active, or deleted (mlops.delete_run(): hidden from searches and views, no logging; mlops.restore_run() brings it back)';
+COMMENT ON COLUMN mlops.runs.deleted_time IS 'when the run was deleted; NULL while it is active';
+COMMENT ON COLUMN mlops.runs.artifact_uri IS 'root of the run''s artifact store (MLflow''s artifact_uri), 1..2048 characters; NULL when the run keeps no artifact root';
 
 CREATE TABLE mlops.params (
     id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -92,7 +116,7 @@ CREATE TABLE mlops.latest_metrics (
     value   double precision NOT NULL,
     UNIQUE (run_id, key)
 );
-COMMENT ON TABLE mlops.latest_metrics IS 'the latest value per (run, key): highest step, then latest ts; maintained by a trigger on mlops.metrics';
+COMMENT ON TABLE mlops.latest_metrics IS 'the latest value per (run, key): highest step, then latest ts, then the largest value (NaN as 0, as MLflow); maintained by a trigger on mlops.metrics';
 
 CREATE TABLE mlops.artifacts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

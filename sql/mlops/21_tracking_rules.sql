@@ -17,7 +17,8 @@
 --     defaults to session_user and may only name a role the session user
 --     writes runs of (itself, a role it is a member of; any role for admins);
 --   * latest_metrics follows every insert into metrics (highest step, then
---     latest ts) through mlops._metrics_latest() (C, one upsert per run/key);
+--     latest ts, then the largest value, NaN ranking as 0 as in MLflow)
+--     through mlops._metrics_latest() (C, one upsert per run/key);
 --     metrics are append-only.
 -- Loading a dump: in a superuser session with row_security = off (what
 -- pg_dump and pg_restore scripts set) the triggers keep rows as dumped, so
@@ -169,7 +170,8 @@ $fn$;
 COMMENT ON FUNCTION mlops._runs_parent_lock() IS 'internal trigger: serialize changes of run parents (transaction advisory lock)';
 
 -- Runs: who writes them, status, end_time, created_by, an ended run stays
--- ended, start_time stays once metrics are logged. Changing start_time then
+-- ended, a deleted run stays as it is until restored (deleted_time follows
+-- lifecycle_stage), start_time stays once metrics are logged. Changing start_time then
 -- is 55000 (object_not_in_prerequisite_state), like the other changes a
 -- run's state forbids: it is refused to admins too, so it is no privilege.
 CREATE FUNCTION mlops._runs_rules() RETURNS trigger
@@ -183,10 +185,33 @@ BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, SESSION_USER);
         PERFORM mlops._run_creator_check(NEW.id, NEW.created_by);
+        -- a deleted experiment takes no new active runs (an import may add deleted ones)
+        IF NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND EXISTS
+           (SELECT 1 FROM mlops.experiments e WHERE e.id OPERATOR(pg_catalog.=) NEW.experiment_id
+               AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted') THEN
+            RAISE EXCEPTION 'experiment "%" is deleted: it takes no new runs',
+                            (SELECT e.name FROM mlops.experiments e WHERE e.id OPERATOR(pg_catalog.=) NEW.experiment_id)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Restore it with mlops.restore_experiment(), or use another experiment.';
+        END IF;
     ELSE
         PERFORM mlops._run_write_check(OLD.id, OLD.created_by);
         IF NEW.created_by IS DISTINCT FROM OLD.created_by THEN
             PERFORM mlops._run_creator_check(OLD.id, NEW.created_by);
+        END IF;
+        -- a deleted run is read-only until restored (MLflow: "must be active")
+        IF OLD.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' AND NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'
+           AND (NEW.name, NEW.status, NEW.start_time, NEW.end_time, NEW.parent_run_id, NEW.artifact_uri,
+                NEW.created_by, NEW.deleted_time)
+               IS DISTINCT FROM (OLD.name, OLD.status, OLD.start_time, OLD.end_time, OLD.parent_run_id,
+                                 OLD.artifact_uri, OLD.created_by, OLD.deleted_time) THEN
+            RAISE EXCEPTION 'run % is deleted: it cannot change', OLD.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Restore it with mlops.restore_run() first.';
+        END IF;
+        IF NEW.lifecycle_stage IS DISTINCT FROM OLD.lifecycle_stage THEN
+            NEW.deleted_time := CASE WHEN NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'
+                                     THEN COALESCE(NEW.deleted_time, pg_catalog.now()) END;
         END IF;
     END IF;
     IF NOT (NEW.status OPERATOR(pg_catalog.=) ANY
@@ -237,7 +262,7 @@ BEGIN
     RETURN NEW;
 END
 $fn$;
-COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time, start_time and created_by rules';
+COMMENT ON FUNCTION mlops._runs_rules() IS 'internal trigger: run writers, status, end_time, start_time, created_by and lifecycle rules';
 
 CREATE TRIGGER runs_10_rules BEFORE INSERT OR UPDATE ON mlops.runs
     FOR EACH ROW EXECUTE FUNCTION mlops._runs_rules();
@@ -349,7 +374,8 @@ BEGIN
       FROM mlops.metrics m
       JOIN (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
         ON m.run_id OPERATOR(pg_catalog.=) d.run_id AND m.key OPERATOR(pg_catalog.=) d.key
-     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC, m.id DESC;
+     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC,
+              CASE WHEN m.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 THEN 0 ELSE m.value END DESC, m.id;
     RETURN NULL;
 END
 $fn$;
@@ -395,3 +421,105 @@ COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or en
 COMMENT ON TRIGGER tags_20_rules ON mlops.tags IS 'validation rules of this table';
 COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
+
+-- Coming from MLflow: an experiment's lifecycle and last update time, and
+-- the tag mlflow.runName that mirrors a run's name.
+
+-- Experiments: deleted_time follows lifecycle_stage, last_update_time
+-- follows every change; a deleted experiment keeps its name and tags until
+-- restored. Deleting or restoring is for the experiment's creator (members
+-- of that role) and mlops_admin; its name and tags stay open to writers as
+-- before.
+CREATE FUNCTION mlops._experiments_lifecycle() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' AND NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'
+       AND (NEW.name, NEW.tags, NEW.deleted_time) IS DISTINCT FROM (OLD.name, OLD.tags, OLD.deleted_time) THEN
+        RAISE EXCEPTION 'experiment "%" is deleted: it cannot change', OLD.name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Restore it with mlops.restore_experiment() first.';
+    END IF;
+    IF NEW.lifecycle_stage IS DISTINCT FROM OLD.lifecycle_stage THEN
+        IF OLD.created_by OPERATOR(pg_catalog.<>) SESSION_USER
+           AND NOT (pg_catalog.to_regrole('mlops_admin') IS NOT NULL
+                    AND pg_catalog.pg_has_role(SESSION_USER, 'mlops_admin', 'MEMBER'))
+           AND NOT (pg_catalog.to_regrole(OLD.created_by::text) IS NOT NULL
+                    AND pg_catalog.pg_has_role(SESSION_USER, OLD.created_by, 'MEMBER')) THEN
+            RAISE EXCEPTION 'role "%" cannot % experiment "%"', SESSION_USER,
+                            CASE WHEN NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted' THEN 'delete' ELSE 'restore' END,
+                            OLD.name
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.format('Experiment "%s" was created by role "%s".', OLD.name, OLD.created_by),
+                      HINT = 'Only the experiment''s creator, members of that role and members of mlops_admin delete or restore it.';
+        END IF;
+        NEW.deleted_time := CASE WHEN NEW.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'
+                                 THEN COALESCE(NEW.deleted_time, pg_catalog.now()) END;
+    END IF;
+    IF (NEW.name, NEW.tags, NEW.lifecycle_stage) IS DISTINCT FROM (OLD.name, OLD.tags, OLD.lifecycle_stage)
+       AND NEW.last_update_time IS NOT DISTINCT FROM OLD.last_update_time THEN
+        NEW.last_update_time := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._experiments_lifecycle() IS 'internal trigger: who deletes or restores an experiment, deleted_time and last_update_time, a deleted experiment stays as it is';
+
+CREATE TRIGGER experiments_20_lifecycle BEFORE UPDATE ON mlops.experiments
+    FOR EACH ROW EXECUTE FUNCTION mlops._experiments_lifecycle();
+COMMENT ON TRIGGER experiments_20_lifecycle ON mlops.experiments IS 'who deletes or restores an experiment; deleted_time and last_update_time; a deleted experiment is read-only';
+
+-- A run's name and its tag mlflow.runName stay equal (as in MLflow): a
+-- renamed run gets the tag, the tag renames the run. Each side writes only
+-- when the other differs, so the pair settles after one round. A run's
+-- name is written to the tag only on a change: a run started with a name
+-- gets the tag when it is renamed or tagged.
+CREATE FUNCTION mlops._run_name_to_tag() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.name IS NULL THEN
+        DELETE FROM mlops.tags t
+         WHERE t.run_id OPERATOR(pg_catalog.=) NEW.id AND t.key OPERATOR(pg_catalog.=) 'mlflow.runName';
+    ELSE
+        INSERT INTO mlops.tags AS t (run_id, key, value) VALUES (NEW.id, 'mlflow.runName', NEW.name)
+        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
+         WHERE t.value OPERATOR(pg_catalog.<>) EXCLUDED.value;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._run_name_to_tag() IS 'internal trigger: a renamed run''s tag mlflow.runName follows its name';
+
+CREATE FUNCTION mlops._run_name_from_tag() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NULL;
+    END IF;
+    PERFORM mlops._check_text('run name', NEW.value, 250);
+    UPDATE mlops.runs r SET name = NEW.value
+     WHERE r.id OPERATOR(pg_catalog.=) NEW.run_id AND r.name IS DISTINCT FROM NEW.value;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._run_name_from_tag() IS 'internal trigger: the tag mlflow.runName renames its run';
+
+CREATE TRIGGER runs_50_name_tag AFTER UPDATE OF name ON mlops.runs
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+    EXECUTE FUNCTION mlops._run_name_to_tag();
+CREATE TRIGGER tags_50_run_name AFTER INSERT OR UPDATE ON mlops.tags
+    FOR EACH ROW WHEN (NEW.key OPERATOR(pg_catalog.=) 'mlflow.runName')
+    EXECUTE FUNCTION mlops._run_name_from_tag();
+COMMENT ON TRIGGER runs_50_name_tag ON mlops.runs IS 'a renamed run''s tag mlflow.runName follows its name';
+COMMENT ON TRIGGER tags_50_run_name ON mlops.tags IS 'the tag mlflow.runName renames its run';

@@ -71,6 +71,13 @@ BEGIN
     ON CONFLICT ON CONSTRAINT experiments_name_key DO NOTHING
     RETURNING e.id INTO eid;
     IF eid IS NULL THEN
+        IF EXISTS (SELECT 1 FROM mlops.experiments e WHERE e.name OPERATOR(pg_catalog.=) create_experiment.name
+                      AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted') THEN
+            -- as MLflow: a deleted experiment's name is taken until it is restored or purged
+            RAISE EXCEPTION 'experiment "%" already exists and is deleted', name
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Restore it with mlops.restore_experiment(), or pick another name.';
+        END IF;
         RAISE EXCEPTION 'experiment "%" already exists', name
             USING ERRCODE = 'unique_violation',
                   HINT = 'Pick another name; mlops.start_run() reuses an existing experiment.';
@@ -150,7 +157,8 @@ $fn$;
 COMMENT ON FUNCTION mlops.set_tag(uuid, text, text) IS 'set or overwrite a tag of an open run';
 
 CREATE FUNCTION mlops.start_run(experiment text, run_name text DEFAULT NULL, params jsonb DEFAULT '{}',
-                                tags jsonb DEFAULT '{}', parent_run uuid DEFAULT NULL) RETURNS uuid
+                                tags jsonb DEFAULT '{}', parent_run uuid DEFAULT NULL,
+                                start_time timestamptz DEFAULT pg_catalog.now()) RETURNS uuid
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -163,6 +171,11 @@ BEGIN
     IF run_name IS NOT NULL THEN
         PERFORM mlops._check_text('run name', run_name, 250);
     END IF;
+    IF start_time IS NULL THEN
+        RAISE EXCEPTION 'start_time of a run in experiment "%" must not be null', experiment
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave it out for now().';
+    END IF;
     PERFORM mlops._check_object('params', params);
     PERFORM mlops._check_object('tags', tags);
     IF parent_run IS NOT NULL AND NOT EXISTS
@@ -173,8 +186,8 @@ BEGIN
     INSERT INTO mlops.experiments (name) VALUES (experiment)
     ON CONFLICT ON CONSTRAINT experiments_name_key DO NOTHING;
     SELECT e.id INTO STRICT eid FROM mlops.experiments e WHERE e.name OPERATOR(pg_catalog.=) experiment;
-    INSERT INTO mlops.runs (experiment_id, name, status, parent_run_id)
-    VALUES (eid, run_name, 'RUNNING', parent_run)
+    INSERT INTO mlops.runs (experiment_id, name, status, parent_run_id, start_time)
+    VALUES (eid, run_name, 'RUNNING', parent_run, start_run.start_time)
     RETURNING id INTO rid;
     IF params IS NOT NULL THEN
         PERFORM mlops.log_params(rid, params);
@@ -185,7 +198,7 @@ BEGIN
     RETURN rid;
 END
 $fn$;
-COMMENT ON FUNCTION mlops.start_run(text, text, jsonb, jsonb, uuid) IS 'start a RUNNING run (creating the experiment if missing) with its params and tags; returns the run id';
+COMMENT ON FUNCTION mlops.start_run(text, text, jsonb, jsonb, uuid, timestamptz) IS 'start a RUNNING run (creating the experiment if missing) with its params and tags, at start_time (default now); the tag mlflow.runName names the run; returns the run id';
 
 CREATE FUNCTION mlops.log_metric(run uuid, key text, value double precision, step bigint DEFAULT 0,
                                  ts timestamptz DEFAULT pg_catalog.now()) RETURNS void
@@ -268,7 +281,8 @@ END
 $fn$;
 COMMENT ON FUNCTION mlops.log_input(uuid, text, integer, text) IS 'record that a run read a dataset version (name + version; a lineage edge)';
 
-CREATE FUNCTION mlops.end_run(run uuid, status text DEFAULT 'FINISHED') RETURNS void
+CREATE FUNCTION mlops.end_run(run uuid, status text DEFAULT 'FINISHED',
+                              end_time timestamptz DEFAULT pg_catalog.now()) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -276,9 +290,11 @@ AS $fn$
 DECLARE
     cur text;
     creator name;
+    started timestamptz;
 BEGIN
-    IF run IS NULL OR status IS NULL THEN
-        RAISE EXCEPTION '% must not be null', CASE WHEN run IS NULL THEN 'run' ELSE 'status' END
+    IF run IS NULL OR status IS NULL OR end_time IS NULL THEN
+        RAISE EXCEPTION '% must not be null',
+                        CASE WHEN run IS NULL THEN 'run' WHEN status IS NULL THEN 'status' ELSE 'end_time' END
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT mlops._status_ended(status) THEN
@@ -287,7 +303,7 @@ BEGIN
                   HINT = 'A run ends as FINISHED, FAILED or KILLED.';
     END IF;
     -- waits for transactions still logging into the run (they hold FOR SHARE)
-    SELECT r.status, r.created_by INTO cur, creator FROM mlops.runs r
+    SELECT r.status, r.created_by, r.start_time INTO cur, creator, started FROM mlops.runs r
      WHERE r.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
@@ -301,10 +317,177 @@ BEGIN
         RAISE EXCEPTION 'run % has already ended (status %)', run, cur
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    UPDATE mlops.runs r SET status = end_run.status WHERE r.id OPERATOR(pg_catalog.=) run;
+    IF end_time OPERATOR(pg_catalog.<) started THEN
+        RAISE EXCEPTION 'run % cannot end at % before it started at %', run, end_time, started
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give an end_time at or after the run''s start_time.';
+    END IF;
+    UPDATE mlops.runs r SET status = end_run.status, end_time = end_run.end_time
+     WHERE r.id OPERATOR(pg_catalog.=) run;
 END
 $fn$;
-COMMENT ON FUNCTION mlops.end_run(uuid, text) IS 'end a run as FINISHED, FAILED or KILLED (sets end_time); nothing can be logged into it afterwards';
+COMMENT ON FUNCTION mlops.end_run(uuid, text, timestamptz) IS 'end a run as FINISHED, FAILED or KILLED at end_time (default now, not before its start); nothing can be logged into it afterwards';
+
+-- Soft delete, as MLflow: a deleted run keeps its data, disappears from
+-- searches and views, takes no logging and no changes until restored. Only
+-- its writers (creator, members of that role, mlops_admin) delete or restore
+-- it (mlops._runs_rules). Deleting a deleted run, or restoring an active
+-- one, changes nothing.
+CREATE FUNCTION mlops._set_run_lifecycle(run uuid, stage text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    cur text;
+    creator name;
+BEGIN
+    IF run IS NULL THEN
+        RAISE EXCEPTION 'run must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- waits for transactions still logging into the run (they hold FOR SHARE)
+    SELECT r.lifecycle_stage, r.created_by INTO cur, creator FROM mlops.runs r
+     WHERE r.id OPERATOR(pg_catalog.=) run FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM mlops._run_write_check(run, creator);
+    IF cur OPERATOR(pg_catalog.<>) stage THEN
+        UPDATE mlops.runs r SET lifecycle_stage = stage WHERE r.id OPERATOR(pg_catalog.=) run;
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._set_run_lifecycle(uuid, text) IS 'internal: mark a run active or deleted (its writers only)';
+
+CREATE FUNCTION mlops.delete_run(run uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._set_run_lifecycle(run, 'deleted');
+    END;
+COMMENT ON FUNCTION mlops.delete_run(uuid) IS 'soft-delete a run (MLflow delete_run): hidden from searches and views, read-only, restorable';
+
+CREATE FUNCTION mlops.restore_run(run uuid) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._set_run_lifecycle(run, 'active');
+    END;
+COMMENT ON FUNCTION mlops.restore_run(uuid) IS 'restore a deleted run (MLflow restore_run)';
+
+-- A deleted experiment keeps its runs with their own lifecycle stage: they
+-- count as deleted (searches, views, no logging) while the experiment is,
+-- and come back as they were when it is restored.
+CREATE FUNCTION mlops._set_experiment_lifecycle(experiment text, stage text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    eid bigint := mlops._experiment_id(experiment);
+    cur text;
+BEGIN
+    -- one lifecycle change of an experiment at a time
+    SELECT e.lifecycle_stage INTO cur FROM mlops.experiments e
+     WHERE e.id OPERATOR(pg_catalog.=) eid FOR UPDATE;
+    IF cur OPERATOR(pg_catalog.<>) stage THEN
+        UPDATE mlops.experiments e SET lifecycle_stage = stage WHERE e.id OPERATOR(pg_catalog.=) eid;
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._set_experiment_lifecycle(text, text) IS 'internal: mark an experiment active or deleted (its creator and admins only)';
+
+CREATE FUNCTION mlops.delete_experiment(name text) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._set_experiment_lifecycle(name, 'deleted');
+    END;
+COMMENT ON FUNCTION mlops.delete_experiment(text) IS 'soft-delete an experiment (MLflow delete_experiment): it and its runs are hidden and read-only, its name stays taken; restorable';
+
+CREATE FUNCTION mlops.restore_experiment(name text) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT mlops._set_experiment_lifecycle(name, 'active');
+    END;
+COMMENT ON FUNCTION mlops.restore_experiment(text) IS 'restore a deleted experiment; its runs come back with their own lifecycle stage';
+
+CREATE FUNCTION mlops.set_experiment_tag(experiment text, key text, value text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    eid bigint := mlops._experiment_id(experiment);
+BEGIN
+    PERFORM mlops._check_text('experiment tag key', key, 250);
+    IF key OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'tag key % of experiment "%" contains a control character', pg_catalog.to_json(key), experiment
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys may not contain control characters such as newlines or tabs.';
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('value of tag "%s" of experiment "%s"', key, experiment), value, 8000, true);
+    UPDATE mlops.experiments e
+       SET tags = e.tags OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(set_experiment_tag.key, set_experiment_tag.value)
+     WHERE e.id OPERATOR(pg_catalog.=) eid
+       AND e.tags OPERATOR(pg_catalog.->>) set_experiment_tag.key IS DISTINCT FROM set_experiment_tag.value;
+END
+$fn$;
+COMMENT ON FUNCTION mlops.set_experiment_tag(text, text, text) IS 'set or overwrite a tag of an active experiment (in experiments.tags)';
+
+CREATE FUNCTION mlops.delete_tag(run uuid, key text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    stage text;
+BEGIN
+    IF run IS NULL OR key IS NULL THEN
+        RAISE EXCEPTION '% must not be null', CASE WHEN run IS NULL THEN 'run' ELSE 'key' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT r.lifecycle_stage INTO stage FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) run;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
+    END IF;
+    IF stage OPERATOR(pg_catalog.=) 'deleted' THEN
+        RAISE EXCEPTION 'run % is deleted: cannot delete its tag "%"', run, key
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Restore it with mlops.restore_run() first.';
+    END IF;
+    -- the guard on mlops.tags refuses ended runs and other writers' runs
+    DELETE FROM mlops.tags t
+     WHERE t.run_id OPERATOR(pg_catalog.=) delete_tag.run AND t.key OPERATOR(pg_catalog.=) delete_tag.key;
+    IF NOT FOUND THEN
+        -- as MLflow: deleting a tag the run does not have is an error
+        RAISE EXCEPTION 'tag "%" of run % does not exist', key, run
+            USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION mlops.delete_tag(uuid, text) IS 'delete a tag of an open run (an error when the run has no such tag)';
+
+CREATE FUNCTION mlops.rename_run(run uuid, name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+    IF run IS NULL THEN
+        RAISE EXCEPTION 'run must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('new name of run %s', run), name, 250);
+    IF NOT EXISTS (SELECT 1 FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) run) THEN
+        RAISE EXCEPTION 'run % does not exist', run USING ERRCODE = 'undefined_object';
+    END IF;
+    -- mlops._runs_rules checks the writer and a deleted run; the tag
+    -- mlflow.runName follows (also on an ended run, whose name may change)
+    UPDATE mlops.runs r SET name = rename_run.name
+     WHERE r.id OPERATOR(pg_catalog.=) run AND r.name IS DISTINCT FROM rename_run.name;
+END
+$fn$;
+COMMENT ON FUNCTION mlops.rename_run(uuid, text) IS 'rename a run (open or ended); its tag mlflow.runName follows';
 
 CREATE FUNCTION mlops.get_run(experiment text, run_name text) RETURNS uuid
     LANGUAGE plpgsql STABLE
@@ -339,7 +522,7 @@ COMMENT ON FUNCTION mlops.runs_named(text, text) IS 'every run with this name in
 
 -- Writers track; everyone else is refused even before the table privileges.
 REVOKE ALL ON FUNCTION mlops.create_experiment(text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION mlops.start_run(text, text, jsonb, jsonb, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.start_run(text, text, jsonb, jsonb, uuid, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.log_param(uuid, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.log_params(uuid, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.log_metric(uuid, text, double precision, bigint, timestamptz) FROM PUBLIC;
@@ -348,11 +531,20 @@ REVOKE ALL ON FUNCTION mlops.log_metrics(uuid, text[], double precision[], bigin
 REVOKE ALL ON FUNCTION mlops.set_tag(uuid, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.log_artifact(uuid, text, text, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mlops.log_input(uuid, text, integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION mlops.end_run(uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.end_run(uuid, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops._set_run_lifecycle(uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.delete_run(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.restore_run(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops._set_experiment_lifecycle(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.delete_experiment(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.restore_experiment(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.set_experiment_tag(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.delete_tag(uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mlops.rename_run(uuid, text) FROM PUBLIC;
 
 INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.create_experiment(text, jsonb)'),
-    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.start_run(text, text, jsonb, jsonb, uuid)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.start_run(text, text, jsonb, jsonb, uuid, timestamptz)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.log_param(uuid, text, text)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.log_params(uuid, jsonb)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.log_metric(uuid, text, double precision, bigint, timestamptz)'),
@@ -361,4 +553,13 @@ INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) 
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.set_tag(uuid, text, text)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.log_artifact(uuid, text, text, text, bigint)'),
     ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.log_input(uuid, text, integer, text)'),
-    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.end_run(uuid, text)');
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.end_run(uuid, text, timestamptz)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops._set_run_lifecycle(uuid, text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.delete_run(uuid)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.restore_run(uuid)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops._set_experiment_lifecycle(text, text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.delete_experiment(text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.restore_experiment(text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.set_experiment_tag(text, text, text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.delete_tag(uuid, text)'),
+    ('mlops_writer', 'EXECUTE', 'FUNCTION', 'mlops.rename_run(uuid, text)');

@@ -598,7 +598,8 @@ COMMENT ON COLUMN mlops.audit_actor_summary.config_changes IS 'changes of stages
 COMMENT ON COLUMN mlops.audit_actor_summary.first_at IS 'time of the first change in the month';
 COMMENT ON COLUMN mlops.audit_actor_summary.last_at IS 'time of the last change in the month';
 
--- Finished runs only (a failed run's metrics do not make it the best), and
+-- Finished runs only (a failed run's metrics do not make it the best),
+-- active runs of active experiments only (deleted ones are hidden), and
 -- finite values only (NaN would sort above every number).
 CREATE VIEW mlops.experiment_leaderboard AS
 WITH goals AS (
@@ -631,6 +632,8 @@ WITH goals AS (
       JOIN mlops.runs r ON r.id OPERATOR(pg_catalog.=) lm.run_id
       JOIN mlops.experiments e ON e.id OPERATOR(pg_catalog.=) r.experiment_id
      WHERE r.status OPERATOR(pg_catalog.=) 'FINISHED'
+       AND r.lifecycle_stage OPERATOR(pg_catalog.=) 'active'
+       AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'active'
        AND lm.value OPERATOR(pg_catalog.<>) ALL (ARRAY['NaN', 'Infinity', '-Infinity']::double precision[])
 )
 SELECT k.experiment,
@@ -647,14 +650,14 @@ SELECT k.experiment,
           FROM mlops.params pa WHERE pa.run_id OPERATOR(pg_catalog.=) k.run_id) AS params
   FROM ranked k
  WHERE k.rank OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW mlops.experiment_leaderboard IS 'per experiment and ranked metric (mlops.leaderboard_metrics, plus the metrics policy gates bound from one side): the best finished run, its value and its params';
+COMMENT ON VIEW mlops.experiment_leaderboard IS 'per experiment and ranked metric (mlops.leaderboard_metrics, plus the metrics policy gates bound from one side): the best finished active run, its value and its params';
 COMMENT ON COLUMN mlops.experiment_leaderboard.experiment IS 'experiment name';
 COMMENT ON COLUMN mlops.experiment_leaderboard.metric IS 'metric key the runs are ranked by';
 COMMENT ON COLUMN mlops.experiment_leaderboard.direction IS 'max: the highest value wins; min: the lowest wins';
 COMMENT ON COLUMN mlops.experiment_leaderboard.value IS 'the best run''s latest value of the metric';
 COMMENT ON COLUMN mlops.experiment_leaderboard.run_id IS 'the best run (ties: the one that ended first)';
 COMMENT ON COLUMN mlops.experiment_leaderboard.run_name IS 'its name';
-COMMENT ON COLUMN mlops.experiment_leaderboard.runs_compared IS 'finished runs of the experiment with a finite value of the metric';
+COMMENT ON COLUMN mlops.experiment_leaderboard.runs_compared IS 'finished active runs of the experiment with a finite value of the metric';
 COMMENT ON COLUMN mlops.experiment_leaderboard.start_time IS 'when the best run started';
 COMMENT ON COLUMN mlops.experiment_leaderboard.end_time IS 'when it ended';
 COMMENT ON COLUMN mlops.experiment_leaderboard.created_by IS 'login that started it';

@@ -58,6 +58,9 @@ COMMENT ON INDEX mlops.webhook_queue_due_idx IS 'pending deliveries by when they
 CREATE INDEX webhook_queue_in_flight_idx ON mlops.webhook_queue (delivery_id)
     WHERE status OPERATOR(pg_catalog.=) 'in_flight';
 COMMENT ON INDEX mlops.webhook_queue_in_flight_idx IS 'deliveries being sent: the worker returns them to pending when it starts';
+CREATE INDEX webhook_queue_done_idx ON mlops.webhook_queue (created_at)
+    WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['delivered', 'dead']);
+COMMENT ON INDEX mlops.webhook_queue_done_idx IS 'finished deliveries by age: the worker deletes those older than mlops.webhook_log_retention';
 
 CREATE TABLE mlops.webhook_deliveries (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -73,7 +76,7 @@ CREATE TABLE mlops.webhook_deliveries (
     latency_ms  integer,
     outbox_id   bigint
 );
-COMMENT ON TABLE mlops.webhook_deliveries IS 'one row per HTTP attempt of a delivery (mlops.webhook_queue): its status code, error and latency';
+COMMENT ON TABLE mlops.webhook_deliveries IS 'one row per HTTP attempt of a delivery (mlops.webhook_queue): its status code, error and latency; kept for mlops.webhook_log_retention';
 COMMENT ON COLUMN mlops.webhook_deliveries.status IS 'delivered (a 2xx answer) or failed (any other answer, a timeout, a refused host, a network error)';
 COMMENT ON COLUMN mlops.webhook_deliveries.status_code IS 'the HTTP status of the answer; NULL when none came';
 COMMENT ON COLUMN mlops.webhook_deliveries.latency_ms IS 'milliseconds from the start of the request to its end';
@@ -81,6 +84,8 @@ CREATE INDEX webhook_deliveries_delivery_idx ON mlops.webhook_deliveries (delive
 COMMENT ON INDEX mlops.webhook_deliveries_delivery_idx IS 'the attempts of one delivery';
 CREATE INDEX webhook_deliveries_webhook_idx ON mlops.webhook_deliveries (webhook_id, id);
 COMMENT ON INDEX mlops.webhook_deliveries_webhook_idx IS 'the attempts of one webhook in order (and the cascade when it is dropped)';
+CREATE INDEX webhook_deliveries_at_idx ON mlops.webhook_deliveries (at);
+COMMENT ON INDEX mlops.webhook_deliveries_at_idx IS 'attempts by age: the worker deletes those older than mlops.webhook_log_retention';
 
 SELECT pg_catalog.pg_extension_config_dump('mlops.webhooks', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.webhooks_id_seq', '');

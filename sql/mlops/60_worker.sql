@@ -1,6 +1,7 @@
--- The background worker's status (src/worker/worker.c): one row read from
--- shared memory. State 'not running' when no worker runs (mlops is not in
--- shared_preload_libraries, or the worker exited and waits for its restart).
+-- The background worker's status (src/worker/worker.c, launcher.c): one row
+-- read from shared memory. State 'not running' when no worker runs (mlops is
+-- not in shared_preload_libraries, or the worker exited and waits for its
+-- restart); the last columns are the launcher's.
 CREATE FUNCTION mlops._worker_status(
     OUT pid integer,
     OUT state text,
@@ -16,7 +17,12 @@ CREATE FUNCTION mlops._worker_status(
     OUT jobs_queued bigint,
     OUT deliveries_delivered bigint,
     OUT delivery_failures bigint,
-    OUT deliveries_dead bigint)
+    OUT deliveries_dead bigint,
+    OUT launcher_pid integer,
+    OUT restarts bigint,
+    OUT last_exit_at timestamptz,
+    OUT last_exit text,
+    OUT next_start_at timestamptz)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'mlops_worker_status'
     LANGUAGE C VOLATILE STRICT;
@@ -26,11 +32,12 @@ COMMENT ON FUNCTION mlops._worker_status() IS 'internal: the background worker''
 CREATE VIEW mlops.worker_status AS
 SELECT s.pid, s.state, s.started_at, s.last_tick_start, s.last_tick_end, s.last_result,
        s.last_error, s.last_error_at, s.ticks, s.tick_errors, s.monitors_evaluated,
-       s.jobs_queued, s.deliveries_delivered, s.delivery_failures, s.deliveries_dead
+       s.jobs_queued, s.deliveries_delivered, s.delivery_failures, s.deliveries_dead,
+       s.launcher_pid, s.restarts, s.last_exit_at, s.last_exit, s.next_start_at
   FROM mlops._worker_status() s;
-COMMENT ON VIEW mlops.worker_status IS 'the mlops scheduler: pid, state (starting, idle, running, standby, disabled, no extension, extension outdated, not running), its last tick and error, counters since it started (ticks, monitors, jobs, webhook deliveries)';
+COMMENT ON VIEW mlops.worker_status IS 'the mlops scheduler: pid, state (starting, idle, running, standby, disabled, no extension, extension outdated, no database, not running), its last tick and error, counters since it started (ticks, monitors, jobs, webhook deliveries), and the launcher that starts it (restarts after failures, the last failure, the next start)';
 COMMENT ON COLUMN mlops.worker_status.pid IS 'process id of the mlops scheduler (NULL when not running)';
-COMMENT ON COLUMN mlops.worker_status.state IS 'starting, idle, running, standby, disabled, no extension, extension outdated or not running';
+COMMENT ON COLUMN mlops.worker_status.state IS 'starting, idle, running, standby, disabled, no extension, extension outdated, no database (mlops.database is missing or refuses connections) or not running';
 COMMENT ON COLUMN mlops.worker_status.started_at IS 'when the worker last started';
 COMMENT ON COLUMN mlops.worker_status.last_tick_start IS 'when its last mlops.tick() began';
 COMMENT ON COLUMN mlops.worker_status.last_tick_end IS 'when its last mlops.tick() ended';
@@ -44,6 +51,11 @@ COMMENT ON COLUMN mlops.worker_status.jobs_queued IS 'jobs its ticks queued sinc
 COMMENT ON COLUMN mlops.worker_status.deliveries_delivered IS 'webhook deliveries answered 2xx since it started';
 COMMENT ON COLUMN mlops.worker_status.delivery_failures IS 'failed webhook attempts since it started';
 COMMENT ON COLUMN mlops.worker_status.deliveries_dead IS 'webhook deliveries that went dead since it started';
+COMMENT ON COLUMN mlops.worker_status.launcher_pid IS 'process id of the mlops launcher, which starts the scheduler (NULL on a standby or when not running)';
+COMMENT ON COLUMN mlops.worker_status.restarts IS 'times the launcher started the scheduler again after it failed, since the server started';
+COMMENT ON COLUMN mlops.worker_status.last_exit_at IS 'when the scheduler last failed (exited without the launcher asking)';
+COMMENT ON COLUMN mlops.worker_status.last_exit IS 'why the scheduler last failed: its last fatal error, or its exit code';
+COMMENT ON COLUMN mlops.worker_status.next_start_at IS 'when the launcher starts the failed scheduler again (1 s, 2 s, 4 s ... at most 60 s after a failure; NULL when none is due)';
 REVOKE ALL ON mlops.worker_status FROM PUBLIC;
 
 -- a view's functions are checked against the reader, so mlops_reader needs both

@@ -337,6 +337,33 @@ reg_passthrough(TriggerData *td)
 	return td->tg_trigtuple;
 }
 
+/*
+ * The new tuple of an UPDATE, with last_updated_at set to now() when one of
+ * cols changed and the statement did not set last_updated_at itself (a
+ * restore or an import keeps the time it gives).
+ */
+HeapTuple
+reg_touch_updated(TriggerData *td, const char *const *cols, int ncols)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	HeapTuple	newtup = td->tg_newtuple;
+	int			i;
+	int			col;
+	Datum		val;
+	bool		isnull = false;
+
+	if (reg_col_changed(td->tg_trigtuple, newtup, desc, "last_updated_at"))
+		return newtup;
+	for (i = 0; i < ncols; i++)
+		if (reg_col_changed(td->tg_trigtuple, newtup, desc, cols[i]))
+			break;
+	if (i == ncols)
+		return newtup;
+	col = SPI_fnumber(desc, "last_updated_at");
+	val = reg_now_datum();
+	return heap_modify_tuple_by_cols(newtup, desc, 1, &col, &val, &isnull);
+}
+
 /* ------------------------------------------------------ model lookups */
 
 /* Load a model version by id; false if it does not exist. */
@@ -543,13 +570,20 @@ mlops_models_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = reg_trigger_data(fcinfo, "mlops_models_guard");
 
-	/* fast path: a description-only update needs no SPI (descriptions are not audited) */
+	/*
+	 * fast path: a description or tags update needs no SPI (descriptions and
+	 * tags are not audited); last_updated_at follows them
+	 */
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 		!reg_col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "name") &&
 		!reg_col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_by") &&
 		!reg_col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "created_at") &&
 		!reg_col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "last_version") &&
 		!reg_col_changed(td->tg_trigtuple, td->tg_newtuple, td->tg_relation->rd_att, "id"))
-		return PointerGetDatum(td->tg_newtuple);
+	{
+		static const char *const touched[] = {"description", "tags"};
+
+		return PointerGetDatum(reg_touch_updated(td, touched, lengthof(touched)));
+	}
 	return reg_run_trigger(td, models_body);
 }

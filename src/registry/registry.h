@@ -93,6 +93,7 @@ extern Datum reg_name_datum(const char *s);
 extern Datum reg_now_datum(void);
 extern TriggerData *reg_trigger_data(FunctionCallInfo fcinfo, const char *fn);
 extern HeapTuple reg_passthrough(TriggerData *td);
+extern HeapTuple reg_touch_updated(TriggerData *td, const char *const *cols, int ncols);
 
 /* core.c: lookups */
 extern bool reg_load_version(int64 version_id, VersionInfo *vi);

@@ -114,7 +114,8 @@ versions_insert(TriggerData *td, RegCtx *c)
 				 "WHERE id OPERATOR(pg_catalog.=) $1", 2, types, vals, NULL, false, 0);
 		return tup;
 	}
-	if (reg_exec("UPDATE mlops.models SET last_version = last_version OPERATOR(pg_catalog.+) 1 "
+	if (reg_exec("UPDATE mlops.models SET last_version = last_version OPERATOR(pg_catalog.+) 1, "
+				 "last_updated_at = pg_catalog.now() "
 				 "WHERE id OPERATOR(pg_catalog.=) $1 RETURNING last_version, name",
 				 1, types, vals, NULL, false, 0) == 0)
 		ereport(ERROR,
@@ -275,6 +276,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 		archived = archive_holders(&vi, to, t);
 	reg_edit_set(&e, desc, "stage_exclusive", BoolGetDatum(excl), false);
 	reg_edit_set(&e, desc, "stage_changed_at", t, false);
+	reg_edit_set(&e, desc, "last_updated_at", t, false);
 	history_move(vi.id, vi.model_id, to, t);
 
 	d = reg_json_open();
@@ -314,7 +316,7 @@ static HeapTuple
 versions_update(TriggerData *td, RegCtx *c)
 {
 	static const char *const fixed[] = {"id", "model_id", "version", "run_id", "artifact_uri",
-	"created_by", "created_at"};
+	"created_by", "created_at", "source", "run_link", "signature"};
 	TupleDesc	desc = td->tg_relation->rd_att;
 	int			i;
 
@@ -338,6 +340,10 @@ versions_update(TriggerData *td, RegCtx *c)
 					 strcmp(fixed[i], "artifact_uri") == 0
 					 ? errhint("A version's artifact is immutable: create a new version with "
 							   "mlops.create_model_version() for a new artifact.")
+					 : (strcmp(fixed[i], "source") == 0 || strcmp(fixed[i], "run_link") == 0 ||
+						strcmp(fixed[i], "signature") == 0)
+					 ? errhint("A version's source, run link and signature are fixed at creation: create a "
+							   "new version with mlops.create_model_version() for new ones.")
 					 : errhint("Register a new version with mlops.create_model_version(); move stages with "
 							   "mlops.request_transition() and mlops.transition().")));
 		}
@@ -408,9 +414,14 @@ mlops_model_versions_guard(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		/* fast path: nothing governed changes (description, stage_exclusive by the FK cascade) */
+		/*
+		 * fast path: nothing governed changes (description, tags,
+		 * stage_exclusive by the FK cascade); last_updated_at follows the
+		 * description and tags
+		 */
 		static const char *const watched[] = {"stage", "model_id", "version", "run_id", "id",
-		"artifact_uri", "created_by", "created_at", "stage_changed_at"};
+		"artifact_uri", "created_by", "created_at", "stage_changed_at", "source", "run_link", "signature"};
+		static const char *const touched[] = {"description", "tags"};
 		TupleDesc	desc = td->tg_relation->rd_att;
 		int			i;
 
@@ -418,7 +429,7 @@ mlops_model_versions_guard(PG_FUNCTION_ARGS)
 			if (reg_col_changed(td->tg_trigtuple, td->tg_newtuple, desc, watched[i]))
 				break;
 		if (i == lengthof(watched))
-			return PointerGetDatum(td->tg_newtuple);
+			return PointerGetDatum(reg_touch_updated(td, touched, lengthof(touched)));
 	}
 	return reg_run_trigger(td, versions_body);
 }

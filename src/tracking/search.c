@@ -1,18 +1,25 @@
 /*
- * search.c: mlops.search_runs() and the MLflow filter grammar.
+ * search.c: mlops.search_runs(), search_experiments(), search_model_versions()
+ * and the MLflow filter grammar they share.
  *
  *   filter  := or_expr
  *   or_expr := and_expr { OR and_expr }
  *   and_expr:= primary { AND primary }
  *   primary := '(' or_expr ')' | field comparator value
- *            | field [NOT] IN '(' value { ',' value } ')'
+ *            | field [NOT] IN '(' value { ',' value } ')' | field IS [NOT] NULL
  *   field   := prefix '.' key | prefix '.' `quoted key` | prefix '.' "quoted key"
- *            | attribute name without prefix
- *   prefix  := metric(s) | param(s) | parameter(s) | tag(s) | attribute(s) | attr | run
+ *            | `prefix` '.' key ... | attribute name | `attribute name`
+ *   prefix  := metric(s) | param(s) | parameter(s) | tag(s) | attribute(s) | attr
+ *            | run | dataset(s)
  *   comparator := = | != | <> | < | <= | > | >= | LIKE | ILIKE
  *   order_by:= field [ASC | DESC] { ',' field [ASC | DESC] }
  *
  * number  := [+|-] digits [. digits] [(e|E) [+|-] digits]  (or starting with .)
+ *
+ * Each search names an entity (SearchEntity): its table, its attributes and
+ * the prefixes its fields may use; runs have metrics, params, tags (rows)
+ * and datasets (their inputs), experiments and model versions tags (a jsonb
+ * column). The same parser serves all three.
  *
  * The filter is translated into SQL text with $n parameters: keys and values
  * are always bound parameters; only fixed column names of mlops tables are
@@ -24,6 +31,12 @@
  * params, tags and latest metrics, read once per run. Subqueries give the
  * fastest plans over many runs but cost planning time; maps cost a little
  * time per run and term, and their planning is linear in the terms.
+ *
+ * Pages: search_runs with a page_token continues after the last run of the
+ * previous page by its sort keys (a keyset, not an OFFSET: runs inserted or
+ * removed meanwhile shift nothing). The token is opaque: base64 of a small
+ * versioned text holding a hash of the query it belongs to and the sort key
+ * values of the last run returned.
  */
 #include "postgres.h"
 
@@ -32,6 +45,8 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -39,6 +54,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -61,41 +77,147 @@ typedef struct Token
 
 typedef enum FieldKind
 {
-	F_METRIC, F_PARAM, F_TAG, F_ATTR
+	F_METRIC, F_PARAM, F_TAG, F_ATTR, F_DATASET
 } FieldKind;
 
 typedef enum AttrType
 {
-	A_TEXT, A_UUID, A_TIME
+	A_TEXT, A_UUID, A_TIME, A_INT
 } AttrType;
 
-/* An attribute of a run that filters and order_by may name. */
+/* An attribute that filters and order_by may name. */
 typedef struct AttrDef
 {
 	const char *name;
 	const char *column;
 	AttrType	type;
+	Oid			sqltype;		/* the type of column (a sort key's type) */
 } AttrDef;
 
-static const AttrDef attrs[] = {
-	{"run_id", "r.id", A_UUID},
-	{"id", "r.id", A_UUID},
-	{"run_name", "r.name", A_TEXT},
-	{"name", "r.name", A_TEXT},
-	{"status", "r.status", A_TEXT},
-	{"user_id", "r.created_by::pg_catalog.text", A_TEXT},
-	{"created_by", "r.created_by::pg_catalog.text", A_TEXT},
-	{"start_time", "r.start_time", A_TIME},
-	{"end_time", "r.end_time", A_TIME},
-	{"parent_run_id", "r.parent_run_id", A_UUID},
-	{NULL, NULL, A_TEXT}
+/*
+ * Run attributes, with MLflow's aliases ("run name", "created"); names are
+ * matched case-insensitively.
+ */
+static const AttrDef run_attrs[] = {
+	{"run_id", "r.id", A_UUID, UUIDOID},
+	{"id", "r.id", A_UUID, UUIDOID},
+	{"run_name", "r.name", A_TEXT, TEXTOID},
+	{"run name", "r.name", A_TEXT, TEXTOID},
+	{"name", "r.name", A_TEXT, TEXTOID},
+	{"status", "r.status", A_TEXT, TEXTOID},
+	{"user_id", "r.created_by::pg_catalog.text", A_TEXT, TEXTOID},
+	{"created_by", "r.created_by::pg_catalog.text", A_TEXT, TEXTOID},
+	{"start_time", "r.start_time", A_TIME, TIMESTAMPTZOID},
+	{"created", "r.start_time", A_TIME, TIMESTAMPTZOID},
+	{"end_time", "r.end_time", A_TIME, TIMESTAMPTZOID},
+	{"parent_run_id", "r.parent_run_id", A_UUID, UUIDOID},
+	{"experiment_id", "r.experiment_id", A_INT, INT8OID},
+	{"artifact_uri", "r.artifact_uri", A_TEXT, TEXTOID},
+	{"lifecycle_stage", "r.lifecycle_stage", A_TEXT, TEXTOID},
+	{"deleted_time", "r.deleted_time", A_TIME, TIMESTAMPTZOID},
+	{NULL, NULL, A_TEXT, InvalidOid}
+};
+
+/* Experiment attributes (MLflow's names, and mlops' column names). */
+static const AttrDef experiment_attrs[] = {
+	{"name", "e.name", A_TEXT, TEXTOID},
+	{"experiment_id", "e.id", A_INT, INT8OID},
+	{"id", "e.id", A_INT, INT8OID},
+	{"creation_time", "e.created_at", A_TIME, TIMESTAMPTZOID},
+	{"created_at", "e.created_at", A_TIME, TIMESTAMPTZOID},
+	{"created_by", "e.created_by::pg_catalog.text", A_TEXT, TEXTOID},
+	{"last_update_time", "e.last_update_time", A_TIME, TIMESTAMPTZOID},
+	{"lifecycle_stage", "e.lifecycle_stage", A_TEXT, TEXTOID},
+	{"deleted_time", "e.deleted_time", A_TIME, TIMESTAMPTZOID},
+	{NULL, NULL, A_TEXT, InvalidOid}
+};
+
+/*
+ * Model version attributes (MLflow's names, and mlops' column names); a
+ * version's source_path is its source, or its artifact_uri when it was
+ * registered without one.
+ */
+static const AttrDef model_version_attrs[] = {
+	{"name", "rm.name", A_TEXT, TEXTOID},
+	{"version_number", "mv.version", A_INT, INT4OID},
+	{"version", "mv.version", A_INT, INT4OID},
+	{"run_id", "mv.run_id", A_UUID, UUIDOID},
+	{"source_path", "COALESCE(mv.source, mv.artifact_uri)", A_TEXT, TEXTOID},
+	{"source", "COALESCE(mv.source, mv.artifact_uri)", A_TEXT, TEXTOID},
+	{"run_link", "mv.run_link", A_TEXT, TEXTOID},
+	{"creation_timestamp", "mv.created_at", A_TIME, TIMESTAMPTZOID},
+	{"created_at", "mv.created_at", A_TIME, TIMESTAMPTZOID},
+	{"last_updated_timestamp", "mv.last_updated_at", A_TIME, TIMESTAMPTZOID},
+	{"last_updated_at", "mv.last_updated_at", A_TIME, TIMESTAMPTZOID},
+	{"current_stage", "mv.stage", A_TEXT, TEXTOID},
+	{"stage", "mv.stage", A_TEXT, TEXTOID},
+	{"artifact_uri", "mv.artifact_uri", A_TEXT, TEXTOID},
+	{"created_by", "mv.created_by::pg_catalog.text", A_TEXT, TEXTOID},
+	{NULL, NULL, A_TEXT, InvalidOid}
+};
+
+/* A sort key that makes an entity's order total, after the order_by keys. */
+typedef struct TieKey
+{
+	const char *column;
+	bool		desc;
+	Oid			type;
+} TieKey;
+
+/* What a search looks through, and the fields its filter may name. */
+typedef struct SearchEntity
+{
+	const char *function;		/* the search function, for messages */
+	const char *table;			/* the table whose rows it returns */
+	const char *from;			/* FROM list: the table as alias (and joins) */
+	const char *alias;			/* the table's alias */
+	const AttrDef *attrs;
+	int			kinds;			/* bit (1 << FieldKind) of each kind of field */
+	const char *tag_column;		/* tags in a jsonb column; NULL: rows of mlops.tags */
+	const char *hint;			/* the fields, for "unknown field" */
+	const char *ties_sql;		/* the tie keys as ORDER BY text */
+	const TieKey *ties;
+	int			nties;
+} SearchEntity;
+
+static const TieKey run_ties[] = {{"r.start_time", true, TIMESTAMPTZOID}, {"r.id", false, UUIDOID}};
+static const TieKey experiment_ties[] = {{"e.id", true, INT8OID}};
+static const TieKey model_version_ties[] = {{"rm.name", false, TEXTOID}, {"mv.version", true, INT4OID}};
+
+/* Runs: ties by start time (newest first), then id, as MLflow. */
+static const SearchEntity run_entity = {
+	"search_runs", "mlops.runs", "mlops.runs r", "r", run_attrs,
+	(1 << F_METRIC) | (1 << F_PARAM) | (1 << F_TAG) | (1 << F_ATTR) | (1 << F_DATASET), NULL,
+	"Use metrics.<key>, params.<key>, tags.<key>, datasets.<name|digest|context> or attributes.<name> "
+	"(run_id, run_name, status, user_id, start_time, end_time, parent_run_id, experiment_id, "
+	"artifact_uri, lifecycle_stage, deleted_time).",
+	"r.start_time DESC, r.id", run_ties, lengthof(run_ties)
+};
+
+/* Experiments: ties by id, highest first (MLflow's tie-break). */
+static const SearchEntity experiment_entity = {
+	"search_experiments", "mlops.experiments", "mlops.experiments e", "e", experiment_attrs,
+	(1 << F_TAG) | (1 << F_ATTR), "e.tags",
+	"Use tags.<key> or attributes.<name> (name, experiment_id, creation_time, last_update_time, "
+	"lifecycle_stage, deleted_time, created_by).",
+	"e.id DESC", experiment_ties, lengthof(experiment_ties)
+};
+
+/* Model versions: ties by model name, then version (highest first), as MLflow. */
+static const SearchEntity model_version_entity = {
+	"search_model_versions", "mlops.model_versions",
+	"mlops.model_versions mv JOIN mlops.models rm ON rm.id OPERATOR(pg_catalog.=) mv.model_id", "mv",
+	model_version_attrs, (1 << F_TAG) | (1 << F_ATTR), "mv.tags",
+	"Use tags.<key> or attributes.<name> (name, version_number, run_id, source_path, run_link, "
+	"creation_timestamp, last_updated_timestamp, current_stage, artifact_uri, created_by).",
+	"rm.name, mv.version DESC", model_version_ties, lengthof(model_version_ties)
 };
 
 /* A parsed field reference. */
 typedef struct Field
 {
 	FieldKind	kind;
-	char	   *key;			/* metric/param/tag key */
+	char	   *key;			/* metric/param/tag key, dataset field */
 	const AttrDef *attr;		/* for F_ATTR */
 	int			pos;
 } Field;
@@ -127,6 +249,11 @@ struct SearchPart
 	KeyUse	   *uses;
 	int			ncolumns;
 	KeyUse	  **columns;		/* a use of each key read more than once */
+	/* order_by: each sort key written as "\x03<expression>\x04 <direction>" */
+	int			nkeys;
+	int			maxkeys;
+	Oid		   *keytypes;
+	bool	   *keydesc;
 };
 
 /* Parser state over one input string. */
@@ -134,6 +261,7 @@ typedef struct Parser
 {
 	const char *input;
 	const char *what;			/* "filter" or "order_by" */
+	const SearchEntity *entity;
 	int			off;
 	Token		tok;			/* current token */
 	SearchPart *out;
@@ -266,6 +394,35 @@ read_quoted(Parser *p, char q)
 	return buf.data;
 }
 
+/*
+ * Read a back-quoted name at p->off: `name`, or a field with a back-quoted
+ * prefix, `prefix`.key, `prefix`.`key` or `prefix`."key", written as one
+ * field token ("prefix.\x01key", as prefix.`key`).
+ */
+static char *
+read_backquoted(Parser *p)
+{
+	const char *s = p->input;
+	char	   *name = read_quoted(p, '`');
+	char	   *key;
+	int			k;
+
+	if (s[p->off] != '.')
+		return name;
+	p->off++;
+	if (s[p->off] == '`' || s[p->off] == '"')
+		key = read_quoted(p, s[p->off]);
+	else
+	{
+		for (k = p->off; word_char(s[p->off]); p->off++)
+			;
+		if (p->off == k)
+			syntax_error(p, p->off, "expected a key after the dot");
+		key = pnstrdup(s + k, p->off - k);
+	}
+	return psprintf("%s.%c%s", name, '\x01', key);
+}
+
 /* Whether a number starts at offset i (the sign belongs to the number). */
 static bool
 number_starts(const char *s, int i)
@@ -308,7 +465,7 @@ next_token(Parser *p)
 	else if (s[start] == '`')
 	{
 		p->tok.kind = T_QUOTED_IDENT;
-		p->tok.text = read_quoted(p, '`');
+		p->tok.text = read_backquoted(p);
 	}
 	else if (number_starts(s, start))
 	{
@@ -381,21 +538,21 @@ at_keyword(Parser *p, const char *kw)
 	return p->tok.kind == T_WORD && pg_strcasecmp(p->tok.text, kw) == 0;
 }
 
-/* Look up an attribute by name. */
+/* Look up an attribute of the entity by name (case-insensitive). */
 static const AttrDef *
-find_attr(const char *name)
+find_attr(Parser *p, const char *name)
 {
 	const AttrDef *a;
 
-	for (a = attrs; a->name; a++)
+	for (a = p->entity->attrs; a->name; a++)
 		if (pg_strcasecmp(a->name, name) == 0)
 			return a;
 	return NULL;
 }
 
-/* Map a field prefix to its kind; false when unknown. */
+/* Map a field prefix to its kind; false when unknown or not one of the entity's. */
 static bool
-prefix_kind(const char *prefix, FieldKind *kind)
+prefix_kind(Parser *p, const char *prefix, FieldKind *kind)
 {
 	static const struct
 	{
@@ -406,6 +563,7 @@ prefix_kind(const char *prefix, FieldKind *kind)
 		{"param", F_PARAM}, {"params", F_PARAM}, {"parameter", F_PARAM}, {"parameters", F_PARAM},
 		{"tag", F_TAG}, {"tags", F_TAG},
 		{"attribute", F_ATTR}, {"attributes", F_ATTR}, {"attr", F_ATTR}, {"run", F_ATTR},
+		{"dataset", F_DATASET}, {"datasets", F_DATASET},
 	};
 	int			i;
 
@@ -413,7 +571,7 @@ prefix_kind(const char *prefix, FieldKind *kind)
 		if (pg_strcasecmp(prefixes[i].name, prefix) == 0)
 		{
 			*kind = prefixes[i].kind;
-			return true;
+			return (p->entity->kinds & (1 << *kind)) != 0;
 		}
 	return false;
 }
@@ -425,11 +583,20 @@ unknown_field(Parser *p, const char *name)
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("unknown %s field \"%s\"", p->what, name),
-			 errhint("Use metrics.<key>, params.<key>, tags.<key> or attributes.<name> "
-					 "(run_id, run_name, status, user_id, start_time, end_time, parent_run_id).")));
+			 errhint("%s", p->entity->hint)));
 }
 
-/* Parse a field reference at the current token. */
+/* Whether a dataset field name is one MLflow searches: name, digest, context. */
+static bool
+dataset_key(const char *key)
+{
+	return strcmp(key, "name") == 0 || strcmp(key, "digest") == 0 || strcmp(key, "context") == 0;
+}
+
+/*
+ * Parse a field reference at the current token. A quoted name without a
+ * prefix (`Run name`) names an attribute, as in MLflow.
+ */
 static Field
 parse_field(Parser *p)
 {
@@ -450,7 +617,10 @@ parse_field(Parser *p)
 		f.key = sep + 1;
 	}
 	else if (p->tok.kind == T_QUOTED_IDENT)
-		syntax_error(p, p->tok.pos, "a quoted key needs a prefix such as metrics.`key`");
+	{
+		prefix = NULL;
+		f.key = text;
+	}
 	else if ((sep = strchr(text, '.')) != NULL)
 	{
 		prefix = pnstrdup(text, sep - text);
@@ -465,16 +635,25 @@ parse_field(Parser *p)
 	}
 	if (prefix == NULL)
 		f.kind = F_ATTR;
-	else if (!prefix_kind(prefix, &f.kind))
-		unknown_field(p, p->tok.kind == T_QUOTED_IDENT ? psprintf("%s.%s", prefix, f.key) : text);
+	else if (!prefix_kind(p, prefix, &f.kind))
+		unknown_field(p, psprintf("%s.%s", prefix, f.key));
 	if (f.kind == F_ATTR)
 	{
-		f.attr = find_attr(f.key);
+		f.attr = find_attr(p, f.key);
 		if (f.attr == NULL)
 			unknown_field(p, prefix ? psprintf("%s.%s", prefix, f.key) : f.key);
 	}
+	else if (f.kind == F_DATASET && !dataset_key(f.key))
+		unknown_field(p, psprintf("%s.%s", prefix, f.key));
 	next_token(p);
 	return f;
+}
+
+/* Whether a field reads a column of the row (an attribute, or a tag of a jsonb column). */
+static bool
+column_field(Parser *p, Field *f)
+{
+	return f->kind == F_ATTR || (f->kind == F_TAG && p->entity->tag_column);
 }
 
 /* Add a query parameter and return its number. */
@@ -544,12 +723,71 @@ token_time(Parser *p, Token *t)
 	return result;
 }
 
-/* Convert a literal to the Datum a field compares with; errors at its position. */
+/* The value of a hex digit. */
+static int
+hexval_char(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return (c | 0x20) - 'a' + 10;
+}
+
+/*
+ * The uuid a run id literal spells, as uuid_in reads it (32 hex digits,
+ * optionally in braces, a hyphen allowed after any group of four); NULL when
+ * it is not one: a malformed run id matches no run, as in MLflow, where run
+ * ids are plain strings.
+ */
+static pg_uuid_t *
+parse_run_id(const char *s)
+{
+	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+	bool		braces = (*s == '{');
+	int			i;
+
+	if (braces)
+		s++;
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (!isxdigit((unsigned char) s[0]) || !isxdigit((unsigned char) s[1]))
+			return NULL;
+		u->data[i] = (unsigned char) ((hexval_char(s[0]) << 4) | hexval_char(s[1]));
+		s += 2;
+		if (s[0] == '-' && i % 2 == 1 && i < UUID_LEN - 1)
+			s++;
+	}
+	if (braces && *s++ != '}')
+		return NULL;
+	return *s == '\0' ? u : NULL;
+}
+
+/* The integer a number token spells; a syntax error unless it is one. */
+static int64
+token_int(Parser *p, Token *t)
+{
+	char	   *end;
+	long long	v;
+
+	errno = 0;
+	v = strtoll(t->text, &end, 10);
+	if (*end != '\0')
+		syntax_error(p, t->pos, "expected an integer");
+	if (errno == ERANGE)
+		syntax_error(p, t->pos, "integer out of range");
+	return (int64) v;
+}
+
+/*
+ * Convert a literal to the Datum a field compares with; errors at its
+ * position. as_text: compare a run id as text (LIKE). *valid is false for a
+ * malformed run id (which matches nothing).
+ */
 static Datum
-literal_datum(Parser *p, Field *f, Oid *type)
+literal_datum(Parser *p, Field *f, Oid *type, bool as_text, bool *valid)
 {
 	Token	   *t = &p->tok;
 
+	*valid = true;
 	if (f->kind == F_METRIC)
 	{
 		if (nonfinite_word(t))
@@ -559,7 +797,7 @@ literal_datum(Parser *p, Field *f, Oid *type)
 		*type = FLOAT8OID;
 		return Float8GetDatum(token_float(p, t));
 	}
-	if (f->kind != F_ATTR || f->attr->type == A_TEXT)
+	if (f->kind != F_ATTR || f->attr->type == A_TEXT || as_text)
 	{
 		if (t->kind != T_STRING)
 			syntax_error(p, t->pos, "expected a quoted string such as 'value'");
@@ -568,10 +806,21 @@ literal_datum(Parser *p, Field *f, Oid *type)
 	}
 	if (f->attr->type == A_UUID)
 	{
+		pg_uuid_t  *u;
+
 		if (t->kind != T_STRING)
 			syntax_error(p, t->pos, "expected a quoted run id");
 		*type = UUIDOID;
-		return DirectFunctionCall1(uuid_in, CStringGetDatum(t->text));
+		u = parse_run_id(t->text);
+		*valid = (u != NULL);
+		return u ? UUIDPGetDatum(u) : CStringGetTextDatum(t->text);
+	}
+	if (f->attr->type == A_INT)
+	{
+		if (t->kind != T_NUMBER)
+			syntax_error(p, t->pos, "expected an integer");
+		*type = INT8OID;
+		return Int64GetDatum(token_int(p, t));
 	}
 	*type = TIMESTAMPTZOID;
 	if (t->kind == T_NUMBER)	/* MLflow: milliseconds since the epoch */
@@ -584,13 +833,22 @@ literal_datum(Parser *p, Field *f, Oid *type)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
+/* Whether a comparator token is LIKE or ILIKE. */
+static bool
+like_op(Token *op)
+{
+	return op->kind == T_WORD && (pg_strcasecmp(op->text, "LIKE") == 0 ||
+								  pg_strcasecmp(op->text, "ILIKE") == 0);
+}
+
 /* The SQL operator for a comparator, checked against the field's kind. */
 static const char *
 comparator_sql(Parser *p, Field *f, Token *op)
 {
-	bool		ordered = (f->kind == F_METRIC) || (f->kind == F_ATTR && f->attr->type == A_TIME);
-	bool		text_like = (f->kind == F_PARAM || f->kind == F_TAG ||
-							 (f->kind == F_ATTR && f->attr->type == A_TEXT));
+	bool		ordered = (f->kind == F_METRIC) ||
+		(f->kind == F_ATTR && (f->attr->type == A_TIME || f->attr->type == A_INT));
+	bool		text_like = (f->kind == F_PARAM || f->kind == F_TAG || f->kind == F_DATASET ||
+							 (f->kind == F_ATTR && (f->attr->type == A_TEXT || f->attr->type == A_UUID)));
 
 	if (op->kind == T_OP)
 	{
@@ -609,14 +867,13 @@ comparator_sql(Parser *p, Field *f, Token *op)
 		if (strcmp(op->text, ">=") == 0)
 			return "OPERATOR(pg_catalog.>=)";
 	}
-	else if (op->kind == T_WORD && (pg_strcasecmp(op->text, "LIKE") == 0 ||
-									pg_strcasecmp(op->text, "ILIKE") == 0))
+	else if (like_op(op))
 	{
 		if (!text_like)
-			syntax_error(p, op->pos, psprintf("%s is only supported for params, tags and text attributes", op->text));
+			syntax_error(p, op->pos, psprintf("%s is only supported for params, tags, datasets and text attributes", op->text));
 		return pg_strcasecmp(op->text, "LIKE") == 0 ? "OPERATOR(pg_catalog.~~)" : "OPERATOR(pg_catalog.~~*)";
 	}
-	syntax_error(p, op->pos, "expected a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN)");
+	syntax_error(p, op->pos, "expected a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, IS NULL)");
 	return NULL;				/* keep compiler quiet */
 }
 
@@ -663,6 +920,42 @@ append_use(Parser *p, Field *f, int k, bool finite)
 }
 
 /*
+ * The SQL value of a column field: the attribute's column (as text: a run
+ * id compared with LIKE), or a tag read from the entity's jsonb column.
+ */
+static char *
+column_sql(Parser *p, Field *f, bool as_text)
+{
+	if (f->kind == F_TAG)
+		return psprintf("(%s OPERATOR(pg_catalog.->>) $%d)", p->entity->tag_column,
+						add_param(p->params, TEXTOID, CStringGetTextDatum(f->key)));
+	if (as_text && f->attr->type != A_TEXT)
+		return psprintf("%s::pg_catalog.text", f->attr->column);
+	return pstrdup(f->attr->column);
+}
+
+/*
+ * The start of "some input of run r has a dataset field ...": the EXISTS
+ * over its inputs up to the field's value, which the caller compares and
+ * closes with ")". A dataset's digest is the first 8 hex digits of the
+ * version's fingerprint (MLflow shows an 8-character digest). Counted as a
+ * field: AND-ed EXISTS become joins, whose planning time grows with them.
+ */
+static void
+append_dataset_open(Parser *p, Field *f)
+{
+	p->out->fields++;
+	if (strcmp(f->key, "digest") == 0)
+		emit(p, "EXISTS (SELECT 1 FROM mlops.run_inputs i JOIN mlops.datasets d "
+			 "ON d.name OPERATOR(pg_catalog.=) i.dataset JOIN mlops.dataset_versions dv "
+			 "ON dv.dataset_id OPERATOR(pg_catalog.=) d.id AND dv.version OPERATOR(pg_catalog.=) i.version "
+			 "WHERE i.run_id OPERATOR(pg_catalog.=) r.id AND pg_catalog.left(dv.fingerprint, 8) ");
+	else
+		emit(p, psprintf("EXISTS (SELECT 1 FROM mlops.run_inputs i WHERE i.run_id OPERATOR(pg_catalog.=) r.id "
+						 "AND i.%s ", strcmp(f->key, "name") == 0 ? "dataset" : "context"));
+}
+
+/*
  * Open a condition on field f in both forms, up to the comparison: the
  * column of an attribute, or the value of a metric, param or tag (per
  * field: in an EXISTS over its rows). nan_guard: NaN satisfies no ordered
@@ -670,14 +963,19 @@ append_use(Parser *p, Field *f, int k, bool finite)
  * comparison and ")".
  */
 static void
-append_condition_open(Parser *p, Field *f, bool nan_guard)
+append_condition_open(Parser *p, Field *f, bool nan_guard, bool as_text)
 {
 	SearchPart *out = p->out;
 	int			k;
 
-	if (f->kind == F_ATTR)
+	if (column_field(p, f))
 	{
-		emit(p, psprintf("(%s ", f->attr->column));
+		emit(p, psprintf("(%s ", column_sql(p, f, as_text)));
+		return;
+	}
+	if (f->kind == F_DATASET)
+	{
+		append_dataset_open(p, f);
 		return;
 	}
 	k = key_param(p, f);
@@ -697,15 +995,32 @@ static Oid
 array_type_for(Oid t)
 {
 	return t == FLOAT8OID ? FLOAT8ARRAYOID : t == UUIDOID ? UUIDARRAYOID :
-		t == TIMESTAMPTZOID ? TIMESTAMPTZARRAYOID : TEXTARRAYOID;
+		t == TIMESTAMPTZOID ? TIMESTAMPTZARRAYOID : t == INT8OID ? INT8ARRAYOID : TEXTARRAYOID;
 }
 
-/* field [NOT] IN (v, ...): the list becomes one array parameter. */
+/*
+ * A comparison with a malformed run id: = matches nothing, != every row
+ * with the attribute set.
+ */
+static void
+emit_bad_run_id(Parser *p, Field *f, const char *opsql)
+{
+	if (strcmp(opsql, "OPERATOR(pg_catalog.=)") == 0)
+		emit(p, "(false)");
+	else
+		emit(p, psprintf("(%s IS NOT NULL)", f->attr->column));
+}
+
+/*
+ * field [NOT] IN (v, ...): the list becomes one array parameter. Malformed
+ * run ids are left out of it (they match nothing).
+ */
 static void
 parse_in_list(Parser *p, Field *f, bool negated)
 {
 	Datum	   *elems = palloc(sizeof(Datum) * 8);
 	int			n = 0,
+				items = 0,
 				cap = 8;
 	Oid			type = TEXTOID;
 	int16		typlen;
@@ -719,11 +1034,16 @@ parse_in_list(Parser *p, Field *f, bool negated)
 	next_token(p);
 	for (;;)
 	{
-		if (n == MAX_IN_ITEMS)
+		bool		valid;
+		Datum		d;
+
+		if (items++ == MAX_IN_ITEMS)
 			limit_error(p, p->tok.pos, "IN list", "values", MAX_IN_ITEMS);
 		if (n == cap)
 			elems = repalloc(elems, sizeof(Datum) * (cap *= 2));
-		elems[n++] = literal_datum(p, f, &type);
+		d = literal_datum(p, f, &type, false, &valid);
+		if (valid)
+			elems[n++] = d;
 		next_token(p);
 		if (p->tok.kind == T_RPAREN)
 			break;
@@ -732,17 +1052,62 @@ parse_in_list(Parser *p, Field *f, bool negated)
 		next_token(p);
 	}
 	next_token(p);
+	if (n == 0)
+	{
+		/* only malformed run ids: as one malformed id with = or != */
+		emit_bad_run_id(p, f, negated ? "OPERATOR(pg_catalog.<>)" : "OPERATOR(pg_catalog.=)");
+		return;
+	}
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	k = add_param(p->params, array_type_for(type),
 				  PointerGetDatum(construct_array(elems, n, type, typlen, typbyval, typalign)));
-	append_condition_open(p, f, false);
+	append_condition_open(p, f, false, false);
 	/* NOT IN is "<> ALL" (for metrics/params/tags: has the key, value not listed) */
 	cmp = psprintf(negated ? "OPERATOR(pg_catalog.<>) ALL ($%d))" :
 				   "OPERATOR(pg_catalog.=) ANY ($%d))", k);
 	emit(p, cmp);
 }
 
-/* One comparison: field comparator value, or field [NOT] IN (...). */
+/*
+ * field IS [NOT] NULL: whether the run has the metric, param or tag (a NaN
+ * metric is there), an attribute or tag is set, or (datasets) whether any
+ * input of the run has the field.
+ */
+static void
+parse_is_null(Parser *p, Field *f)
+{
+	bool		negated;
+	int			k;
+
+	next_token(p);
+	negated = at_keyword(p, "NOT");
+	if (negated)
+		next_token(p);
+	if (!at_keyword(p, "NULL"))
+		syntax_error(p, p->tok.pos, negated ? "expected NULL after IS NOT" : "expected NULL or NOT NULL after IS");
+	next_token(p);
+	if (column_field(p, f))
+	{
+		emit(p, psprintf("(%s IS %sNULL)", column_sql(p, f, false), negated ? "NOT " : ""));
+		return;
+	}
+	if (f->kind == F_DATASET)
+	{
+		emit(p, negated ? "" : "NOT ");
+		append_dataset_open(p, f);
+		emit(p, "IS NOT NULL)");
+		return;
+	}
+	k = key_param(p, f);
+	appendStringInfo(&p->out->per_field,
+					 "%sEXISTS (SELECT 1 FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+					 "AND x.key OPERATOR(pg_catalog.=) $%d)", negated ? "" : "NOT ", kinds[f->kind].table, k);
+	appendStringInfoChar(&p->out->per_map, '(');
+	append_use(p, f, k, false);
+	appendStringInfo(&p->out->per_map, " IS %sNULL)", negated ? "NOT " : "");
+}
+
+/* One comparison: field comparator value, field [NOT] IN (...) or field IS [NOT] NULL. */
 static void
 parse_comparison(Parser *p)
 {
@@ -750,6 +1115,8 @@ parse_comparison(Parser *p)
 	Token		op;
 	const char *opsql;
 	bool		nan_guard;
+	bool		as_text;
+	bool		valid;
 	Oid			type;
 	int			k;
 
@@ -758,6 +1125,11 @@ parse_comparison(Parser *p)
 	f = parse_field(p);
 	op = p->tok;
 
+	if (at_keyword(p, "IS"))
+	{
+		parse_is_null(p, &f);
+		return;
+	}
 	if (at_keyword(p, "IN") || at_keyword(p, "NOT"))
 	{
 		bool		negated = at_keyword(p, "NOT");
@@ -773,14 +1145,20 @@ parse_comparison(Parser *p)
 	opsql = comparator_sql(p, &f, &op);
 	nan_guard = f.kind == F_METRIC && op.kind == T_OP &&
 		(op.text[0] == '<' || op.text[0] == '>') && strcmp(op.text, "<>") != 0;
+	as_text = like_op(&op);
 	next_token(p);
 	if (p->tok.kind == T_END)
 		syntax_error(p, p->tok.pos, "expected a value");
 	k = add_param(p->params, TEXTOID, (Datum) 0);	/* reserve the number */
-	p->params->values[k - 1] = literal_datum(p, &f, &type);
-	p->params->types[k - 1] = type;
+	p->params->values[k - 1] = literal_datum(p, &f, &type, as_text, &valid);
+	p->params->types[k - 1] = valid ? type : TEXTOID;
 	next_token(p);
-	append_condition_open(p, &f, nan_guard);
+	if (!valid)
+	{
+		emit_bad_run_id(p, &f, opsql);
+		return;
+	}
+	append_condition_open(p, &f, nan_guard, as_text);
 	emit(p, psprintf("%s $%d)", opsql, k));
 }
 
@@ -844,12 +1222,14 @@ parse_or(Parser *p)
 
 /* Set up a parser over input writing into a new part, and read its first token. */
 static void
-parser_init(Parser *p, const char *input, const char *what, SearchParams *params)
+parser_init(Parser *p, const SearchEntity *entity, const char *input, const char *what,
+			SearchParams *params)
 {
 	SearchPart *part = palloc0(sizeof(SearchPart));
 
 	p->input = input;
 	p->what = what;
+	p->entity = entity;
 	p->off = 0;
 	p->out = part;
 	p->params = params;
@@ -938,13 +1318,13 @@ resolve_uses(SearchPart *part)
 	part->per_map = sql;
 }
 
-/* Translate a filter into a condition on runs r (and their maps). */
-SearchPart *
-search_translate_filter(const char *filter, SearchParams *params)
+/* Translate a filter into a condition on the entity's rows (and their maps). */
+static SearchPart *
+translate_filter(const SearchEntity *entity, const char *filter, SearchParams *params)
 {
 	Parser		p;
 
-	parser_init(&p, filter, "filter", params);
+	parser_init(&p, entity, filter, "filter", params);
 	parse_or(&p);
 	if (p.tok.kind != T_END)
 		syntax_error(&p, p.tok.pos, p.tok.kind == T_RPAREN ? "unbalanced parenthesis"
@@ -953,15 +1333,75 @@ search_translate_filter(const char *filter, SearchParams *params)
 	return p.out;
 }
 
+/* Record a sort key of order_by: its direction and type. */
+static void
+add_key(SearchPart *part, bool desc, Oid type)
+{
+	if (part->nkeys == part->maxkeys)
+	{
+		part->maxkeys = part->maxkeys ? part->maxkeys * 2 : 8;
+		part->keytypes = part->keytypes ? repalloc(part->keytypes, sizeof(Oid) * part->maxkeys)
+			: palloc(sizeof(Oid) * part->maxkeys);
+		part->keydesc = part->keydesc ? repalloc(part->keydesc, sizeof(bool) * part->maxkeys)
+			: palloc(sizeof(bool) * part->maxkeys);
+	}
+	part->keytypes[part->nkeys] = type;
+	part->keydesc[part->nkeys++] = desc;
+}
+
+/*
+ * Write one order_by field as sort keys, each "\x03<expression>\x04" and
+ * its direction, missing values last. A metric is two keys: whether it is
+ * NaN (NaN after every number in both directions), then its value.
+ */
+static void
+order_field(Parser *p, Field *f, bool desc)
+{
+	SearchPart *part = p->out;
+	int			k;
+
+	if (f->kind == F_DATASET)
+		syntax_error(p, f->pos, "datasets fields cannot order a search");
+	if (column_field(p, f))
+	{
+		emit(p, psprintf("\x03%s\x04", column_sql(p, f, false)));
+		add_key(part, desc, f->kind == F_TAG ? TEXTOID : f->attr->sqltype);
+	}
+	else
+	{
+		k = key_param(p, f);
+		if (f->kind == F_METRIC)
+		{
+			appendStringInfo(&part->per_field,
+							 "\x03(SELECT x.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 "
+							 "FROM mlops.latest_metrics x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+							 "AND x.key OPERATOR(pg_catalog.=) $%d)\x04 ASC NULLS LAST, ", k);
+			appendStringInfoString(&part->per_map, "\x03(");
+			append_use(p, f, k, false);
+			appendStringInfoString(&part->per_map,
+								   " OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8)\x04 ASC NULLS LAST, ");
+			add_key(part, false, BOOLOID);
+		}
+		appendStringInfo(&part->per_field,
+						 "\x03(SELECT x.value FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
+						 "AND x.key OPERATOR(pg_catalog.=) $%d)\x04", kinds[f->kind].table, k);
+		appendStringInfoChar(&part->per_map, '\x03');
+		append_use(p, f, k, false);
+		appendStringInfoChar(&part->per_map, '\x04');
+		add_key(part, desc, f->kind == F_METRIC ? FLOAT8OID : TEXTOID);
+	}
+	emit(p, desc ? " DESC NULLS LAST, " : " ASC NULLS LAST, ");
+}
+
 /* Translate order_by into an ORDER BY list, each key followed by ", ". */
-SearchPart *
-search_translate_order(const char *order_by, SearchParams *params)
+static SearchPart *
+translate_order(const SearchEntity *entity, const char *order_by, SearchParams *params)
 {
 	Parser		p;
 	SearchPart *part;
 	int			keys = 0;
 
-	parser_init(&p, order_by, "order_by", params);
+	parser_init(&p, entity, order_by, "order_by", params);
 	part = p.out;
 	for (;;)
 	{
@@ -977,30 +1417,7 @@ search_translate_order(const char *order_by, SearchParams *params)
 			desc = at_keyword(&p, "DESC");
 			next_token(&p);
 		}
-		if (f.kind == F_ATTR)
-			emit(&p, f.attr->column);
-		else
-		{
-			int			k = key_param(&p, &f);
-
-			/* NaN after every number in both directions, missing values last */
-			if (f.kind == F_METRIC)
-			{
-				appendStringInfo(&part->per_field,
-								 "(SELECT x.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 "
-								 "FROM mlops.latest_metrics x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
-								 "AND x.key OPERATOR(pg_catalog.=) $%d) ASC NULLS LAST, ", k);
-				appendStringInfoChar(&part->per_map, '(');
-				append_use(&p, &f, k, false);
-				appendStringInfoString(&part->per_map,
-									   " OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8) ASC NULLS LAST, ");
-			}
-			appendStringInfo(&part->per_field,
-							 "(SELECT x.value FROM mlops.%s x WHERE x.run_id OPERATOR(pg_catalog.=) r.id "
-							 "AND x.key OPERATOR(pg_catalog.=) $%d)", kinds[f.kind].table, k);
-			append_use(&p, &f, k, false);
-		}
-		emit(&p, desc ? " DESC NULLS LAST, " : " ASC NULLS LAST, ");
+		order_field(&p, &f, desc);
 		if (p.tok.kind == T_END)
 			break;
 		if (p.tok.kind != T_COMMA)
@@ -1087,12 +1504,43 @@ append_filter(StringInfo sql, SearchPart *filter)
 	}
 }
 
-/* The ORDER BY list in its form, then the ties by start time and id. */
-static void
-append_order(StringInfo sql, SearchPart *order)
+/* The text of order_by in its form. */
+static const char *
+order_text(SearchPart *order)
 {
-	appendStringInfoString(sql, uses_maps(order) ? order->per_map.data : order->per_field.data);
-	appendStringInfoString(sql, "r.start_time DESC, r.id");
+	return uses_maps(order) ? order->per_map.data : order->per_field.data;
+}
+
+/* The ORDER BY list in its form (without key markers), then the entity's ties. */
+static void
+append_order(StringInfo sql, const SearchEntity *entity, SearchPart *order)
+{
+	const char *s;
+
+	for (s = order_text(order); *s; s++)
+		if (*s != '\x03' && *s != '\x04')
+			appendStringInfoChar(sql, *s);
+	appendStringInfoString(sql, entity->ties_sql);
+}
+
+/* The expressions of the order_by keys, in order (nkeys of them). */
+static char **
+order_keys(SearchPart *order)
+{
+	char	  **keys = palloc(sizeof(char *) * (order->nkeys + 1));
+	const char *s = order_text(order);
+	int			n = 0;
+
+	while ((s = strchr(s, '\x03')) != NULL)
+	{
+		const char *end = strchr(s, '\x04');
+
+		Assert(end != NULL && n < order->nkeys);
+		keys[n++] = pnstrdup(s + 1, end - s - 1);
+		s = end + 1;
+	}
+	Assert(n == order->nkeys);
+	return keys;
 }
 
 /* Whether a text argument is NULL or only white space. */
@@ -1107,6 +1555,13 @@ blank_arg(FunctionCallInfo fcinfo, int argno)
 	while (isspace((unsigned char) *s))
 		s++;
 	return *s == '\0';
+}
+
+/* A text argument, or def when it is NULL or blank. */
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *def)
+{
+	return blank_arg(fcinfo, argno) ? pstrdup(def) : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 /* The id of an experiment by name (SPI connected), or an error. */
@@ -1128,12 +1583,43 @@ experiment_id(text *name)
 }
 
 /*
- * Copy the rows found (SPI_tuptable) into the result by column name: a
- * column an administrator dropped from mlops.runs keeps its place in the
- * result's row type but is not in r.*, so positions may differ.
+ * The ids of experiments named in an array (SPI connected), as a bigint[],
+ * each also appended to identity; an unknown name is 42704, a NULL element
+ * 22004.
+ */
+static Datum
+experiment_ids(ArrayType *names, StringInfo identity)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	Datum	   *ids;
+	int			i;
+
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	ids = palloc(sizeof(Datum) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("experiments must not contain NULL (element %d)", i + 1)));
+		ids[i] = experiment_id(DatumGetTextPP(elems[i]));
+		appendStringInfo(identity, INT64_FORMAT "\x1e", DatumGetInt64(ids[i]));
+	}
+	return PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * Copy rows found (SPI_tuptable, the first nrows) into the result by column
+ * name: a column an administrator dropped from the table keeps its place in
+ * the result's row type but is not in its rows, so positions may differ.
+ * The column named next_page_token (token_col, or -1) gets token on the last
+ * row.
  */
 static void
-store_runs(ReturnSetInfo *rsinfo)
+store_rows(ReturnSetInfo *rsinfo, const SearchEntity *entity, uint64 nrows,
+		   int token_col, const char *token)
 {
 	TupleDesc	out = rsinfo->setDesc;
 	TupleDesc	in = SPI_tuptable->tupdesc;
@@ -1148,16 +1634,16 @@ store_runs(ReturnSetInfo *rsinfo)
 		Form_pg_attribute att = TupleDescAttr(out, j);
 
 		from[j] = 0;
-		if (att->attisdropped)
+		if (att->attisdropped || j == token_col)
 			continue;
 		from[j] = SPI_fnumber(in, NameStr(att->attname));
 		if (from[j] <= 0 || SPI_gettypeid(in, from[j]) != att->atttypid)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of the search_runs result does not match mlops.runs",
-							NameStr(att->attname))));
+					 errmsg("column \"%s\" of the %s result does not match %s",
+							NameStr(att->attname), entity->function, entity->table)));
 	}
-	for (i = 0; i < SPI_processed; i++)
+	for (i = 0; i < nrows; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < out->natts; j++)
@@ -1167,31 +1653,97 @@ store_runs(ReturnSetInfo *rsinfo)
 			if (from[j] > 0)
 				values[j] = SPI_getbinval(SPI_tuptable->vals[i], in, from[j], &nulls[j]);
 		}
+		if (token_col >= 0 && token && i == nrows - 1)
+		{
+			values[token_col] = CStringGetTextDatum(token);
+			nulls[token_col] = false;
+		}
 		tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
 	}
 }
 
+/* One search: what it looks through, its parts, and how it pages. */
+typedef struct SearchQuery
+{
+	const SearchEntity *entity;
+	SearchParams params;
+	SearchPart *filter;			/* NULL: none */
+	SearchPart *order;
+	StringInfoData scope;		/* conditions before the filter ("" : none) */
+	char	   *keyset;			/* after the page token's row, or NULL */
+	bool		key_columns;	/* select each sort key as column mlops_key_<n> */
+	int64		limit;
+} SearchQuery;
+
+/* Append the select list: the entity's columns, and its sort keys when paging. */
+static void
+append_select(StringInfo sql, SearchQuery *q)
+{
+	appendStringInfo(sql, "SELECT %s.*", q->entity->alias);
+	if (q->key_columns)
+	{
+		char	  **keys = order_keys(q->order);
+		int			i;
+
+		for (i = 0; i < q->order->nkeys; i++)
+			appendStringInfo(sql, ", %s AS mlops_key_%d", keys[i], i + 1);
+		for (i = 0; i < q->entity->nties; i++)
+			appendStringInfo(sql, ", %s AS mlops_key_%d", q->entity->ties[i].column,
+							 q->order->nkeys + i + 1);
+	}
+}
+
 /*
- * The search statement: the runs r of experiment $k_experiment (0: of all
- * experiments) the filter (NULL: none) finds, in order, at most $k_limit.
+ * A page: the rows the search finds (inner, with their sort keys as columns
+ * mlops_key_<n>, computed once per row: OFFSET 0 keeps the subquery whole),
+ * after the page token's row, ordered by those columns, at most $k_limit.
  */
 static char *
-search_statement(int k_experiment, SearchPart *filter, SearchPart *order, int k_limit)
+paged_statement(SearchQuery *q, const char *inner, int k_limit)
 {
 	StringInfoData sql;
+	int			nkeys = q->order->nkeys + q->entity->nties;
+	int			i;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT * FROM (%s OFFSET 0) s", inner);
+	if (q->keyset)
+		appendStringInfo(&sql, " WHERE %s", q->keyset);
+	for (i = 0; i < nkeys; i++)
+	{
+		bool		desc = i < q->order->nkeys ? q->order->keydesc[i] : q->entity->ties[i - q->order->nkeys].desc;
+
+		appendStringInfo(&sql, "%s s.mlops_key_%d %s NULLS LAST", i ? "," : " ORDER BY", i + 1,
+						 desc ? "DESC" : "ASC");
+	}
+	appendStringInfo(&sql, " LIMIT $%d", k_limit);
+	return sql.data;
+}
+
+/*
+ * The search statement: the rows in scope the filter finds, in order, at
+ * most q->limit (a parameter); when paging, after the page token's row.
+ */
+static char *
+search_statement(SearchQuery *q)
+{
+	StringInfoData sql;
+	SearchPart *filter = q->filter;
 	SearchPart *mapped[2];
 	int			nmapped = 0;
 	int			maps = 0;
 	int			i;
+	int			k_limit;
 
 	if (filter && uses_maps(filter))
 		mapped[nmapped++] = filter;
-	if (uses_maps(order))
-		mapped[nmapped++] = order;
+	if (uses_maps(q->order))
+		mapped[nmapped++] = q->order;
 	for (i = 0; i < nmapped; i++)
 		maps |= mapped[i]->maps;
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT r.* FROM mlops.runs r");
+	append_select(&sql, q);
+	appendStringInfo(&sql, " FROM %s", q->entity->from);
 	append_maps(&sql, maps, mapped, nmapped);
 
 	/*
@@ -1207,27 +1759,27 @@ search_statement(int k_experiment, SearchPart *filter, SearchPart *order, int k_
 		append_filter(&sql, filter);
 		appendStringInfoString(&sql, " AS matches OFFSET 0) f");
 	}
-	if (k_experiment)
-		appendStringInfo(&sql, " WHERE r.experiment_id OPERATOR(pg_catalog.=) $%d", k_experiment);
-	else
-		appendStringInfoString(&sql, " WHERE true");
+	appendStringInfo(&sql, " WHERE %s", q->scope.len ? q->scope.data : "true");
 	if (filter && uses_maps(filter))
 		appendStringInfoString(&sql, " AND f.matches");
 	else if (filter)
 	{
-		/* parenthesised, so an OR cannot escape the experiment restriction */
+		/* parenthesised, so an OR cannot escape the scope */
 		appendStringInfoString(&sql, " AND (");
 		append_filter(&sql, filter);
 		appendStringInfoChar(&sql, ')');
 	}
+	k_limit = add_param(&q->params, INT8OID, Int64GetDatum(q->limit));
+	if (q->key_columns)
+		return paged_statement(q, sql.data, k_limit);
 	appendStringInfoString(&sql, " ORDER BY ");
-	append_order(&sql, order);
+	append_order(&sql, q->entity, q->order);
 	appendStringInfo(&sql, " LIMIT $%d", k_limit);
 	return sql.data;
 }
 
 /*
- * Run the search statement (SPI connected) and store the runs it finds.
+ * Run the search statement (SPI connected); the rows are in SPI_tuptable.
  * For this statement only: no JIT (compiling a condition of 1,000 terms
  * takes far longer than evaluating it, and cannot be cancelled); no Memoize
  * (the subqueries of a search are parameterised by a run or its maps, values
@@ -1236,8 +1788,9 @@ search_statement(int k_experiment, SearchPart *filter, SearchPart *order, int k_
  * would round the values compared).
  */
 static void
-run_search(const char *sql, SearchParams *params, ReturnSetInfo *rsinfo)
+run_search(SearchQuery *q)
 {
+	char	   *sql = search_statement(q);
 	int			nest = NewGUCNestLevel();
 
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
@@ -1246,25 +1799,16 @@ run_search(const char *sql, SearchParams *params, ReturnSetInfo *rsinfo)
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("extra_float_digits", "1", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_with_args(sql, params->n, params->types, params->values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(sql, q->params.n, q->params.types, q->params.values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "search query failed");
 	AtEOXact_GUC(true, nest);
-	store_runs(rsinfo);
 }
 
-PG_FUNCTION_INFO_V1(mlops_search_runs);
-
-/* search_runs(experiment, filter, order_by, max_results): setof mlops.runs. */
-Datum
-mlops_search_runs(PG_FUNCTION_ARGS)
+/* Refuse max_results below 1 or above MAX_RESULTS (22023); hint: how to page. */
+static int64
+check_max_results(FunctionCallInfo fcinfo, int argno, const char *hint)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	SearchParams params = {0};
-	SearchPart *filter = NULL;
-	SearchPart *order;
-	int64		max_results = PG_ARGISNULL(3) ? 1000 : PG_GETARG_INT32(3);
-	int			k_experiment = 0;
-	int			k_limit;
+	int64		max_results = PG_ARGISNULL(argno) ? 1000 : PG_GETARG_INT32(argno);
 
 	if (max_results < 1)
 		ereport(ERROR,
@@ -1274,17 +1818,403 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_results must be at most %d, not %lld", MAX_RESULTS, (long long) max_results),
-				 errhint("Page through the runs with several searches (for example on start_time).")));
+				 errhint("%s", hint)));
+	return max_results;
+}
+
+/* Start a search of entity: the parameters, an empty scope. */
+static void
+query_init(SearchQuery *q, const SearchEntity *entity, int64 limit)
+{
+	memset(q, 0, sizeof(SearchQuery));
+	q->entity = entity;
+	q->limit = limit;
+	initStringInfo(&q->scope);
+}
+
+/* An active run of an active experiment. */
+#define RUN_ACTIVE \
+	"r.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND " \
+	"(SELECT e.lifecycle_stage FROM mlops.experiments e " \
+	"WHERE e.id OPERATOR(pg_catalog.=) r.experiment_id) OPERATOR(pg_catalog.=) 'active'"
+
+/* Add a condition to the scope of a search. */
+static void
+add_scope(SearchQuery *q, const char *condition)
+{
+	appendStringInfo(&q->scope, "%s%s", q->scope.len ? " AND " : "", condition);
+}
+
+/*
+ * Restrict a search to rows of a lifecycle stage by a view type: active,
+ * deleted or all (also MLflow's ACTIVE_ONLY, DELETED_ONLY, ALL); a NULL
+ * view is active; another value is 22023 naming it.
+ */
+static void
+add_view_scope(SearchQuery *q, FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	char	   *view = PG_ARGISNULL(argno) ? "active" : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+	bool		runs = (q->entity == &run_entity);
+
+	/* a run of a deleted experiment counts as deleted, as in the views and for logging */
+	if (pg_strcasecmp(view, "active") == 0 || pg_strcasecmp(view, "active_only") == 0)
+		add_scope(q, runs ? RUN_ACTIVE :
+				  psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'active'", q->entity->alias));
+	else if (pg_strcasecmp(view, "deleted") == 0 || pg_strcasecmp(view, "deleted_only") == 0)
+		add_scope(q, runs ? "NOT (" RUN_ACTIVE ")" :
+				  psprintf("%s.lifecycle_stage OPERATOR(pg_catalog.=) 'deleted'", q->entity->alias));
+	else if (pg_strcasecmp(view, "all") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", argname, view),
+				 errhint("Use active, deleted or all.")));
+}
+
+/*
+ * Page tokens. The text a token encodes:
+ *   "mlops1;" <16 hex digits: hash of the query> ";" <number of keys> ";"
+ *   then per sort key of the last row returned "-;" (NULL) or
+ *   <length> ":" <value> ";"
+ * with values as key_text writes them. A token only continues the search it
+ * came from: another experiment list, filter, order_by or view gives another
+ * hash (22023).
+ */
+#define TOKEN_PREFIX "mlops1;"
+
+/* Raise "invalid page_token" (22023). */
+static void
+bad_token(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid page_token: %s", why),
+			 errhint("Pass the next_page_token of the previous page of the same search "
+					 "(same experiments, filter, order_by and run_view_type).")));
+}
+
+/* The hash identifying a search's query, as 16 hex digits. */
+static char *
+query_hash(const char *identity)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) identity, strlen(identity), 0x6d6c6f7073);
+
+	return psprintf("%016llx", (unsigned long long) h);
+}
+
+/*
+ * The text of a sort key value, exact and independent of session settings
+ * (floats with 17 significant digits, times as microseconds).
+ */
+static char *
+key_text(Oid type, Datum d)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			{
+				float8		v = DatumGetFloat8(d);
+
+				if (isnan(v))
+					return pstrdup("NaN");
+				if (isinf(v))
+					return pstrdup(v > 0 ? "Infinity" : "-Infinity");
+				return psprintf("%.17g", v);
+			}
+		case TIMESTAMPTZOID:
+			return psprintf(INT64_FORMAT, DatumGetTimestampTz(d));
+		case INT8OID:
+			return psprintf(INT64_FORMAT, DatumGetInt64(d));
+		case INT4OID:
+			return psprintf("%d", DatumGetInt32(d));
+		case BOOLOID:
+			return pstrdup(DatumGetBool(d) ? "t" : "f");
+		case UUIDOID:
+			return DatumGetCString(DirectFunctionCall1(uuid_out, d));
+		default:
+			return TextDatumGetCString(d);
+	}
+}
+
+/* The value key_text wrote, or false when the text is not one. */
+static bool
+key_value(Oid type, const char *s, Datum *d)
+{
+	char	   *end;
+
+	errno = 0;
+	switch (type)
+	{
+		case FLOAT8OID:
+			if (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 || strcmp(s, "-Infinity") == 0)
+			{
+				*d = Float8GetDatum(strcmp(s, "NaN") == 0 ? get_float8_nan() :
+									s[0] == '-' ? -get_float8_infinity() : get_float8_infinity());
+				return true;
+			}
+			*d = Float8GetDatum(strtod(s, &end));
+			return *s && *end == '\0' && errno == 0;
+		case TIMESTAMPTZOID:
+		case INT8OID:
+		case INT4OID:
+			{
+				long long	v = strtoll(s, &end, 10);
+
+				if (!*s || *end != '\0' || errno != 0 ||
+					(type == INT4OID && (v < PG_INT32_MIN || v > PG_INT32_MAX)))
+					return false;
+				*d = type == INT4OID ? Int32GetDatum((int32) v) : Int64GetDatum((int64) v);
+				return type != TIMESTAMPTZOID || IS_VALID_TIMESTAMP(v);
+			}
+		case BOOLOID:
+			*d = BoolGetDatum(strcmp(s, "t") == 0);
+			return strcmp(s, "t") == 0 || strcmp(s, "f") == 0;
+		case UUIDOID:
+			{
+				pg_uuid_t  *u = parse_run_id(s);
+
+				*d = UUIDPGetDatum(u);
+				return u != NULL;
+			}
+		default:
+			*d = CStringGetTextDatum(s);
+			return pg_verifymbstr(s, strlen(s), true);
+	}
+}
+
+/* Encode the token continuing after row `row` of SPI_tuptable. */
+static char *
+encode_token(SearchQuery *q, const char *hash, uint64 row)
+{
+	StringInfoData buf;
+	int			nkeys = q->order->nkeys + q->entity->nties;
+	char	   *b64;
+	int			len;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, TOKEN_PREFIX "%s;%d;", hash, nkeys);
+	for (i = 0; i < nkeys; i++)
+	{
+		Oid			type = i < q->order->nkeys ? q->order->keytypes[i] : q->entity->ties[i - q->order->nkeys].type;
+		int			col = SPI_fnumber(SPI_tuptable->tupdesc, psprintf("mlops_key_%d", i + 1));
+		bool		isnull;
+		Datum		d;
+
+		if (col <= 0 || SPI_gettypeid(SPI_tuptable->tupdesc, col) != type)
+			elog(ERROR, "sort key %d of the search has an unexpected type", i + 1);
+		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+		if (isnull)
+			appendStringInfoString(&buf, "-;");
+		else
+		{
+			char	   *v = key_text(type, d);
+
+			appendStringInfo(&buf, "%zu:%s;", strlen(v), v);
+		}
+	}
+	b64 = palloc(pg_b64_enc_len(buf.len) + 1);
+	len = pg_b64_encode(buf.data, buf.len, b64, pg_b64_enc_len(buf.len));
+	if (len < 0)
+		elog(ERROR, "could not encode a page token");
+	b64[len] = '\0';
+	return b64;
+}
+
+/*
+ * Decode a page token of this search into the condition placing a row after
+ * the token's row: the first sort key where they differ orders it later
+ * (keys sort with missing values last), every key before it equal. Keys are
+ * the columns mlops_key_<n> of paged_statement's subquery s; values become
+ * parameters of the query.
+ */
+static char *
+decode_token(SearchQuery *q, const char *hash, const char *token)
+{
+	int			nkeys = q->order->nkeys + q->entity->nties;
+	int			tlen = strlen(token);
+	char	   *plain = palloc(pg_b64_dec_len(tlen) + 1);
+	int			len = pg_b64_decode(token, tlen, plain, pg_b64_dec_len(tlen));
+	char	   *s;
+	StringInfoData eq;
+	StringInfoData cond;
+	int			i;
+
+	if (len < 0)
+		bad_token("not base64");
+	plain[len] = '\0';
+	if ((int) strlen(plain) != len || strncmp(plain, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0)
+		bad_token("not a token of this version");
+	s = plain + strlen(TOKEN_PREFIX);
+	if (strncmp(s, hash, 16) != 0 || s[16] != ';')
+		bad_token("it belongs to another search");
+	s += 17;
+	if (strtol(s, &s, 10) != nkeys || *s++ != ';')
+		bad_token("it belongs to another search");
+	initStringInfo(&eq);
+	initStringInfo(&cond);
+	appendStringInfoString(&eq, "true");
+	appendStringInfoString(&cond, "false");
+	for (i = 0; i < nkeys; i++)
+	{
+		bool		tie = i >= q->order->nkeys;
+		char	   *expr = psprintf("s.mlops_key_%d", i + 1);
+		bool		desc = tie ? q->entity->ties[i - q->order->nkeys].desc : q->order->keydesc[i];
+		Oid			type = tie ? q->entity->ties[i - q->order->nkeys].type : q->order->keytypes[i];
+		Datum		d;
+		int			k;
+
+		if (s[0] == '-' && s[1] == ';')
+		{
+			/* nothing sorts after a missing value but missing values */
+			appendStringInfo(&eq, " AND %s IS NULL", expr);
+			s += 2;
+			continue;
+		}
+		else
+		{
+			long		vlen = strtol(s, &s, 10);
+			char	   *v;
+
+			if (*s++ != ':' || vlen < 0 || vlen > (long) strlen(s) || s[vlen] != ';')
+				bad_token("malformed");
+			v = pnstrdup(s, vlen);
+			s += vlen + 1;
+			if (!key_value(type, v, &d))
+				bad_token("malformed value");
+		}
+		k = add_param(&q->params, type, d);
+		appendStringInfo(&cond, " OR (%s AND (%s OPERATOR(pg_catalog.%s) $%d OR %s IS NULL))",
+						 eq.data, expr, desc ? "<" : ">", k, expr);
+		appendStringInfo(&eq, " AND %s OPERATOR(pg_catalog.=) $%d", expr, k);
+	}
+	if (*s != '\0')
+		bad_token("malformed");
+	return cond.data;
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_runs);
+
+/*
+ * search_runs(experiment, filter, order_by, max_results): setof mlops.runs,
+ * the active runs of an experiment (NULL: of all experiments).
+ */
+Datum
+mlops_search_runs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SearchQuery q;
+
+	query_init(&q, &run_entity,
+			   check_max_results(fcinfo, 3, "Page through the runs with several searches (for example on start_time)."));
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	if (!PG_ARGISNULL(0))
-		k_experiment = add_param(&params, INT8OID, experiment_id(PG_GETARG_TEXT_PP(0)));
+		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) $%d",
+							   add_param(&q.params, INT8OID, experiment_id(PG_GETARG_TEXT_PP(0)))));
+	add_scope(&q, RUN_ACTIVE);
 	if (!blank_arg(fcinfo, 1))
-		filter = search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(1)), &params);
-	order = search_translate_order(blank_arg(fcinfo, 2) ? "start_time DESC" :
-								   text_to_cstring(PG_GETARG_TEXT_PP(2)), &params);
-	k_limit = add_param(&params, INT8OID, Int64GetDatum(max_results));
-	run_search(search_statement(k_experiment, filter, order, k_limit), &params, rsinfo);
+		q.filter = translate_filter(&run_entity, text_to_cstring(PG_GETARG_TEXT_PP(1)), &q.params);
+	q.order = translate_order(&run_entity, text_arg(fcinfo, 2, "start_time DESC"), &q.params);
+	run_search(&q);
+	store_rows(rsinfo, &run_entity, SPI_processed, -1, NULL);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_runs_page);
+
+/*
+ * search_runs(experiments text[], filter, order_by, max_results, page_token,
+ * run_view_type): a page of runs, the last row of a full page carrying the
+ * token of the next page (when there are more runs) in next_page_token.
+ */
+Datum
+mlops_search_runs_page(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SearchQuery q;
+	StringInfoData identity;
+	char	   *filter = text_arg(fcinfo, 1, "");
+	char	   *order_by = text_arg(fcinfo, 2, "start_time DESC");
+	int64		max_results = check_max_results(fcinfo, 3, "Page through the runs with page_token.");
+	char	   *hash;
+	char	   *token = NULL;
+
+	query_init(&q, &run_entity, max_results + 1);
+	add_view_scope(&q, fcinfo, 5, "run_view_type");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	initStringInfo(&identity);
+	appendStringInfo(&identity, "runs\x1f%s\x1f%s\x1f%s\x1f",
+					 PG_ARGISNULL(5) ? "active" : text_to_cstring(PG_GETARG_TEXT_PP(5)), filter, order_by);
+	if (!PG_ARGISNULL(0))
+	{
+		ArrayType  *names = PG_GETARG_ARRAYTYPE_P(0);
+
+		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) ANY ($%d)",
+							   add_param(&q.params, INT8ARRAYOID, experiment_ids(names, &identity))));
+	}
+	hash = query_hash(identity.data);
+	if (*filter)
+		q.filter = translate_filter(&run_entity, filter, &q.params);
+	q.order = translate_order(&run_entity, order_by, &q.params);
+	q.key_columns = true;
+	if (!blank_arg(fcinfo, 4))
+		q.keyset = decode_token(&q, hash, text_to_cstring(PG_GETARG_TEXT_PP(4)));
+	run_search(&q);
+	if (SPI_processed > (uint64) max_results)
+		token = encode_token(&q, hash, max_results - 1);
+	store_rows(rsinfo, &run_entity, Min(SPI_processed, (uint64) max_results),
+			   rsinfo->setDesc->natts - 1, token);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_experiments);
+
+/* search_experiments(filter, order_by, max_results, view_type): setof mlops.experiments. */
+Datum
+mlops_search_experiments(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SearchQuery q;
+
+	query_init(&q, &experiment_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on creation_time)."));
+	add_view_scope(&q, fcinfo, 3, "view_type");
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	if (!blank_arg(fcinfo, 0))
+		q.filter = translate_filter(&experiment_entity, text_to_cstring(PG_GETARG_TEXT_PP(0)), &q.params);
+	q.order = translate_order(&experiment_entity, text_arg(fcinfo, 1, "creation_time DESC, experiment_id ASC"),
+							  &q.params);
+	run_search(&q);
+	store_rows(rsinfo, &experiment_entity, SPI_processed, -1, NULL);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mlops_search_model_versions);
+
+/* search_model_versions(filter, order_by, max_results): setof mlops.model_versions. */
+Datum
+mlops_search_model_versions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SearchQuery q;
+
+	query_init(&q, &model_version_entity,
+			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on name)."));
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	if (!blank_arg(fcinfo, 0))
+		q.filter = translate_filter(&model_version_entity, text_to_cstring(PG_GETARG_TEXT_PP(0)), &q.params);
+	q.order = translate_order(&model_version_entity,
+							  text_arg(fcinfo, 1, "last_updated_timestamp DESC, name ASC, version_number DESC"),
+							  &q.params);
+	run_search(&q);
+	store_rows(rsinfo, &model_version_entity, SPI_processed, -1, NULL);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -1304,11 +2234,10 @@ mlops_search_runs_sql(PG_FUNCTION_ARGS)
 
 	initStringInfo(&sql);
 	if (!blank_arg(fcinfo, 0))
-		append_filter(&sql, search_translate_filter(text_to_cstring(PG_GETARG_TEXT_PP(0)), &params));
+		append_filter(&sql, translate_filter(&run_entity, text_to_cstring(PG_GETARG_TEXT_PP(0)), &params));
 	else
 		appendStringInfoString(&sql, "true");
 	appendStringInfoString(&sql, " ORDER BY ");
-	append_order(&sql, search_translate_order(blank_arg(fcinfo, 1) ? "start_time DESC" :
-											  text_to_cstring(PG_GETARG_TEXT_PP(1)), &params));
+	append_order(&sql, &run_entity, translate_order(&run_entity, text_arg(fcinfo, 1, "start_time DESC"), &params));
 	PG_RETURN_TEXT_P(cstring_to_text(sql.data));
 }

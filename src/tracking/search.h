@@ -15,10 +15,7 @@ typedef struct SearchParams
 	Datum	   *values;
 } SearchParams;
 
-/* A filter or order_by translated into SQL (search.c). */
+/* A filter or order_by translated into SQL (search.c, static there). */
 typedef struct SearchPart SearchPart;
-
-extern SearchPart *search_translate_filter(const char *filter, SearchParams *params);
-extern SearchPart *search_translate_order(const char *order_by, SearchParams *params);
 
 #endif							/* MLOPS_SEARCH_H */

@@ -9,8 +9,9 @@
  *    transaction, subtransaction) because the lock lasts as long.
  *  - mlops._metrics_latest(): AFTER INSERT statement trigger on metrics
  *    (transition table) that folds new points into latest_metrics: one
- *    UPDATE (or upsert) per (run, key), highest step then latest ts winning,
- *    in (run, key) order so that concurrent batches cannot deadlock.
+ *    UPDATE (or upsert) per (run, key), highest step, then latest ts, then
+ *    the largest value (NaN as 0, as MLflow) winning, in (run, key) order
+ *    so that concurrent batches cannot deadlock.
  *  - log_metric: after checking its arguments and the caller's INSERT
  *    privilege (table or columns, as the executor checks it), one statement
  *    run as the tables' owner locks the open run and moves latest_metrics;
@@ -186,7 +187,8 @@ run_cache_hit(pg_uuid_t *run)
 		memcmp(run_cache.run.data, run->data, UUID_LEN) == 0;
 }
 
-static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok);
+static bool check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok,
+									char **run_name_out);
 
 /* Remember that this run is locked and open for the current subtransaction. */
 static void
@@ -210,7 +212,7 @@ check_run_open(pg_uuid_t *run, const char *what, bool missing_ok)
 {
 	if (run_cache_hit(run))
 		return true;
-	return check_run_open_uncached(run, what, missing_ok);
+	return check_run_open_uncached(run, what, missing_ok, NULL);
 }
 
 /*
@@ -221,13 +223,19 @@ static void
 refuse_unlocked_run(pg_uuid_t *run, const char *what)
 {
 	run_cache.valid = false;
-	check_run_open_uncached(run, what, false);
+	check_run_open_uncached(run, what, false, NULL);
 	elog(ERROR, "run %s is open but was not locked", uuid_str(run));
 }
 
-/* check_run_open without the cache: always queries (and locks) the run. */
+/*
+ * check_run_open without the cache: always queries (and locks) the run, and
+ * refuses a deleted run or a run of a deleted experiment. With run_name_out,
+ * an ended run is not refused: *run_name_out receives its name (or NULL)
+ * and the caller decides.
+ */
 static bool
-check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
+check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok,
+						char **run_name_out)
 {
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		values[1];
@@ -235,7 +243,13 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 			   *owner;
 	SPIPlanPtr	plan;
 
-	plan = mlops_owner_plan("SELECT r.status, r.created_by FROM mlops.runs r "
+	/*
+	 * The experiment is read, not locked: this runs as the caller, who may
+	 * lack the UPDATE privilege a row lock on mlops.experiments needs.
+	 */
+	plan = mlops_owner_plan("SELECT r.status, r.created_by, r.lifecycle_stage, e.lifecycle_stage, e.name, r.name "
+							"FROM mlops.runs r JOIN mlops.experiments e "
+							"ON e.id OPERATOR(pg_catalog.=) r.experiment_id "
 							"WHERE r.id OPERATOR(pg_catalog.=) $1 FOR SHARE OF r",
 							1, argtypes);
 	values[0] = UUIDPGetDatum(run);
@@ -255,7 +269,25 @@ check_run_open_uncached(pg_uuid_t *run, const char *what, bool missing_ok)
 		owner = "";
 	if (!run_writable(owner))
 		refuse_run_writer(run, owner, what);
+	if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %s is deleted: cannot log %s", uuid_str(run), what),
+				 errhint("Restore it with mlops.restore_run() first.")));
+	if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("experiment \"%s\" of run %s is deleted: cannot log %s",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5), uuid_str(run), what),
+				 errhint("Restore it with mlops.restore_experiment() first.")));
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (run_name_out != NULL)
+	{
+		/* the run-name tag of an ended run may follow its name (rename_run) */
+		*run_name_out = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6);
+		if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
+			return true;
+	}
 	if (strcmp(status, "RUNNING") != 0 && strcmp(status, "SCHEDULED") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -364,6 +396,52 @@ tuple_run(HeapTuple tuple, TupleDesc desc, int attno)
 	return isnull ? NULL : DatumGetUUIDP(d);
 }
 
+/* Tag key that mirrors a run's name (MLflow's mlflow.runName). */
+#define RUN_NAME_TAG "mlflow.runName"
+
+/* Whether an INSERT or UPDATE of mlops.tags writes the run-name tag. */
+static bool
+run_name_tag_row(TriggerData *td, TupleDesc desc)
+{
+	int			attno;
+	bool		isnull;
+	Datum		d;
+
+	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
+		RelationGetRelid(td->tg_relation) != mlops_relid("tags"))
+		return false;
+	attno = SPI_fnumber(desc, "key");
+	if (attno <= 0)
+		return false;
+	d = heap_getattr(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+					 attno, desc, &isnull);
+	return !isnull && strcmp(TextDatumGetCString(d), RUN_NAME_TAG) == 0;
+}
+
+/*
+ * The run-name tag: like any tag while the run is open; on an ended run only
+ * the value equal to the run's name (the tag following mlops.rename_run()
+ * or an UPDATE of runs.name, which an ended run allows).
+ */
+static void
+guard_run_name_tag(TriggerData *td, TupleDesc desc, pg_uuid_t *run)
+{
+	char	   *name = NULL;
+	char	   *value;
+	bool		isnull;
+	Datum		d;
+
+	check_run_open_uncached(run, "tags", false, &name);
+	d = heap_getattr(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+					 SPI_fnumber(desc, "value"), desc, &isnull);
+	value = isnull ? NULL : TextDatumGetCString(d);
+	if (run_cache_hit(run) || (name != NULL && value != NULL && strcmp(name, value) == 0))
+		return;
+	/* an ended run: raise its usual error */
+	run_cache.valid = false;
+	check_run_open_uncached(run, "tags", false, NULL);
+}
+
 PG_FUNCTION_INFO_V1(mlops_run_guard);
 
 /* BEFORE row trigger: what is logged into a run needs an existing, open run. */
@@ -395,14 +473,21 @@ mlops_run_guard(PG_FUNCTION_ARGS)
 		guard_metric_key(td, desc);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
-	needs_check = !restoring() && ((oldrun && !run_cache_hit(oldrun)) ||
+	/* an import checks its runs per statement (src/tracking/import_mlflow.c) */
+	needs_check = !restoring() && !mlops_import_trusted() &&
+		((oldrun && !run_cache_hit(oldrun)) ||
 		(newrun && !run_cache_hit(newrun)));
 	if (needs_check)
 	{
+		bool		name_tag = newrun && run_name_tag_row(td, desc) &&
+			(oldrun == NULL || memcmp(oldrun->data, newrun->data, UUID_LEN) == 0);
+
 		SPI_connect();
-		if (oldrun)
+		if (oldrun && !name_tag)
 			check_run_open(oldrun, what, TRIGGER_FIRED_BY_DELETE(td->tg_event));
-		if (newrun)
+		if (name_tag && !run_cache_hit(newrun))
+			guard_run_name_tag(td, desc, newrun);
+		else if (newrun)
 			check_run_open(newrun, what, false);
 		SPI_finish();
 	}
@@ -548,7 +633,33 @@ typedef struct MetricCols
 				value;
 } MetricCols;
 
-/* Fold one new metrics row into the hash: later rows win ties. */
+/*
+ * The value MLflow's tie-break compares: its SQL store keeps a NaN metric as
+ * 0 (with a separate is_nan flag), so at the same step and time a NaN point
+ * ranks as 0 would.
+ */
+static float8
+latest_tie_value(float8 v)
+{
+	return isnan(v) ? 0.0 : v;
+}
+
+/*
+ * Whether a point is strictly later than e's, as MLflow decides the latest
+ * value: higher step, then later time, then the larger value; an exact tie
+ * keeps the point already there.
+ */
+static bool
+latest_later(int64 step, TimestampTz ts, float8 value, LatestEntry *e)
+{
+	if (step != e->step)
+		return step > e->step;
+	if (ts != e->ts)
+		return ts > e->ts;
+	return latest_tie_value(value) > latest_tie_value(e->value);
+}
+
+/* Fold one new metrics row into the hash (statement order breaks exact ties). */
 static void
 latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 {
@@ -559,6 +670,7 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	text	   *key;
 	int64		step;
 	TimestampTz ts;
+	float8		value;
 
 	k.run = *DatumGetUUIDP(slot_getattr(slot, c->run, &isnull));
 	key = DatumGetTextPP(slot_getattr(slot, c->key, &isnull));
@@ -566,6 +678,7 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 	k.keylen = VARSIZE_ANY_EXHDR(key);
 	step = DatumGetInt64(slot_getattr(slot, c->step, &isnull));
 	ts = DatumGetTimestampTz(slot_getattr(slot, c->ts, &isnull));
+	value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
 	e = hash_search(h, &k, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -575,12 +688,23 @@ latest_fold_row(HTAB *h, TupleTableSlot *slot, MetricCols *c)
 		copy[k.keylen] = '\0';
 		e->k.key = copy;
 	}
-	else if (step < e->step || (step == e->step && ts < e->ts))
+	else if (!latest_later(step, ts, value, e))
 		return;
 	e->step = step;
 	e->ts = ts;
-	e->value = DatumGetFloat8(slot_getattr(slot, c->value, &isnull));
+	e->value = value;
 }
+
+/*
+ * SQL: whether the point (step, ts, value) is strictly later than the row lm
+ * (latest_later(): NaN ranks as 0 in the value tie-break).
+ */
+#define LATEST_TIE_SQL(v) \
+	"(CASE WHEN " v " OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 THEN 0::pg_catalog.float8 ELSE " v " END)"
+#define LATEST_LATER_SQL(step, ts, value) \
+	"(" step " OPERATOR(pg_catalog.>) lm.step OR (" step " OPERATOR(pg_catalog.=) lm.step AND (" \
+	ts " OPERATOR(pg_catalog.>) lm.ts OR (" ts " OPERATOR(pg_catalog.=) lm.ts AND " \
+	LATEST_TIE_SQL(value) " OPERATOR(pg_catalog.>) " LATEST_TIE_SQL("lm.value") "))))"
 
 /* The five query arguments of a latest_metrics point. */
 static void
@@ -603,8 +727,7 @@ latest_try_update(LatestEntry *e)
 	latest_values(e, values);
 	return mlops_owner_exec("UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 							"WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-							"AND ($3 OPERATOR(pg_catalog.>) lm.step "
-							"OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts))",
+							"AND " LATEST_LATER_SQL("$3", "$4", "$5"),
 							5, argtypes, values, NULL, false, 0) > 0;
 }
 
@@ -619,9 +742,7 @@ latest_insert_or_update(LatestEntry *e)
 	mlops_owner_exec("INSERT INTO mlops.latest_metrics AS lm (run_id, key, step, ts, value) "
 					 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id, key) DO UPDATE "
 					 "SET step = EXCLUDED.step, ts = EXCLUDED.ts, value = EXCLUDED.value "
-					 "WHERE EXCLUDED.step OPERATOR(pg_catalog.>) lm.step "
-					 "OR (EXCLUDED.step OPERATOR(pg_catalog.=) lm.step "
-					 "AND EXCLUDED.ts OPERATOR(pg_catalog.>=) lm.ts)",
+					 "WHERE " LATEST_LATER_SQL("EXCLUDED.step", "EXCLUDED.ts", "EXCLUDED.value"),
 					 5, argtypes, values, NULL, false, 0);
 }
 
@@ -825,10 +946,20 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errmsg("%s must not be null", name)));
 }
 
-/* The open run and its creator, locked FOR SHARE; $1 is the run. */
+/*
+ * The open, active run of an active experiment and its creator, the run
+ * locked FOR SHARE (run as the owner); $1 is the run. The experiment is
+ * read, not locked: a lock taken by every call would make concurrent
+ * loggers of one experiment share (and keep rewriting) a multixact on its
+ * row. A point logged while its experiment is being deleted may land; it is
+ * kept, and hidden with the run.
+ */
 #define RUN_LOCK_SQL \
-	"SELECT r.id, r.created_by FROM mlops.runs r WHERE r.id OPERATOR(pg_catalog.=) $1 " \
-	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) FOR SHARE OF r"
+	"SELECT r.id, r.created_by FROM mlops.runs r JOIN mlops.experiments e " \
+	"ON e.id OPERATOR(pg_catalog.=) r.experiment_id WHERE r.id OPERATOR(pg_catalog.=) $1 " \
+	"AND r.status OPERATOR(pg_catalog.=) ANY ('{RUNNING,SCHEDULED}'::pg_catalog.text[]) " \
+	"AND r.lifecycle_stage OPERATOR(pg_catalog.=) 'active' AND e.lifecycle_stage OPERATOR(pg_catalog.=) 'active' " \
+	"FOR SHARE OF r"
 
 /* Whether mlops.metrics has rules now (relhasrules stays set after DROP RULE). */
 static bool
@@ -868,7 +999,7 @@ execute_metric_insert(const char *sql, Oid *argtypes, Datum *values,
 	if (n < expected || expected == 0)
 	{
 		run_cache.valid = false;
-		check_run_open_uncached(run, "metrics", false);
+		check_run_open_uncached(run, "metrics", false, NULL);
 	}
 	/* no run_cache_set here: a trigger of the INSERT may have changed the run */
 	return n;
@@ -917,8 +1048,7 @@ lock_run_and_move_latest(LatestEntry *e, NameData *owner)
 	if (mlops_owner_exec("WITH r AS MATERIALIZED (" RUN_LOCK_SQL "), "
 						 "u AS (UPDATE mlops.latest_metrics lm SET step = $3, ts = $4, value = $5 "
 						 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1 AND lm.key OPERATOR(pg_catalog.=) $2 "
-						 "AND ($3 OPERATOR(pg_catalog.>) lm.step "
-						 "OR ($3 OPERATOR(pg_catalog.=) lm.step AND $4 OPERATOR(pg_catalog.>=) lm.ts)) "
+						 "AND " LATEST_LATER_SQL("$3", "$4", "$5") " "
 						 "AND EXISTS (SELECT FROM r WHERE r.created_by OPERATOR(pg_catalog.=) $6) RETURNING 1) "
 						 "SELECT EXISTS (SELECT FROM u), r.created_by FROM r",
 						 6, argtypes, values, NULL, false, 0) == 0)

@@ -31,4 +31,11 @@ extern bool mlops_metrics_insert_simple_ok(Relation rel, bool runs_rls);
 extern void mlops_metrics_check_insert_privilege(Relation rel);
 extern void mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p);
 
+/*
+ * import_mlflow.c: whether the running statement is one that
+ * mlops.import_mlflow() issued (the run guard then leaves the run checks to
+ * the import, which makes them per statement).
+ */
+extern bool mlops_import_trusted(void);
+
 #endif							/* MLOPS_TRACKING_H */

@@ -12,7 +12,8 @@
  * inside an address entry: libcurl's open-socket callback checks each
  * address after DNS and before connecting, so a name that resolves into a
  * network the list does not name is refused even if it changes its answer
- * between checks.
+ * between checks. A connection kept open for reuse is checked again, by its
+ * peer address, before each request sent on it.
  */
 #include "postgres.h"
 
@@ -217,6 +218,30 @@ mlops_webhooks_address_allowed(const char *allowed, const void *sockaddr)
 
 		if (parse_net(items[i], &net) && net.family == family && net_contains(&net, addr))
 			return true;
+	}
+	return false;
+}
+
+/* Whether a peer address in text form (as libcurl reports it) is inside an address entry. */
+bool
+mlops_webhooks_address_text_allowed(const char *allowed, const char *address)
+{
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+
+	if (address == NULL)
+		return false;
+	memset(&v4, 0, sizeof(v4));
+	memset(&v6, 0, sizeof(v6));
+	if (inet_pton(AF_INET, address, &v4.sin_addr) == 1)
+	{
+		v4.sin_family = AF_INET;
+		return mlops_webhooks_address_allowed(allowed, &v4);
+	}
+	if (inet_pton(AF_INET6, address, &v6.sin6_addr) == 1)
+	{
+		v6.sin6_family = AF_INET6;
+		return mlops_webhooks_address_allowed(allowed, &v6);
 	}
 	return false;
 }

@@ -12,6 +12,15 @@
  * ends the worker at once; the deliveries it cut off stay in_flight and go
  * out again, same delivery id, after the restart.
  *
+ * One multi handle lives as long as the worker: its connection cache keeps
+ * connections open between requests and rounds (HTTP keep-alive), at most
+ * WH_MAX_HOST_CONNECTIONS to one host and WH_MAX_CONNECTS kept idle. A
+ * reused connection skips DNS and the open-socket callback, so the address
+ * check is made again on the connection's peer address just before each
+ * request is sent (the pre-request callback): a connection opened under an
+ * earlier allow-list, or for a host the list names, carries no request the
+ * current list would not let through.
+ *
  * libcurl and jansson allocate with malloc: their objects are freed before
  * anything here can raise an error, or in the PG_CATCH that rethrows it.
  */
@@ -33,6 +42,23 @@
 
 /* How long one wait for network activity lasts before interrupts are checked. */
 #define WH_POLL_MS 100
+
+/*
+ * Finished requests are recorded together, in one transaction: as many as
+ * WH_DONE_BATCH, and none waits longer than WH_DONE_WAIT_MS for the others.
+ */
+#define WH_DONE_BATCH 16
+#define WH_DONE_WAIT_MS 10
+
+/*
+ * Connections open at once to one host (more requests to it wait for one of
+ * them), and idle connections kept in the cache.
+ */
+#define WH_MAX_HOST_CONNECTIONS 16
+#define WH_MAX_CONNECTS 64
+
+/* The worker's multi handle (NULL until the first request, or after an error). */
+static CURLM *wh_multi = NULL;
 
 /* The body: {"event", "delivery_id", "occurred_at", "payload"}, compact. */
 char *
@@ -114,6 +140,27 @@ open_checked_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
+ * Pre-request callback, on a new or a reused connection: the peer address
+ * must still be on the allow-list. A connection from the cache was opened for
+ * an earlier request, perhaps one whose host the list names (no address
+ * check then); this request is judged on its own.
+ */
+static int
+check_connection(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+				 int conn_primary_port, int conn_local_port)
+{
+	WebhookSend *s = clientp;
+
+	if (s->check_address &&
+		!mlops_webhooks_address_text_allowed(mlops_webhook_allowed_hosts, conn_primary_ip))
+	{
+		s->refused_address = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* The host of a URL (palloc'd, IPv6 without brackets), or NULL when it does not parse. */
@@ -204,13 +251,15 @@ prepare_request(WebhookSend *s)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, s);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, check_connection);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, s);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, s);
 	s->errbuf[0] = '\0';
 	return true;
 }
 
-/* Free the curl objects of every request (safe to call twice). */
+/* Free the curl objects of every request (safe to call twice); the multi handle stays. */
 static void
 release_requests(CURLM *multi, WebhookSend *sends, int n)
 {
@@ -229,8 +278,32 @@ release_requests(CURLM *multi, WebhookSend *sends, int n)
 			sends[i].headers = NULL;
 		}
 	}
-	if (multi)
-		curl_multi_cleanup(multi);
+}
+
+/* Close the multi handle and every connection of its cache. */
+static void
+drop_multi(void)
+{
+	if (wh_multi)
+		curl_multi_cleanup(wh_multi);
+	wh_multi = NULL;
+}
+
+/* The worker's multi handle, created at its first use. */
+static CURLM *
+get_multi(void)
+{
+	if (wh_multi == NULL)
+	{
+		CURLM	   *multi = curl_multi_init();
+
+		if (multi == NULL)
+			elog(ERROR, "could not create a libcurl multi handle");
+		curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) WH_MAX_HOST_CONNECTIONS);
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) WH_MAX_CONNECTS);
+		wh_multi = multi;
+	}
+	return wh_multi;
 }
 
 /* Judge a finished request: status code, success, error text. */
@@ -258,11 +331,18 @@ finish_request(WebhookSend *s, CURLcode rc)
 							s->errbuf[0] ? ": " : "", s->errbuf);
 }
 
-/* Run the multi handle until every request is done, checking interrupts between polls. */
+/*
+ * Run the multi handle until every request is done, checking interrupts
+ * between polls. Finished requests are passed to done together: once
+ * WH_DONE_BATCH of them wait, or the first has waited WH_DONE_WAIT_MS, or
+ * nothing is left running (ready has room for all of them).
+ */
 static void
-drive(CURLM *multi, WebhookDone done)
+drive(CURLM *multi, WebhookDone done, WebhookSend **ready)
 {
 	int			running = 1;
+	int			nready = 0;
+	TimestampTz first_ready = 0;
 
 	while (running > 0)
 	{
@@ -280,10 +360,19 @@ drive(CURLM *multi, WebhookDone done)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &s);
 			finish_request(s, msg->data.result);
-			done(s);
+			if (nready == 0)
+				first_ready = GetCurrentTimestamp();
+			ready[nready++] = s;
+		}
+		if (nready > 0 &&
+			(running == 0 || nready >= WH_DONE_BATCH ||
+			 TimestampDifferenceExceeds(first_ready, GetCurrentTimestamp(), WH_DONE_WAIT_MS)))
+		{
+			done(ready, nready);
+			nready = 0;
 		}
 		if (running > 0)
-			curl_multi_poll(multi, NULL, 0, WH_POLL_MS, NULL);
+			curl_multi_poll(multi, NULL, 0, nready > 0 ? WH_DONE_WAIT_MS : WH_POLL_MS, NULL);
 		if (!PostmasterIsAlive())
 			proc_exit(1);
 		CHECK_FOR_INTERRUPTS();
@@ -296,6 +385,8 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 {
 	static bool curl_ready = false;
 	CURLM	   *volatile multi = NULL;
+	WebhookSend **ready = palloc(sizeof(WebhookSend *) * Max(n, 1));
+	int			nready = 0;
 
 	if (!curl_ready)
 	{
@@ -305,34 +396,40 @@ mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done)
 	}
 	PG_TRY();
 	{
-		multi = curl_multi_init();
-		if (multi == NULL)
-			elog(ERROR, "could not create a libcurl multi handle");
+		multi = get_multi();
 		for (int i = 0; i < n; i++)
 		{
 			sends[i].started = GetCurrentTimestamp();
 			if (!prepare_request(&sends[i]))
 			{
 				sends[i].done = true;
-				done(&sends[i]);
+				ready[nready++] = &sends[i];
 				continue;
 			}
 			curl_multi_add_handle(multi, sends[i].easy);
 		}
-		drive(multi, done);
+		if (nready > 0)
+			done(ready, nready);
+		drive(multi, done, ready);
+		nready = 0;
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
 				sends[i].done = true;
 				sends[i].error = psprintf("the request ended without a result");
-				done(&sends[i]);
+				ready[nready++] = &sends[i];
 			}
+		if (nready > 0)
+			done(ready, nready);
 	}
 	PG_CATCH();
 	{
+		/* connections cut off mid-request are not reused: start afresh */
 		release_requests(multi, sends, n);
+		drop_multi();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	release_requests(multi, sends, n);
+	pfree(ready);
 }

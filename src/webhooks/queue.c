@@ -9,12 +9,17 @@
  *     unique, so an event becomes each delivery exactly once;
  *  2. take: in one short transaction, mark a batch of due pending deliveries
  *     in_flight (attempts + 1) and commit;
- *  3. send them with no transaction open (http.c);
- *  4. record: per delivery, as soon as its attempt ends (the others may
- *     still be in flight), one short transaction that logs the attempt and
- *     moves the delivery to delivered, back to pending with a backoff
- *     (1 s x 2^attempt capped at an hour, full jitter), or to dead after
- *     mlops.webhook_max_attempts.
+ *  3. send them with no transaction open (http.c); after a full batch, back
+ *     to 2 (for at most a naptime);
+ *  4. record: as soon as attempts end (the others may still be in flight),
+ *     one short transaction for those that ended together, which logs each
+ *     attempt and moves its delivery to delivered, back to pending with a
+ *     backoff (1 s x 2^attempt capped at an hour, full jitter), or to dead
+ *     after mlops.webhook_max_attempts.
+ * Retention: every minute (and at once when mlops.webhook_log_retention
+ * changes), attempts older than the setting and delivered or dead deliveries
+ * whose last activity is older are deleted, WH_RETENTION_BATCH rows per short
+ * transaction; pending and in_flight deliveries are never deleted.
  * A crash between 2 and 4 leaves deliveries in_flight; mlops_webhooks_recover()
  * returns them to pending at the next start and they go out again with the
  * same delivery id (at least once); a result that could not be recorded is
@@ -56,6 +61,11 @@
 #define WH_RETRY_AFTER_ERROR (1000 * 1000)
 /* Backoff cap in seconds. */
 #define WH_BACKOFF_CAP 3600.0
+/* Rows deleted per retention transaction, and transactions per table and pass. */
+#define WH_RETENTION_BATCH 1000
+#define WH_RETENTION_BATCHES 10
+/* How often a retention pass runs (ms) while it leaves nothing over. */
+#define WH_RETENTION_EVERY_MS (60 * 1000)
 
 static WebhookCounters counters;
 /* Whether a unit failed with an error since the flag was last cleared. */
@@ -63,6 +73,10 @@ static bool unit_error = false;
 /* Whether an attempt's result could not be recorded (its delivery is left in_flight). */
 static bool unrecorded = false;
 static MemoryContext run_cxt = NULL;
+/* The last retention pass: when, under which setting, and whether it left rows over. */
+static TimestampTz retention_at = 0;
+static int	retention_setting = -1;
+static bool retention_more = false;
 
 /* A unit of work inside its own transaction. */
 typedef void (*UnitFn) (void *arg);
@@ -258,51 +272,102 @@ backoff_seconds(int attempt)
 	return pg_prng_double(&pg_global_prng_state) * cap;
 }
 
-/* Log one attempt and move its delivery on (delivered, pending after a backoff, dead). */
+/* Attempts that ended together, recorded in one transaction. */
+typedef struct RecordBatch
+{
+	WebhookSend **sends;
+	int			n;
+} RecordBatch;
+
+/* A one-dimensional array of n values of a type (nulls: NULL for none). */
+static Datum
+array_of(Datum *values, bool *nulls, int n, Oid type)
+{
+	int16		len;
+	bool		byval;
+	char		align;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &len, &byval, &align);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, len, byval, align));
+}
+
+/*
+ * Log the attempts of a RecordBatch and move each delivery on (delivered,
+ * pending after a backoff, dead): one statement for all of them.
+ */
 static void
 record_unit(void *arg)
 {
-	WebhookSend *s = arg;
-	Oid			types[7] = {UUIDOID, BOOLOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID, INT4OID};
+	RecordBatch *b = arg;
+	int			n = b->n;
+	Oid			types[7] = {UUIDARRAYOID, BOOLARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+	FLOAT8ARRAYOID, INT4ARRAYOID, INT4OID};
 	Datum		vals[7];
-	char		nulls[7] = "       ";
-	uint64		n;
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	Datum	   *oks = palloc(sizeof(Datum) * n);
+	Datum	   *codes = palloc(sizeof(Datum) * n);
+	bool	   *no_code = palloc(sizeof(bool) * n);
+	Datum	   *errors = palloc(sizeof(Datum) * n);
+	bool	   *no_error = palloc(sizeof(bool) * n);
+	Datum	   *backoffs = palloc(sizeof(Datum) * n);
+	Datum	   *latencies = palloc(sizeof(Datum) * n);
+	bool		isnull;
 
-	vals[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(s->delivery_id));
-	vals[1] = BoolGetDatum(s->ok);
-	vals[2] = Int32GetDatum(s->status_code);
-	if (s->status_code == 0)
-		nulls[2] = 'n';
-	vals[3] = s->error ? CStringGetTextDatum(s->error) : (Datum) 0;
-	if (s->error == NULL)
-		nulls[3] = 'n';
-	vals[4] = Float8GetDatum(backoff_seconds(s->attempt));
-	vals[5] = Int32GetDatum(mlops_webhook_max_attempts);
-	vals[6] = Int32GetDatum(s->latency_ms);
+	for (int i = 0; i < n; i++)
+	{
+		WebhookSend *s = b->sends[i];
 
-	n = mlops_owner_exec(
-		"WITH q AS ("
+		ids[i] = DirectFunctionCall1(uuid_in, CStringGetDatum(s->delivery_id));
+		oks[i] = BoolGetDatum(s->ok);
+		codes[i] = Int32GetDatum(s->status_code);
+		no_code[i] = (s->status_code == 0);
+		errors[i] = s->error ? CStringGetTextDatum(s->error) : (Datum) 0;
+		no_error[i] = (s->error == NULL);
+		backoffs[i] = Float8GetDatum(backoff_seconds(s->attempt));
+		latencies[i] = Int32GetDatum(s->latency_ms);
+	}
+	vals[0] = array_of(ids, NULL, n, UUIDOID);
+	vals[1] = array_of(oks, NULL, n, BOOLOID);
+	vals[2] = array_of(codes, no_code, n, INT4OID);
+	vals[3] = array_of(errors, no_error, n, TEXTOID);
+	vals[4] = array_of(backoffs, NULL, n, FLOAT8OID);
+	vals[5] = array_of(latencies, NULL, n, INT4OID);
+	vals[6] = Int32GetDatum(mlops_webhook_max_attempts);
+
+	mlops_owner_exec(
+		"WITH r AS ("
+		"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		"                           pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6))"
+		"         AS r(delivery_id, ok, status_code, error, backoff, latency_ms)), "
+		"q AS ("
 		"  UPDATE mlops.webhook_queue q SET"
-		"    status = CASE WHEN $2 THEN 'delivered' WHEN q.attempts" WH_GE "$6 THEN 'dead' ELSE 'pending' END,"
-		"    next_attempt_at = CASE WHEN $2 OR q.attempts" WH_GE "$6 THEN q.next_attempt_at"
-		"      ELSE pg_catalog.now()" WH_PLUS "pg_catalog.make_interval(secs => $5) END,"
-		"    last_error = $4,"
-		"    delivered_at = CASE WHEN $2 THEN pg_catalog.now() END"
-		"   WHERE q.delivery_id" WH_EQ "$1 AND q.status" WH_EQ "'in_flight'"
-		"  RETURNING q.delivery_id, q.webhook_id, q.event, q.attempts, q.outbox_id, q.status), "
+		"    status = CASE WHEN r.ok THEN 'delivered' WHEN q.attempts" WH_GE "$7 THEN 'dead' ELSE 'pending' END,"
+		"    next_attempt_at = CASE WHEN r.ok OR q.attempts" WH_GE "$7 THEN q.next_attempt_at"
+		"      ELSE pg_catalog.now()" WH_PLUS "pg_catalog.make_interval(secs => r.backoff) END,"
+		"    last_error = r.error,"
+		"    delivered_at = CASE WHEN r.ok THEN pg_catalog.now() END"
+		"    FROM r"
+		"   WHERE q.delivery_id" WH_EQ "r.delivery_id AND q.status" WH_EQ "'in_flight'"
+		"  RETURNING q.delivery_id, q.webhook_id, q.event, q.attempts, q.outbox_id, q.status,"
+		"            r.ok, r.status_code, r.error, r.latency_ms), "
 		"ins AS ("
 		"  INSERT INTO mlops.webhook_deliveries"
 		"    (delivery_id, webhook_id, event, attempt, status, status_code, error, latency_ms, outbox_id)"
 		"  SELECT q.delivery_id, q.webhook_id, q.event, q.attempts,"
-		"         CASE WHEN $2 THEN 'delivered' ELSE 'failed' END, $3, $4, $7, q.outbox_id FROM q) "
-		"SELECT q.status FROM q",
-		7, types, vals, nulls, false, 0);
-	if (s->ok)
-		counters.delivered++;
-	else
-		counters.failed_attempts++;
-	if (n == 1 && strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "dead") == 0)
-		counters.dead++;
+		"         CASE WHEN q.ok THEN 'delivered' ELSE 'failed' END, q.status_code, q.error, q.latency_ms,"
+		"         q.outbox_id FROM q) "
+		"SELECT pg_catalog.count(*) FILTER (WHERE q.status" WH_EQ "'dead') FROM q",
+		7, types, vals, NULL, false, 0);
+	for (int i = 0; i < n; i++)
+	{
+		if (b->sends[i]->ok)
+			counters.delivered++;
+		else
+			counters.failed_attempts++;
+	}
+	counters.dead += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* When the earliest pending delivery of an enabled webhook is due (DT_NOEND: none). */
@@ -325,6 +390,88 @@ next_unit(void *arg)
 		*next = DatumGetTimestampTz(d);
 }
 
+/* The cutoff of the retention: now() minus mlops.webhook_log_retention ($1, seconds). */
+#define WH_CUTOFF "(pg_catalog.now()" WH_MINUS "pg_catalog.make_interval(secs => $1))"
+
+/* Delete a batch of attempts older than the retention; *arg gets how many. */
+static void
+retention_attempts_unit(void *arg)
+{
+	Oid			types[2] = {FLOAT8OID, INT4OID};
+	Datum		vals[2] = {Float8GetDatum((double) mlops_webhook_log_retention_s),
+		Int32GetDatum(WH_RETENTION_BATCH)};
+
+	*(uint64 *) arg = mlops_owner_exec(
+		"DELETE FROM mlops.webhook_deliveries d WHERE d.id IN ("
+		"  SELECT o.id FROM mlops.webhook_deliveries o WHERE o.at" WH_LT WH_CUTOFF " LIMIT $2)",
+		2, types, vals, NULL, false, 0);
+}
+
+/*
+ * Delete a batch of delivered or dead deliveries queued, delivered and last
+ * attempted before the retention's cutoff; *arg gets how many. The status is
+ * checked again on the row deleted: a delivery redelivered meanwhile stays.
+ */
+static void
+retention_queue_unit(void *arg)
+{
+	Oid			types[2] = {FLOAT8OID, INT4OID};
+	Datum		vals[2] = {Float8GetDatum((double) mlops_webhook_log_retention_s),
+		Int32GetDatum(WH_RETENTION_BATCH)};
+
+	*(uint64 *) arg = mlops_owner_exec(
+		"DELETE FROM mlops.webhook_queue q WHERE q.delivery_id IN ("
+		"  SELECT o.delivery_id FROM mlops.webhook_queue o"
+		"   WHERE o.status" WH_EQ "ANY (ARRAY['delivered', 'dead']) AND o.created_at" WH_LT WH_CUTOFF
+		"     AND NOT EXISTS (SELECT 1 FROM mlops.webhook_deliveries a"
+		"                      WHERE a.delivery_id" WH_EQ "o.delivery_id AND a.at" WH_GE WH_CUTOFF ")"
+		"   LIMIT $2)"
+		" AND q.status" WH_EQ "ANY (ARRAY['delivered', 'dead'])"
+		" AND (q.delivered_at IS NULL OR q.delivered_at" WH_LT WH_CUTOFF ")",
+		2, types, vals, NULL, false, 0);
+}
+
+/* Run a retention unit until a batch is not full (at most WH_RETENTION_BATCHES); whether rows are left. */
+static bool
+retention_table(UnitFn fn, const char *what)
+{
+	for (int i = 0; i < WH_RETENTION_BATCHES; i++)
+	{
+		uint64		n = 0;
+
+		if (!run_unit(fn, &n, what) || n < WH_RETENTION_BATCH)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Delete what mlops.webhook_log_retention no longer keeps: every
+ * WH_RETENTION_EVERY_MS, at once when the setting changed, and at the next
+ * round while a pass leaves rows over. 0 keeps everything.
+ */
+static void
+retention_pass(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	bool		more;
+
+	if (mlops_webhook_log_retention_s <= 0)
+	{
+		retention_setting = 0;
+		retention_more = false;
+		return;
+	}
+	if (!retention_more && retention_setting == mlops_webhook_log_retention_s &&
+		!TimestampDifferenceExceeds(retention_at, now, WH_RETENTION_EVERY_MS))
+		return;
+	retention_at = now;
+	retention_setting = mlops_webhook_log_retention_s;
+	more = retention_table(retention_attempts_unit, "deleting old delivery attempts");
+	more |= retention_table(retention_queue_unit, "deleting old deliveries");
+	retention_more = more;
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 /* Return deliveries a crashed or killed worker left in flight to the queue. */
@@ -337,14 +484,16 @@ mlops_webhooks_recover(void)
 }
 
 /*
- * Record an attempt as soon as it has a result (its own short transaction).
- * If that fails the delivery stays in_flight; the next round returns it to
- * the queue.
+ * Record attempts as soon as they have a result: those that ended together
+ * in one short transaction. If that fails their deliveries stay in_flight;
+ * the next round returns them to the queue.
  */
 static void
-record_attempt(WebhookSend *s)
+record_attempts(WebhookSend **sends, int n)
 {
-	if (!run_unit(record_unit, s, "recording a delivery attempt"))
+	RecordBatch b = {sends, n};
+
+	if (!run_unit(record_unit, &b, "recording delivery attempts"))
 		unrecorded = true;
 }
 
@@ -359,23 +508,28 @@ send_batch(WebhookSend *sends, int n)
 
 	PG_TRY();
 	{
-		mlops_webhooks_send_all(sends, n, record_attempt);
+		mlops_webhooks_send_all(sends, n, record_attempts);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
+		WebhookSend **failed;
+		int			nfailed = 0;
 
 		MemoryContextSwitchTo(old);
 		edata = CopyErrorData();
 		FlushErrorState();
+		failed = palloc(sizeof(WebhookSend *) * n);
 		for (int i = 0; i < n; i++)
 			if (!sends[i].done)
 			{
 				sends[i].done = true;
 				sends[i].ok = false;
 				sends[i].error = pstrdup(edata->message);
-				record_attempt(&sends[i]);
+				failed[nfailed++] = &sends[i];
 			}
+		if (nfailed > 0)
+			record_attempts(failed, nfailed);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -389,6 +543,7 @@ mlops_webhooks_run(void)
 	TakeBatch	batch = {NULL, 0};
 	TimestampTz next = DT_NOEND;
 	TimestampTz now;
+	TimestampTz start;
 	bool		backlog = false;
 
 	if (RecoveryInProgress())
@@ -420,8 +575,24 @@ mlops_webhooks_run(void)
 		if (round == WH_DISPATCH_ROUNDS - 1)
 			backlog = true;
 	}
-	if (run_unit(take_unit, &batch, "taking due deliveries") && batch.n > 0)
+
+	/*
+	 * A full batch: more may be due; take the next one at once, for at most a
+	 * naptime, so the worker's ticks stay on time behind a backlog.
+	 */
+	start = GetCurrentTimestamp();
+	for (;;)
+	{
+		batch.n = 0;
+		if (!run_unit(take_unit, &batch, "taking due deliveries") || batch.n == 0)
+			break;
 		send_batch(batch.sends, batch.n);
+		MemoryContextReset(run_cxt);
+		if (batch.n < WH_SEND_BATCH || unit_error ||
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(), mlops_naptime_ms))
+			break;
+	}
+	retention_pass();
 	if (!run_unit(next_unit, &next, "finding the next due delivery"))
 		next = DT_NOEND;
 	now = GetCurrentTimestamp();

@@ -12,6 +12,8 @@
 #define WH_LE " OPERATOR(pg_catalog.<=) "
 #define WH_GE " OPERATOR(pg_catalog.>=) "
 #define WH_PLUS " OPERATOR(pg_catalog.+) "
+#define WH_MINUS " OPERATOR(pg_catalog.-) "
+#define WH_LT " OPERATOR(pg_catalog.<) "
 
 /* A response body is read up to this many bytes, the rest is refused. */
 #define WH_MAX_RESPONSE_BYTES (64 * 1024)
@@ -45,13 +47,16 @@ typedef struct WebhookSend
 	char		errbuf[256];
 } WebhookSend;
 
-/* Called with each delivery as soon as its attempt has a result. */
-typedef void (*WebhookDone) (WebhookSend *s);
+/*
+ * Called as soon as attempts have a result, with those that ended together
+ * (one or more; the array is reused after the call).
+ */
+typedef void (*WebhookDone) (WebhookSend **sends, int n);
 
 /*
  * http.c: POST every delivery of sends in parallel; fills the results and
- * calls done for each as it finishes (a refused one at once), while the
- * others stay in flight.
+ * calls done as they finish (the refused ones at once), while the others
+ * stay in flight.
  */
 extern void mlops_webhooks_send_all(WebhookSend *sends, int n, WebhookDone done);
 
@@ -74,5 +79,8 @@ extern const char *mlops_webhooks_host_refusal(const char *allowed, const char *
 
 /* allow.c: whether a resolved address (struct sockaddr) is on the allow-list. */
 extern bool mlops_webhooks_address_allowed(const char *allowed, const void *sockaddr);
+
+/* allow.c: the same for an address in text form (a connection's peer, as libcurl gives it). */
+extern bool mlops_webhooks_address_text_allowed(const char *allowed, const char *address);
 
 #endif							/* MLOPS_WEBHOOKS_INT_H */

@@ -1,8 +1,10 @@
 /*
  * worker.c: the background worker "mlops scheduler".
  *
- * One worker per cluster, registered from shared_preload_libraries. It
- * connects to mlops.database and, each round, runs mlops.tick() in its own
+ * One worker per cluster, started as a dynamic worker by the launcher
+ * (launcher.c), which registers from shared_preload_libraries, restarts it
+ * with backoff and stops it for DROP DATABASE. It connects to
+ * mlops.database and, each round, runs mlops.tick() in its own
  * short transaction (leases, due monitors, schedule policies). Between
  * rounds it holds no transaction, snapshot or lock, and sleeps on its latch
  * for mlops.naptime; a commit that emitted an event sets the latch
@@ -10,9 +12,9 @@
  * outside any transaction, it drives webhook deliveries
  * (mlops_webhooks_run), and sleeps no longer than until the next one is due.
  *
- * It starts once the server is consistent, so on a hot standby it idles in
- * state 'standby' and begins ticking after promotion without a restart.
- * It idles while mlops.worker_enabled is off and while the extension is not
+ * The launcher starts it once recovery has finished: on a hot standby none
+ * runs and mlops.worker_status says 'standby'. It idles while
+ * mlops.worker_enabled is off and while the extension is not
  * installed in its database. A failing round is logged, recorded in shared
  * memory (mlops.worker_status) and the loop goes on.
  */
@@ -49,19 +51,17 @@
 
 #include "guc.h"
 #include "webhooks/webhooks.h"
+#include "worker/launcher.h"
 #include "worker/worker.h"
-
-/* Seconds the postmaster waits before starting the worker again after it exits. */
-#define WORKER_RESTART_SECONDS	10
 
 /* Lower bound of the statement timeout armed around each tick (ms). */
 #define TICK_TIMEOUT_MIN_MS		60000
 
 /*
- * Shortest sleep when webhook work is due at once (ms). A backlog is worked
- * through in batches this far apart while deliveries make progress; without
- * progress (a unit that keeps failing) the sleep doubles up to naptime, so
- * the worker never spins.
+ * First sleep when webhook work is due at once but the last round made no
+ * progress (ms). While deliveries progress a backlog is worked through with
+ * no sleep between rounds; without progress (a unit that keeps failing) the
+ * sleep starts here and doubles up to naptime, so the worker never spins.
  */
 #define MIN_SLEEP_MS			50
 
@@ -78,12 +78,13 @@ typedef enum WorkerState
 	WS_STANDBY,
 	WS_DISABLED,
 	WS_NO_EXTENSION,
-	WS_OUTDATED
+	WS_OUTDATED,
+	WS_NO_DATABASE
 } WorkerState;
 
 static const char *const state_names[] = {
 	"not running", "starting", "idle", "running", "standby", "disabled",
-	"no extension", "extension outdated"
+	"no extension", "extension outdated", "no database"
 };
 
 /*
@@ -152,24 +153,6 @@ worker_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Register the scheduler with the postmaster. */
-static void
-worker_register(void)
-{
-	BackgroundWorker bgw;
-
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	/* consistent state, not recovery finished: it idles on a standby and says so */
-	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
-	bgw.bgw_restart_time = WORKER_RESTART_SECONDS;
-	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "mlops");
-	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "mlops_worker_main");
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "mlops scheduler");
-	snprintf(bgw.bgw_type, BGW_MAXLEN, "mlops scheduler");
-	RegisterBackgroundWorker(&bgw);
-}
-
 void
 mlops_worker_init(void)
 {
@@ -179,7 +162,20 @@ mlops_worker_init(void)
 	shmem_request_hook = worker_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = worker_shmem_startup;
-	worker_register();
+	mlops_launcher_init();
+}
+
+pid_t
+mlops_worker_pid(void)
+{
+	pid_t		pid;
+
+	if (worker_shared == NULL)
+		return 0;
+	SpinLockAcquire(&worker_shared->mutex);
+	pid = worker_shared->pid;
+	SpinLockRelease(&worker_shared->mutex);
+	return pid;
 }
 
 void
@@ -499,9 +495,13 @@ worker_round(MemoryContext round_cxt)
 		eager_sleep_ms = MIN_SLEEP_MS;
 		return Min(until_ms, (long) mlops_naptime_ms);
 	}
-	/* due at once: soon while deliveries progress, backing off while they do not */
-	eager_sleep_ms = progress ? MIN_SLEEP_MS :
-		Min(eager_sleep_ms * 2, Max((long) mlops_naptime_ms, (long) MIN_SLEEP_MS));
+	/* due (almost) at once: straight on while deliveries progress, backing off while they do not */
+	if (progress)
+	{
+		eager_sleep_ms = MIN_SLEEP_MS;
+		return Max(until_ms, 0);
+	}
+	eager_sleep_ms = Min(eager_sleep_ms * 2, Max((long) mlops_naptime_ms, (long) MIN_SLEEP_MS));
 	return eager_sleep_ms;
 }
 
@@ -516,6 +516,7 @@ mlops_worker_main(Datum arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
+	mlops_launcher_scheduler_started();
 	worker_publish();
 	BackgroundWorkerInitializeConnection(mlops_database, NULL, 0);
 	pgstat_report_appname("mlops scheduler");
@@ -551,17 +552,33 @@ ts_or_null(TimestampTz ts, bool *isnull)
 PG_FUNCTION_INFO_V1(mlops_worker_status);
 
 /*
+ * Why no scheduler runs: on a standby none is started, the launcher may have
+ * found no usable database; else it is not preloaded or waits for a restart.
+ */
+static WorkerState
+absent_state(void)
+{
+	if (worker_shared == NULL)
+		return WS_NOT_RUNNING;
+	if (RecoveryInProgress())
+		return WS_STANDBY;
+	if (mlops_launcher_no_database())
+		return WS_NO_DATABASE;
+	return WS_NOT_RUNNING;
+}
+
+/*
  * mlops._worker_status(): one row from shared memory. Without
  * shared_preload_libraries there is no worker and no status area: the row
- * says 'not running'.
+ * says 'not running'. The last columns are the launcher's.
  */
 Datum
 mlops_worker_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	WorkerShared snap;
-	Datum		values[15];
-	bool		nulls[15];
+	Datum		values[15 + MLOPS_LAUNCHER_STATUS_COLS];
+	bool		nulls[15 + MLOPS_LAUNCHER_STATUS_COLS];
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&snap, 0, sizeof(snap));
@@ -572,7 +589,7 @@ mlops_worker_status(PG_FUNCTION_ARGS)
 		SpinLockRelease(&worker_shared->mutex);
 	}
 	if (snap.pid == 0)
-		snap.state = WS_NOT_RUNNING;
+		snap.state = absent_state();
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int32GetDatum(snap.pid);
@@ -595,6 +612,7 @@ mlops_worker_status(PG_FUNCTION_ARGS)
 	values[12] = Int64GetDatum(snap.webhooks.delivered);
 	values[13] = Int64GetDatum(snap.webhooks.failed_attempts);
 	values[14] = Int64GetDatum(snap.webhooks.dead);
+	mlops_launcher_status(&values[15], &nulls[15]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -12,10 +12,10 @@ GRANT mlops_reader TO trk_reader;
 
 -- PUBLIC cannot execute the writing functions
 SELECT function_privs_are('mlops', f, args, 'public', ARRAY[]::text[], 'PUBLIC cannot execute mlops.' || f)
-  FROM (VALUES ('start_run', ARRAY['text', 'text', 'jsonb', 'jsonb', 'uuid']),
+  FROM (VALUES ('start_run', ARRAY['text', 'text', 'jsonb', 'jsonb', 'uuid', 'timestamp with time zone']),
                ('log_metric', ARRAY['uuid', 'text', 'double precision', 'bigint', 'timestamp with time zone']),
                ('log_metrics', ARRAY['uuid', 'text[]', 'double precision[]', 'bigint[]']),
-               ('end_run', ARRAY['uuid', 'text'])) v(f, args);
+               ('end_run', ARRAY['uuid', 'text', 'timestamp with time zone'])) v(f, args);
 SELECT table_privs_are('mlops', 'latest_metrics', 'mlops_writer', ARRAY['SELECT'],
     'writers only read latest_metrics (the trigger maintains it)');
 SELECT table_privs_are('mlops', 'metrics', 'mlops_writer', ARRAY['INSERT', 'SELECT'],

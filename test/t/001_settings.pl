@@ -19,6 +19,7 @@ my %defaults = (
 	'mlops.webhook_timeout'       => '5s',
 	'mlops.webhook_max_attempts'  => '8',
 	'mlops.webhook_allowed_hosts' => '',
+	'mlops.webhook_log_retention' => '30d',
 	'mlops.job_lease'             => '10min',);
 for my $name (sort keys %defaults)
 {

@@ -25,8 +25,8 @@ my @bad;
 for my $name (sort keys %exported)
 {
 	next if $name eq '_PG_init' || $name eq 'Pg_magic_func';
-	# the postmaster finds the background worker's main function by name
-	next if $name eq 'mlops_worker_main';
+	# the postmaster finds the background workers' main functions by name
+	next if $name eq 'mlops_worker_main' || $name eq 'mlops_launcher_main';
 	if ($name =~ /^pg_finfo_(.*)$/)
 	{
 		push @bad, "$name (no entry point $1)" unless exists $exported{$1};
@@ -35,9 +35,10 @@ for my $name (sort keys %exported)
 	}
 	push @bad, "$name (not an fmgr entry point)" unless exists $exported{"pg_finfo_$name"};
 }
-is(join(', ', @bad), '', 'every exported symbol is an mlops_ fmgr entry point, _PG_init, the module magic or the worker main');
+is(join(', ', @bad), '', 'every exported symbol is an mlops_ fmgr entry point, _PG_init, the module magic or a worker main');
 ok(exists $exported{_PG_init}, '_PG_init is exported');
 ok(exists $exported{mlops_worker_main}, 'the background worker main is exported');
+ok(exists $exported{mlops_launcher_main}, 'the launcher main is exported');
 ok(exists $exported{mlops_log_metric} && exists $exported{pg_finfo_mlops_log_metric},
 	'an fmgr entry point and its info record are exported');
 

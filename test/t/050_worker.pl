@@ -1,7 +1,9 @@
-# The background worker "mlops scheduler": start, idling without the
-# extension, ticking, wake-up on commit, reload, disable, failing monitors and
-# failing ticks, SIGTERM, kill -9, hot standby and promotion, DROP EXTENSION
-# and DROP DATABASE.
+# The background workers "mlops launcher" and "mlops scheduler": start,
+# idling without the extension, ticking, wake-up on commit, reload, disable,
+# failing monitors and failing ticks, SIGTERM of either, kill -9, hot standby
+# and promotion, DROP EXTENSION, DROP DATABASE and the other commands that
+# need the database alone, a database that refuses connections, and the
+# restart backoff of a scheduler that fails at start.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -10,7 +12,7 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('primary');
 $node->init(allows_streaming => 1);
-$node->append_conf('postgresql.conf', "restart_after_crash = on\n");
+$node->append_conf('postgresql.conf', "restart_after_crash = on\nmax_prepared_transactions = 2\n");
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE wdb');
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'mlops'\nmlops.database = 'wdb'\n");
@@ -40,11 +42,36 @@ sub status
 	return $n->safe_psql('wdb', "SELECT $cols FROM mlops.worker_status");
 }
 
+# The status read from database postgres, for when wdb is gone.
+sub status_pg
+{
+	my ($cols) = @_;
+	return $node->safe_psql('postgres', "SELECT $cols FROM mlops.worker_status");
+}
+
+# The pid of a worker in pg_stat_activity ('' when none runs).
+sub worker_pid
+{
+	my ($type) = @_;
+	return $node->safe_psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'mlops $type'");
+}
+
+# How often $re matches in the server log from $offset on.
+sub log_count
+{
+	my ($re, $offset) = @_;
+	my @m = (slurp_file($node->logfile, $offset) =~ /$re/g);
+	return scalar @m;
+}
+
 # --- start, without the extension
 ok($node->poll_query_until('postgres',
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mlops scheduler' AND application_name = 'mlops scheduler' AND datname = 'wdb'",
 		'1'),
 	'the worker shows in pg_stat_activity as mlops scheduler, connected to mlops.database');
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mlops launcher' AND application_name = 'mlops launcher' AND datname IS NULL"),
+	'1', 'the launcher shows in pg_stat_activity as mlops launcher, connected to no database');
 ok($node->wait_for_log(qr/extension "mlops" is not installed in database "wdb"/, $log_offset),
 	'it logs that the extension is missing');
 sleep 2;
@@ -57,6 +84,8 @@ ok($node->poll_query_until('wdb', 'SELECT ticks > 0 AND last_tick_end IS NOT NUL
 	'the worker ticks after CREATE EXTENSION');
 is(status($node, "state, last_result ? 'monitors_evaluated', last_error IS NULL, deliveries_delivered, delivery_failures, deliveries_dead"),
 	'idle|t|t|0|0|0', 'worker_status: idle, the last tick result, no error, no deliveries');
+is(status($node, 'launcher_pid = ' . worker_pid('launcher') . ', restarts, last_exit_at IS NULL, last_exit IS NULL, next_start_at IS NULL'),
+	't|0|t|t|t', 'worker_status: the launcher pid, no restart, no failure, no start due');
 
 # readers see the status; other roles do not
 $node->safe_psql('wdb', 'SELECT mlops.create_roles(); CREATE ROLE wreader LOGIN IN ROLE mlops_reader; CREATE ROLE wplain LOGIN');
@@ -140,27 +169,36 @@ $ticks = status($node, 'ticks');
 ok($node->poll_query_until('wdb', "SELECT ticks > $ticks FROM mlops.worker_status"), 'it ticks again once the cause is gone');
 is(status($node, 'pid'), $pid, 'the same process survived the failing ticks');
 
-# --- SIGTERM: the worker exits at once (and comes back after its restart interval)
-$node->safe_psql('wdb', "SELECT pg_terminate_backend($pid)");
-$secs = $node->safe_psql('wdb', qq{
-	CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t;
+# --- SIGTERM: the worker exits at once, and the launcher starts it again a
+# second later; all in one session, so the status is read before that restart
+my @after = split /\n/, $node->safe_psql('wdb', qq{
+	SELECT pg_terminate_backend($pid);
 	DO \$\$ BEGIN
-	  FOR i IN 1 .. 100 LOOP EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $pid); PERFORM pg_sleep(0.02); END LOOP;
+	  FOR i IN 1 .. 50 LOOP EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $pid); PERFORM pg_sleep(0.02); END LOOP;
 	END \$\$;
-	SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_activity WHERE pid = $pid) THEN -1 ELSE 0 END});
-is($secs, '0', 'SIGTERM stops the worker within a second');
-is(status($node, 'state'), 'not running', 'worker_status says not running');
+	SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_activity WHERE pid = $pid) THEN -1 ELSE 0 END;
+	DO \$\$ BEGIN
+	  FOR i IN 1 .. 50 LOOP EXIT WHEN (SELECT last_exit_at IS NOT NULL FROM mlops.worker_status); PERFORM pg_sleep(0.01); END LOOP;
+	END \$\$;
+	SELECT state || '|' || last_exit || '|' || (next_start_at > last_exit_at) FROM mlops.worker_status;});
+is($after[1], '0', 'SIGTERM stops the worker within a second');
+like($after[2], qr/^not running\|/, 'worker_status says not running');
+like($after[2], qr/\|terminating background worker "mlops scheduler" due to administrator command\|true$/,
+	'worker_status shows the exit the launcher did not ask for and when it starts the scheduler again');
 
 # --- hot standby (meanwhile the primary's worker restarts)
 $node->backup('b1');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($node, 'b1', has_streaming => 1);
 $standby->start;
-ok($standby->poll_query_until('wdb', 'SELECT state FROM mlops.worker_status', 'standby'), 'on a hot standby the worker idles in state standby');
+ok($standby->poll_query_until('wdb', 'SELECT state FROM mlops.worker_status', 'standby'), 'on a hot standby worker_status says standby');
 sleep 1;
-is(status($standby, 'ticks'), '0', 'it does not tick on the standby');
+is(status($standby, "ticks || '|' || (pid IS NULL) || '|' || (launcher_pid IS NULL)"), '0|true|true', 'no scheduler and no launcher run on the standby');
+is($standby->safe_psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'mlops %'"), '0',
+	'pg_stat_activity shows none there');
 
 ok($node->poll_query_until('wdb', "SELECT pid <> $pid AND ticks > 0 FROM mlops.worker_status"), 'the terminated worker was restarted');
+is(status($node, 'restarts'), '1', 'worker_status counts the restart');
 
 # --- kill -9: the postmaster restarts everything, the worker works again
 $pid = status($node, 'pid');
@@ -169,6 +207,19 @@ kill 'KILL', $pid;
 ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset), 'kill -9 causes a crash restart');
 ok($node->poll_query_until('wdb', "SELECT pid <> $pid AND ticks > 0 FROM mlops.worker_status"), 'after the crash restart the worker ticks');
 
+# --- SIGTERM of the launcher stops the scheduler too; the postmaster starts the launcher again
+$pid = status($node, 'pid');
+my $lpid = worker_pid('launcher');
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($lpid)");
+$secs = $node->safe_psql('postgres', qq{
+	DO \$\$ BEGIN
+	  FOR i IN 1 .. 50 LOOP EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid IN ($pid, $lpid)); PERFORM pg_sleep(0.02); END LOOP;
+	END \$\$;
+	SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_activity WHERE pid IN ($pid, $lpid)) THEN -1 ELSE 0 END});
+is($secs, '0', 'SIGTERM stops the launcher and the scheduler within a second');
+ok($node->poll_query_until('wdb', "SELECT launcher_pid <> $lpid AND pid <> $pid AND ticks > 0 FROM mlops.worker_status"),
+	'both start again and the scheduler ticks');
+
 # --- promotion: the standby's worker begins ticking
 $standby->promote;
 ok($standby->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 FROM mlops.worker_status"),
@@ -176,18 +227,122 @@ ok($standby->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 FROM m
 $standby->stop;
 
 # --- DROP EXTENSION is not blocked; the worker waits for the extension again
+$pid = status($node, 'pid');
 $log_offset = -s $node->logfile;
 $node->safe_psql('wdb', "SET lock_timeout = '5s'; DROP EXTENSION mlops CASCADE");
 ok($node->wait_for_log(qr/extension "mlops" is not installed in database "wdb"/, $log_offset),
 	'after DROP EXTENSION the worker waits for the extension');
+is(worker_pid('scheduler'), $pid, 'the same scheduler ran through DROP EXTENSION');
 
-# --- DROP DATABASE: another database is not blocked; the worker's own needs FORCE
+# the status is read from database postgres from here on, wdb comes and goes
+$node->safe_psql('postgres', 'CREATE EXTENSION mlops');
+is(status_pg('state'), 'no extension', 'worker_status reads the same from another database');
+
+# --- DROP DATABASE of another database is not touched
+$log_offset = -s $node->logfile;
 $node->safe_psql('postgres', 'CREATE DATABASE other');
 $node->safe_psql('postgres', 'DROP DATABASE other');
-pass('DROP DATABASE of another database is not blocked');
-my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb WITH (FORCE)');
-is($ret, 0, "DROP DATABASE ... WITH (FORCE) of the worker's database terminates the worker and succeeds");
-is($node->safe_psql('postgres', "SELECT count(*) FROM pg_database WHERE datname = 'wdb'"), '0', 'the database is gone');
+is(worker_pid('scheduler'), $pid, 'DROP DATABASE of another database leaves the scheduler alone');
+
+# --- a role that may not drop it leaves the scheduler alone
+my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb', extra_params => [ '-U', 'wplain' ]);
+like($err, qr/must be owner of database wdb/, 'DROP DATABASE by a role that does not own it fails');
+is(worker_pid('scheduler'), $pid, 'and the scheduler was not stopped for it');
+
+# --- a DROP DATABASE that fails: the scheduler comes back after the pause
+$node->safe_psql('wdb', 'BEGIN; CREATE TABLE held (); PREPARE TRANSACTION \'held\'');
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb');
+like($err, qr/database "wdb" is being accessed by other users.*prepared transaction/s, 'DROP DATABASE fails while a prepared transaction uses the database');
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mlops scheduler' AND datname = 'wdb' AND pid <> $pid", '1'),
+	'the launcher starts the scheduler again, the database is still there');
+$node->safe_psql('wdb', "COMMIT PREPARED 'held'");
+
+# --- a plain DROP DATABASE while the scheduler runs
+$pid = worker_pid('scheduler');
+$log_offset = -s $node->logfile;
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE wdb');
+is($ret, 0, "a plain DROP DATABASE of the scheduler's database succeeds while it runs") or diag($err);
+like(slurp_file($node->logfile, $log_offset), qr/mlops launcher: stopping the scheduler for a command on database "wdb"/,
+	'the launcher stopped the scheduler for it');
+ok($node->wait_for_log(qr/mlops launcher: database "wdb" does not exist; waiting/, $log_offset),
+	'the launcher says the database is missing');
+sleep 3;
+is(log_count(qr/database "wdb" does not exist; waiting/, $log_offset), 1, 'once, not once per naptime');
+is(log_count(qr/background worker "mlops scheduler" \(PID \d+\) exited/, $log_offset), 1, 'and starts no scheduler');
+is(status_pg("state || '|' || (pid IS NULL) || '|' || (launcher_pid IS NOT NULL)"), 'no database|true|true',
+	'worker_status says no database; the launcher waits');
+
+# --- the database and the extension again: the scheduler ticks
+$node->safe_psql('postgres', 'CREATE DATABASE wdb');
+$node->safe_psql('wdb', 'CREATE EXTENSION mlops');
+ok($node->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 FROM mlops.worker_status"),
+	'after CREATE DATABASE and CREATE EXTENSION the scheduler ticks again');
+
+# --- ALTER DATABASE ... RENAME, there and back
+$log_offset = -s $node->logfile;
+($ret, $out, $err) = $node->psql('postgres', 'ALTER DATABASE wdb RENAME TO wdb_renamed');
+is($ret, 0, "ALTER DATABASE ... RENAME of the scheduler's database succeeds while it runs") or diag($err);
+ok($node->wait_for_log(qr/mlops launcher: database "wdb" does not exist; waiting/, $log_offset),
+	'the launcher waits for a database named mlops.database');
+$node->safe_psql('postgres', 'ALTER DATABASE wdb_renamed RENAME TO wdb');
+ok($node->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 FROM mlops.worker_status"),
+	'renamed back, the scheduler ticks again');
+
+# --- CREATE DATABASE ... TEMPLATE and ALTER DATABASE ... SET TABLESPACE
+$pid = worker_pid('scheduler');
+($ret, $out, $err) = $node->psql('postgres', 'CREATE DATABASE wcopy TEMPLATE wdb');
+is($ret, 0, "CREATE DATABASE ... TEMPLATE of the scheduler's database succeeds while it runs") or diag($err);
+ok($node->poll_query_until('wdb', "SELECT pid <> $pid AND ticks > 0 FROM mlops.worker_status"),
+	'the scheduler runs again after the copy');
+my $tsdir = PostgreSQL::Test::Utils::tempdir;
+$node->safe_psql('postgres', "CREATE TABLESPACE wts LOCATION '$tsdir'");
+$pid = worker_pid('scheduler');
+($ret, $out, $err) = $node->psql('postgres', 'ALTER DATABASE wdb SET TABLESPACE wts');
+is($ret, 0, "ALTER DATABASE ... SET TABLESPACE of the scheduler's database succeeds while it runs") or diag($err);
+ok($node->poll_query_until('wdb', "SELECT pid <> $pid AND ticks > 0 FROM mlops.worker_status"),
+	'the scheduler runs again in the moved database');
+is($node->safe_psql('postgres', 'SELECT restarts FROM mlops.worker_status'), '0',
+	'none of these stops counted as a failure');
+
+# --- a database that refuses connections: the launcher waits, says so once
+$node->safe_psql('postgres', 'ALTER DATABASE wdb ALLOW_CONNECTIONS false');
+$pid = worker_pid('scheduler');
+$log_offset = -s $node->logfile;
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
+ok($node->wait_for_log(qr/mlops launcher: database "wdb" does not allow connections; waiting/, $log_offset),
+	'the launcher does not start the scheduler in a database that refuses connections');
+sleep 3;
+is(log_count(qr/does not allow connections; waiting/, $log_offset), 1, 'it says so once');
+is(worker_pid('scheduler'), '', 'no scheduler runs');
+is(status_pg('state'), 'no database', 'worker_status says no database');
+$node->safe_psql('postgres', 'ALTER DATABASE wdb ALLOW_CONNECTIONS true');
+ok($node->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 FROM mlops.worker_status"),
+	'once it allows connections the scheduler ticks');
+
+# --- a scheduler that fails at start: restarts back off, no crash loop
+my $oid = $node->safe_psql('postgres', "SELECT d.oid FROM pg_database d WHERE datname = 'wdb'");
+my $dbdir = $node->safe_psql('postgres', "SELECT pg_tablespace_location(t.oid) FROM pg_tablespace t WHERE spcname = 'wts'");
+my ($version_file) = glob("$dbdir/PG_*/$oid/PG_VERSION");
+ok(defined $version_file && -f $version_file, 'the database directory has its PG_VERSION');
+rename($version_file, "$version_file.aside") or die "rename: $!";
+my $restarts = status_pg('restarts');
+$pid = worker_pid('scheduler');
+$log_offset = -s $node->logfile;
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
+sleep 10;
+my $log = slurp_file($node->logfile, $log_offset);
+my @delays = ($log =~ /the scheduler exited unexpectedly; starting it again in (\d+) s/g);
+my @starts = ($log =~ /background worker "mlops scheduler" \(PID \d+\) exited/g);
+ok(@delays >= 2 && (!grep { $delays[$_] <= $delays[$_ - 1] } 1 .. $#delays),
+	'the delays between restarts grow (' . join(', ', @delays) . ' s)');
+ok(@starts >= 2 && @starts <= 5, 'at most a handful of start attempts in 10 s, not a crash loop (' . scalar(@starts) . ')');
+like($log, qr/FATAL:  .*PG_VERSION|FATAL:  .*not a valid data directory/, 'the scheduler failed at start');
+like(status_pg("last_exit || '|' || (restarts > $restarts) || '|' || (next_start_at > last_exit_at)"),
+	qr/not a valid data directory\|true\|true$/, 'worker_status shows the failure, the restarts and the next start');
+rename("$version_file.aside", $version_file) or die "rename: $!";
+ok($node->poll_query_until('wdb', "SELECT state = 'idle' AND ticks > 0 AND next_start_at IS NULL FROM mlops.worker_status"),
+	'repaired, the scheduler starts at its next attempt and ticks');
 
 $node->stop;
 done_testing();

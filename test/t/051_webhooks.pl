@@ -157,6 +157,7 @@ my @flaky = requests('/flaky/');
 is(scalar(@flaky), 3, 'three requests');
 is(scalar(keys %{ { map { $_->{delivery} => 1 } @flaky } }), 1, 'all three with one delivery id');
 ok((!grep { !$_->{sig_ok} } @flaky), 'each attempt is signed');
+is(scalar(keys %{ { map { $_->{peer} => 1 } @flaky } }), 1, 'the retries go over the connection kept alive');
 is($node->safe_psql('postgres', q(SELECT count(DISTINCT delivery_id) || '/' || max(attempt) FROM mlops.webhook_deliveries)),
 	'1/3', 'the attempt log numbers the attempts of one delivery');
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('flaky')));
@@ -215,6 +216,13 @@ like($node->safe_psql('postgres', q(SELECT d.status || '/' || d.status_code || '
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('redirect'); SELECT mlops.drop_webhook('endless')));
 
 # ------------------------------------------------------------ the allow-list
+# a connection to localhost opened while any host is allowed stays in the
+# worker's connection cache; the list below must refuse it all the same
+$node->safe_psql('postgres', qq(SELECT mlops.create_webhook('warm', 'http://localhost:$port/ok/warm', NULL, '{job.queued}')));
+emit();
+ok(wait_for(q(SELECT status = 'delivered' FROM mlops.webhook_queue q JOIN mlops.webhooks w ON w.id = q.webhook_id
+	           WHERE w.name = 'warm')), 'a delivery to localhost leaves a connection open');
+$node->safe_psql('postgres', q(SELECT mlops.drop_webhook('warm')));
 $node->safe_psql('postgres', q(ALTER SYSTEM SET mlops.webhook_allowed_hosts = 'hooks.example.com, 10.0.0.0/8'));
 $node->reload;
 $node->safe_psql('postgres', qq(

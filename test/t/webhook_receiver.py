@@ -5,8 +5,8 @@ usage: webhook_receiver.py PORTFILE LOGFILE SECRET
 
 Listens on 127.0.0.1 (a free port, written to PORTFILE), answers each POST by
 the first part of its path, and appends one JSON line per request to LOGFILE:
-path, the X-Mlops-* headers, whether the signature verifies with SECRET, and
-the body.
+path, the X-Mlops-* headers, whether the signature verifies with SECRET, the
+client's port (one per connection) and the body.
   /ok/...         200
   /flaky/...      500 for the first two requests of a delivery id, then 200
   /hang/...       never answers (the client times out)
@@ -54,6 +54,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(LOGFILE, "a") as f:
                 f.write(json.dumps({
                     "path": self.path, "event": self.headers.get("X-Mlops-Event"),
+                    "peer": self.client_address[1],
                     "delivery": delivery, "signature": signature,
                     "sig_ok": signature is not None and hmac.compare_digest(signature, expected),
                     "content_type": self.headers.get("Content-Type"),

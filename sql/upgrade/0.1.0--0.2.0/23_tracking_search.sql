@@ -1,0 +1,66 @@
+-- mlops 0.1.0 -> 0.2.0, search (sql/mlops/23_tracking_search.sql) and the
+-- latest-value tie-break of sql/mlops/21_tracking_rules.sql.
+
+-- latest_metrics: at the same step and time the larger value wins (NaN
+-- ranking as 0), as in MLflow.
+CREATE OR REPLACE FUNCTION mlops._metrics_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF mlops._restoring() THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM mlops.latest_metrics lm
+     USING (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
+     WHERE lm.run_id OPERATOR(pg_catalog.=) d.run_id AND lm.key OPERATOR(pg_catalog.=) d.key;
+    INSERT INTO mlops.latest_metrics (run_id, key, step, ts, value)
+    SELECT DISTINCT ON (m.run_id, m.key) m.run_id, m.key, m.step, m.ts, m.value
+      FROM mlops.metrics m
+      JOIN (SELECT DISTINCT o.run_id, o.key FROM old_rows o) d
+        ON m.run_id OPERATOR(pg_catalog.=) d.run_id AND m.key OPERATOR(pg_catalog.=) d.key
+     ORDER BY m.run_id, m.key, m.step DESC, m.ts DESC,
+              CASE WHEN m.value OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.float8 THEN 0 ELSE m.value END DESC, m.id;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON TABLE mlops.latest_metrics IS 'the latest value per (run, key): highest step, then latest ts, then the largest value (NaN as 0, as MLflow); maintained by a trigger on mlops.metrics';
+
+-- The text-experiment search_runs shows active runs only.
+COMMENT ON FUNCTION mlops.search_runs(text, text, text, integer) IS
+    'active runs of an experiment (NULL: all experiments) matching an MLflow-style filter such as metrics.acc > 0.9 AND params.lr = ''0.01'' (with OR, parentheses, IN, LIKE, ILIKE, IS NULL); metric filters and ordering use the latest value';
+
+-- MLflow's search_runs: several experiments, a lifecycle view, and pages. The
+-- last row of a full page carries the token of the next page (NULL on every
+-- other row, and on the last page); the token continues after that row by
+-- its sort keys, so runs logged between two pages shift nothing.
+CREATE FUNCTION mlops.search_runs(experiments text[], filter text DEFAULT '',
+                                  order_by text DEFAULT 'start_time DESC',
+                                  max_results integer DEFAULT 1000,
+                                  page_token text DEFAULT NULL,
+                                  run_view_type text DEFAULT 'active')
+    RETURNS TABLE (id uuid, experiment_id bigint, name text, status text,
+                   start_time timestamptz, end_time timestamptz, created_by name,
+                   parent_run_id uuid, lifecycle_stage text, deleted_time timestamptz,
+                   artifact_uri text, next_page_token text)
+    AS 'MODULE_PATHNAME', 'mlops_search_runs_page' LANGUAGE C STABLE;
+COMMENT ON FUNCTION mlops.search_runs(text[], text, text, integer, text, text) IS
+    'a page of runs of the named experiments (NULL: all) matching an MLflow-style filter, in order_by order; run_view_type active, deleted or all; next_page_token, set on the last row of a full page when more runs follow, fetches the next page';
+REVOKE ALL ON FUNCTION mlops.search_runs(text[], text, text, integer, text, text) FROM PUBLIC;
+
+-- MLflow's search_experiments: name, tags.<key>, creation_time,
+-- last_update_time; newest first by default (ties by id, highest first).
+CREATE FUNCTION mlops.search_experiments(filter text DEFAULT '',
+                                         order_by text DEFAULT 'creation_time DESC, experiment_id ASC',
+                                         max_results integer DEFAULT 1000,
+                                         view_type text DEFAULT 'active')
+    RETURNS SETOF mlops.experiments
+    AS 'MODULE_PATHNAME', 'mlops_search_experiments' LANGUAGE C STABLE;
+COMMENT ON FUNCTION mlops.search_experiments(text, text, integer, text) IS
+    'experiments matching an MLflow-style filter such as name LIKE ''churn%'' AND tags.team = ''x''; view_type active, deleted or all';
+REVOKE ALL ON FUNCTION mlops.search_experiments(text, text, integer, text) FROM PUBLIC;
+
+INSERT INTO mlops.role_grants (role_name, privileges, object_kind, object_name) VALUES
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.search_runs(text[], text, text, integer, text, text)'),
+    ('mlops_reader', 'EXECUTE', 'FUNCTION', 'mlops.search_experiments(text, text, integer, text)');
+SELECT mlops._apply_grants();
