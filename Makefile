@@ -83,8 +83,10 @@ demo:
 	@scripts/demo.sh
 bench:
 	@scripts/bench.sh
+bench-citus:
+	@scripts/bench-citus.sh
 
-.PHONY: test test-citus demo bench tap regress-temp isolation-temp
+.PHONY: test test-citus demo bench bench-citus tap regress-temp isolation-temp
 
 # make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
 # FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.
