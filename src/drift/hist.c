@@ -438,6 +438,19 @@ static const ExpandedObjectMethods hist_exp_methods = {
 	hist_exp_flatten
 };
 
+/*
+ * The object of a read-write expanded datum, read in line: this runs on
+ * every row, and DatumGetEOHP is an out-of-line call.
+ */
+static inline ExpandedObjectHeader *
+hist_rw_eoh(Datum d)
+{
+	varatt_expanded ptr;
+
+	memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+	return ptr.eohptr;
+}
+
 /* A new expanded state under aggctx: a copy of src, or without edges yet. */
 static HistExpanded *
 hist_exp_new(MemoryContext aggctx, const Hist *src)
@@ -479,7 +492,7 @@ hist_arg(FunctionCallInfo fcinfo, int argno)
  * The state to update: argument 0 when it is our read-write state, else a
  * new state (a copy of a flat or foreign argument 0, or without edges).
  */
-static HistExpanded *
+static inline HistExpanded *
 hist_exp_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 {
 	Datum		d;
@@ -487,9 +500,13 @@ hist_exp_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 	if (PG_ARGISNULL(0))
 		return hist_exp_new(aggctx, NULL);
 	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &hist_exp_methods)
-		return (HistExpanded *) DatumGetEOHP(d);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = hist_rw_eoh(d);
+
+		if (eoh->eoh_methods == &hist_exp_methods)
+			return (HistExpanded *) eoh;
+	}
 	return hist_exp_new(aggctx, hist_arg(fcinfo, 0));
 }
 

@@ -351,6 +351,19 @@ static const ExpandedObjectMethods qs_exp_methods = {
 	qs_exp_flatten
 };
 
+/*
+ * The object of a read-write expanded datum, read in line: this runs on
+ * every row, and DatumGetEOHP is an out-of-line call.
+ */
+static inline ExpandedObjectHeader *
+qs_rw_eoh(Datum d)
+{
+	varatt_expanded ptr;
+
+	memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+	return ptr.eohptr;
+}
+
 /* A new, empty expanded state in its own memory context under aggctx. */
 static QSExpanded *
 qs_exp_new(MemoryContext aggctx)
@@ -365,7 +378,7 @@ qs_exp_new(MemoryContext aggctx)
 }
 
 /* Argument argno when it is a read-write state of ours, else NULL. */
-static QSExpanded *
+static inline QSExpanded *
 qs_exp_rw_arg(FunctionCallInfo fcinfo, int argno)
 {
 	Datum		d;
@@ -373,9 +386,13 @@ qs_exp_rw_arg(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &qs_exp_methods)
-		return (QSExpanded *) DatumGetEOHP(d);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = qs_rw_eoh(d);
+
+		if (eoh->eoh_methods == &qs_exp_methods)
+			return (QSExpanded *) eoh;
+	}
 	return NULL;
 }
 
@@ -433,7 +450,10 @@ qs_exp_step(FunctionCallInfo fcinfo, int k)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	e = qs_exp_state(fcinfo, aggctx);
+	/* every row but the first: our read-write state, checked in line */
+	e = qs_exp_rw_arg(fcinfo, 0);
+	if (e == NULL)
+		e = qs_exp_state(fcinfo, aggctx);
 	old = MemoryContextSwitchTo(e->hdr.eoh_context);
 	if (e->s == NULL)
 		e->s = qs_new(k, qs_seed(PG_GETARG_FLOAT8(1)));
