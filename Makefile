@@ -79,12 +79,16 @@ test:
 	@scripts/test.sh regress isolation pgtap
 test-tap:
 	@scripts/test.sh tap
+test-citus:
+	@scripts/test-citus.sh
 demo:
 	@scripts/demo.sh
 bench:
 	@scripts/bench.sh
+bench-citus:
+	@scripts/bench-citus.sh
 
-.PHONY: test test-tap demo bench tap regress-temp isolation-temp
+.PHONY: test test-tap test-citus demo bench bench-citus tap regress-temp isolation-temp
 
 # make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
 # FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.

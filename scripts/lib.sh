@@ -47,6 +47,7 @@ rerun_unprivileged() {
     chown -R postgres:postgres "$work"
     local rc=0
     runuser -u postgres -- env MLOPS_VIA_ROOT=1 KEEP="${KEEP:-}" BENCH="${BENCH:-}" MLOPS_KEEP_WORKDIR="${MLOPS_KEEP_WORKDIR:-}" \
+        CITUS_SRC="${CITUS_SRC:-}" CITUS_CACHE="${CITUS_CACHE:-}" \
         PATH="/usr/local/bin:/usr/bin:/bin" bash -c "cd '$work/src' && $script $*" || rc=$?
     if [ -n "${KEEP:-}" ] || [ -n "${MLOPS_KEEP_WORKDIR:-}" ]; then
         echo "(work tree kept in $work/src)"

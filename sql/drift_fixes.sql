@@ -25,7 +25,7 @@ SELECT mlops.create_roles();
 -- parallel plans (serialized states) for a reader
 SELECT p.oid::regprocedure AS decoder, has_function_privilege('mlops_reader', p.oid, 'EXECUTE') AS reader_may_call
   FROM pg_proc p WHERE p.pronamespace = 'mlops'::regnamespace AND p.proname LIKE '\_%'
-   AND 'bytea'::regtype = ANY (p.proargtypes::regtype[]) ORDER BY 1::text;
+   AND 'bytea'::regtype = ANY (p.proargtypes::regtype[]) ORDER BY p.oid::regprocedure::text;
 CREATE ROLE regress_drift_fix_reader IN ROLE mlops_reader;
 GRANT SELECT ON cat_many TO regress_drift_fix_reader;
 SET parallel_setup_cost = 0;

@@ -30,36 +30,35 @@ CREATE TYPE mlops.histogram (
 );
 COMMENT ON TYPE mlops.histogram IS 'fixed-edge histogram: edges (strictly increasing), exact counts of the bins below, between and above them (a value equal to an edge falls in the upper bin) and a NaN bin';
 
--- aggregate support (internal state)
+-- Aggregate state: an mlops.histogram (so a distributed engine can ship a
+-- partial state with the type's I/O functions), kept as a read-write expanded
+-- object while rows are counted and flattened only by the final function.
+-- The moving-aggregate form (window frames) keeps an internal state.
 CREATE FUNCTION mlops.histogram_trans(internal, double precision, double precision[]) RETURNS internal
     AS 'MODULE_PATHNAME', 'mlops_histogram_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_trans(internal, double precision, double precision[]) IS 'internal: transition function of mlops.histogram(float8, float8[])';
+COMMENT ON FUNCTION mlops.histogram_trans(internal, double precision, double precision[]) IS 'internal: moving-aggregate transition function of mlops.histogram(float8, float8[])';
 CREATE FUNCTION mlops.histogram_inv(internal, double precision, double precision[]) RETURNS internal
     AS 'MODULE_PATHNAME', 'mlops_histogram_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.histogram_inv(internal, double precision, double precision[]) IS 'internal: exact inverse transition of mlops.histogram(float8, float8[]) for sliding window frames';
-CREATE FUNCTION mlops.histogram_merge_trans(internal, mlops.histogram) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_histogram_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_merge_trans(internal, mlops.histogram) IS 'internal: transition function of mlops.merge(histogram)';
-CREATE FUNCTION mlops.histogram_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_histogram_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_combine(internal, internal) IS 'internal: combine function of the histogram aggregates';
-CREATE FUNCTION mlops.histogram_serial(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'mlops_histogram_serial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_serial(internal) IS 'internal: serialization function of the histogram aggregates';
-CREATE FUNCTION mlops.histogram_deserial(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_histogram_deserial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_deserial(bytea, internal) IS 'internal: deserialization function of the histogram aggregates';
 CREATE FUNCTION mlops.histogram_final(internal) RETURNS mlops.histogram
     AS 'MODULE_PATHNAME', 'mlops_histogram_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.histogram_final(internal) IS 'internal: final function of the histogram aggregates';
+COMMENT ON FUNCTION mlops.histogram_final(internal) IS 'internal: moving-aggregate final function of mlops.histogram(float8, float8[])';
+
+CREATE FUNCTION mlops.histogram_state_step(mlops.histogram, double precision, double precision[]) RETURNS mlops.histogram
+    AS 'MODULE_PATHNAME', 'mlops_histogram_state_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.histogram_state_step(mlops.histogram, double precision, double precision[]) IS 'internal: transition function of mlops.histogram(float8, float8[]) (updates its state in place)';
+CREATE FUNCTION mlops.histogram_state_merge(mlops.histogram, mlops.histogram) RETURNS mlops.histogram
+    AS 'MODULE_PATHNAME', 'mlops_histogram_state_merge' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.histogram_state_merge(mlops.histogram, mlops.histogram) IS 'internal: transition function of mlops.merge(histogram) and combine function of the histogram aggregates (updates its state in place)';
+CREATE FUNCTION mlops.histogram_state_final(mlops.histogram) RETURNS mlops.histogram
+    AS 'MODULE_PATHNAME', 'mlops_histogram_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.histogram_state_final(mlops.histogram) IS 'internal: final function of the histogram aggregates (NULL when nothing was counted)';
 
 CREATE AGGREGATE mlops.histogram(value double precision, edges double precision[]) (
-    SFUNC = mlops.histogram_trans,
-    STYPE = internal,
-    FINALFUNC = mlops.histogram_final,
-    COMBINEFUNC = mlops.histogram_combine,
-    SERIALFUNC = mlops.histogram_serial,
-    DESERIALFUNC = mlops.histogram_deserial,
+    SFUNC = mlops.histogram_state_step,
+    STYPE = mlops.histogram,
+    FINALFUNC = mlops.histogram_state_final,
+    COMBINEFUNC = mlops.histogram_state_merge,
     MSFUNC = mlops.histogram_trans,
     MINVFUNC = mlops.histogram_inv,
     MSTYPE = internal,
@@ -69,12 +68,10 @@ CREATE AGGREGATE mlops.histogram(value double precision, edges double precision[
 COMMENT ON AGGREGATE mlops.histogram(double precision, double precision[]) IS 'histogram of value over fixed edges (the same on every row); NULL values skipped, NaN counted in its own bin; NULL for no values; slides over window frames with an exact inverse';
 
 CREATE AGGREGATE mlops.merge(mlops.histogram) (
-    SFUNC = mlops.histogram_merge_trans,
-    STYPE = internal,
-    FINALFUNC = mlops.histogram_final,
-    COMBINEFUNC = mlops.histogram_combine,
-    SERIALFUNC = mlops.histogram_serial,
-    DESERIALFUNC = mlops.histogram_deserial,
+    SFUNC = mlops.histogram_state_merge,
+    STYPE = mlops.histogram,
+    FINALFUNC = mlops.histogram_state_final,
+    COMBINEFUNC = mlops.histogram_state_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.merge(mlops.histogram) IS 'sum of histograms with identical edges (an error otherwise); NULLs skipped';
@@ -121,55 +118,43 @@ CREATE TYPE mlops.qsketch (
 );
 COMMENT ON TYPE mlops.qsketch IS 'mergeable KLL quantile sketch of float8 values (default k = 512: rank error about 0.5%, at most 16 kB); NaN counted apart';
 
-CREATE FUNCTION mlops.qsketch_agg_trans(internal, double precision) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_agg_trans(internal, double precision) IS 'internal: transition function of mlops.qsketch_agg(float8)';
-CREATE FUNCTION mlops.qsketch_agg_trans(internal, double precision, integer) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_agg_trans_k' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_agg_trans(internal, double precision, integer) IS 'internal: transition function of mlops.qsketch_agg(float8, int)';
-CREATE FUNCTION mlops.qsketch_merge_trans(internal, mlops.qsketch) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_merge_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_merge_trans(internal, mlops.qsketch) IS 'internal: transition function of mlops.merge(qsketch)';
-CREATE FUNCTION mlops.qsketch_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_combine(internal, internal) IS 'internal: combine function of the qsketch aggregates';
-CREATE FUNCTION mlops.qsketch_serial(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_serial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_serial(internal) IS 'internal: serialization function of the qsketch aggregates';
-CREATE FUNCTION mlops.qsketch_deserial(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_deserial' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_deserial(bytea, internal) IS 'internal: deserialization function of the qsketch aggregates';
-CREATE FUNCTION mlops.qsketch_final(internal) RETURNS mlops.qsketch
-    AS 'MODULE_PATHNAME', 'mlops_qsketch_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION mlops.qsketch_final(internal) IS 'internal: final function of the qsketch aggregates';
+-- Aggregate state: an mlops.qsketch (so a distributed engine can ship a
+-- partial state with the type's I/O functions), kept as a read-write expanded
+-- object while values are inserted and flattened only by the final function.
+CREATE FUNCTION mlops.qsketch_state_step(mlops.qsketch, double precision) RETURNS mlops.qsketch
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_state_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_state_step(mlops.qsketch, double precision) IS 'internal: transition function of mlops.qsketch_agg(float8) (updates its state in place)';
+CREATE FUNCTION mlops.qsketch_state_step(mlops.qsketch, double precision, integer) RETURNS mlops.qsketch
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_state_step_k' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_state_step(mlops.qsketch, double precision, integer) IS 'internal: transition function of mlops.qsketch_agg(float8, int) (updates its state in place)';
+CREATE FUNCTION mlops.qsketch_state_merge(mlops.qsketch, mlops.qsketch) RETURNS mlops.qsketch
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_state_merge' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_state_merge(mlops.qsketch, mlops.qsketch) IS 'internal: transition function of mlops.merge(qsketch) and combine function of the qsketch aggregates (updates its state in place)';
+CREATE FUNCTION mlops.qsketch_state_final(mlops.qsketch) RETURNS mlops.qsketch
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_state_final(mlops.qsketch) IS 'internal: final function of the qsketch aggregates';
 
 CREATE AGGREGATE mlops.qsketch_agg(value double precision) (
-    SFUNC = mlops.qsketch_agg_trans,
-    STYPE = internal,
-    FINALFUNC = mlops.qsketch_final,
-    COMBINEFUNC = mlops.qsketch_combine,
-    SERIALFUNC = mlops.qsketch_serial,
-    DESERIALFUNC = mlops.qsketch_deserial,
+    SFUNC = mlops.qsketch_state_step,
+    STYPE = mlops.qsketch,
+    FINALFUNC = mlops.qsketch_state_final,
+    COMBINEFUNC = mlops.qsketch_state_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.qsketch_agg(double precision) IS 'quantile sketch (k = 512) of value; NULLs skipped, NaN counted apart, NULL for no values';
 CREATE AGGREGATE mlops.qsketch_agg(value double precision, k integer) (
-    SFUNC = mlops.qsketch_agg_trans,
-    STYPE = internal,
-    FINALFUNC = mlops.qsketch_final,
-    COMBINEFUNC = mlops.qsketch_combine,
-    SERIALFUNC = mlops.qsketch_serial,
-    DESERIALFUNC = mlops.qsketch_deserial,
+    SFUNC = mlops.qsketch_state_step,
+    STYPE = mlops.qsketch,
+    FINALFUNC = mlops.qsketch_state_final,
+    COMBINEFUNC = mlops.qsketch_state_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.qsketch_agg(double precision, integer) IS 'quantile sketch of value with top capacity k (16 to 16384; error about 2.5/k)';
 CREATE AGGREGATE mlops.merge(mlops.qsketch) (
-    SFUNC = mlops.qsketch_merge_trans,
-    STYPE = internal,
-    FINALFUNC = mlops.qsketch_final,
-    COMBINEFUNC = mlops.qsketch_combine,
-    SERIALFUNC = mlops.qsketch_serial,
-    DESERIALFUNC = mlops.qsketch_deserial,
+    SFUNC = mlops.qsketch_state_merge,
+    STYPE = mlops.qsketch,
+    FINALFUNC = mlops.qsketch_state_final,
+    COMBINEFUNC = mlops.qsketch_state_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.merge(mlops.qsketch) IS 'merge of quantile sketches (the smaller k wins); NULLs skipped';

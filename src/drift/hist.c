@@ -17,7 +17,9 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "drift/drift.h"
 #include "drift/core/hist_core.h"
@@ -399,6 +401,257 @@ mlops_histogram_merge_trans(PG_FUNCTION_ARGS)
 	if (a == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(a);
+}
+
+/*
+ * The aggregates' state as an mlops.histogram value: a read-write expanded
+ * object (the same HistAggState, in its own memory context under the
+ * aggregate context) counted in place row by row, and flattened to the wire
+ * format only when a value leaves the aggregate: its final function, a
+ * parallel worker's partial state, or a distributed engine's partial
+ * aggregate, which can ship a state only when its type is a real one.
+ */
+typedef struct HistExpanded
+{
+	ExpandedObjectHeader hdr;
+	HistAggState st;			/* st.hist.edges NULL: no edges seen yet */
+} HistExpanded;
+
+static Size
+hist_exp_flat_size(ExpandedObjectHeader *eoh)
+{
+	return VARHDRSZ + hist_wire_size(&((HistExpanded *) eoh)->st.hist);
+}
+
+static void
+hist_exp_flatten(ExpandedObjectHeader *eoh, void *result, Size allocated_size)
+{
+	HistExpanded *e = (HistExpanded *) eoh;
+
+	Assert(allocated_size == VARHDRSZ + hist_wire_size(&e->st.hist));
+	SET_VARSIZE(result, allocated_size);
+	hist_write(&e->st.hist, (uint8_t *) VARDATA(result));
+}
+
+static const ExpandedObjectMethods hist_exp_methods = {
+	hist_exp_flat_size,
+	hist_exp_flatten
+};
+
+/*
+ * The object of a read-write expanded datum, read in line: this runs on
+ * every row, and DatumGetEOHP is an out-of-line call.
+ */
+static inline ExpandedObjectHeader *
+hist_rw_eoh(Datum d)
+{
+	varatt_expanded ptr;
+
+	memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+	return ptr.eohptr;
+}
+
+/* A new expanded state under aggctx: a copy of src, or without edges yet. */
+static HistExpanded *
+hist_exp_new(MemoryContext aggctx, const Hist *src)
+{
+	MemoryContext ctx = AllocSetContextCreate(aggctx, "mlops histogram state",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	HistExpanded *e = palloc0(sizeof(HistExpanded));
+
+	EOH_init_header(&e->hdr, &hist_exp_methods, ctx);
+	if (src != NULL)
+	{
+		Hist	   *h = hist_copy(src);
+
+		e->st.hist = *h;
+		pfree(h);
+	}
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
+/* The histogram of a non-NULL histogram argument, read-only: ours in place, else parsed. */
+static const Hist *
+hist_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &hist_exp_methods)
+	{
+		HistExpanded *e = (HistExpanded *) DatumGetEOHP(d);
+
+		return e->st.hist.edges != NULL ? &e->st.hist : NULL;
+	}
+	return hist_from_datum(d);
+}
+
+/*
+ * The state to update: argument 0 when it is our read-write state, else a
+ * new state (a copy of a flat or foreign argument 0, or without edges).
+ */
+static inline HistExpanded *
+hist_exp_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
+{
+	Datum		d;
+
+	if (PG_ARGISNULL(0))
+		return hist_exp_new(aggctx, NULL);
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = hist_rw_eoh(d);
+
+		if (eoh->eoh_methods == &hist_exp_methods)
+			return (HistExpanded *) eoh;
+	}
+	return hist_exp_new(aggctx, hist_arg(fcinfo, 0));
+}
+
+/*
+ * The histogram of e for this row's edges argument, created from them on
+ * the first row (as hist_state does for the internal state).
+ */
+static Hist *
+hist_exp_edges(FunctionCallInfo fcinfo, HistExpanded *e)
+{
+	HistAggState *st = &e->st;
+	Datum		d;
+	ArrayType  *arr;
+	int			nedges;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("histogram edges must not be NULL")));
+	d = PG_GETARG_DATUM(2);
+	/* fast path: the same bytes as the first row's edges */
+	if (st->raw != NULL && !VARATT_IS_EXTERNAL(DatumGetPointer(d)) &&
+		!VARATT_IS_COMPRESSED(DatumGetPointer(d)) &&
+		VARSIZE_ANY_EXHDR(DatumGetPointer(d)) == st->rawlen &&
+		memcmp(VARDATA_ANY(DatumGetPointer(d)), st->raw, st->rawlen) == 0)
+		return &st->hist;
+	arr = DatumGetArrayTypeP(d);
+	if (st->hist.edges == NULL)
+	{
+		double	   *edges = hist_array_edges(arr, &nedges);
+		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		Hist	   *h = hist_new(edges, nedges);
+
+		st->hist = *h;
+		pfree(h);
+		MemoryContextSwitchTo(old);
+	}
+	else if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] != st->hist.nedges ||
+			 memcmp(ARR_DATA_PTR(arr), st->hist.edges, sizeof(double) * st->hist.nedges) != 0)
+	{
+		hist_array_edges(arr, &nedges);
+		hist_edges_mismatch();
+	}
+	if (st->raw == NULL)
+	{
+		st->rawlen = VARSIZE(arr) - VARHDRSZ;
+		st->raw = MemoryContextAlloc(e->hdr.eoh_context, st->rawlen);
+		memcpy(st->raw, VARDATA(arr), st->rawlen);
+	}
+	return &st->hist;
+}
+
+PG_FUNCTION_INFO_V1(mlops_histogram_state_step);
+
+/*
+ * histogram(value, edges) transition with an mlops.histogram state: count
+ * value in its bin; NULLs skipped (a NULL value on the first row builds the
+ * empty histogram, which the final function turns into NULL).
+ */
+Datum
+mlops_histogram_state_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = hist_aggcontext(fcinfo);
+	HistExpanded *e;
+	Hist	   *h;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (!PG_ARGISNULL(0))
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		if (PG_ARGISNULL(2))
+			PG_RETURN_NULL();	/* no edges either: nothing to build yet */
+	}
+	e = hist_exp_state(fcinfo, aggctx);
+	h = hist_exp_edges(fcinfo, e);
+	if (!PG_ARGISNULL(1))
+		h->counts[hist_bin(h, PG_GETARG_FLOAT8(1))]++;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+PG_FUNCTION_INFO_V1(mlops_histogram_state_merge);
+
+/*
+ * state + histogram: the transition of merge(histogram) and the combine
+ * function of both histogram aggregates (a partial state is a histogram).
+ * NULLs skipped; different edges are an error.
+ */
+Datum
+mlops_histogram_state_merge(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = hist_aggcontext(fcinfo);
+	HistExpanded *e;
+	const Hist *b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	e = hist_exp_state(fcinfo, aggctx);
+	b = hist_arg(fcinfo, 1);
+	if (b != NULL)
+	{
+		if (e->st.hist.edges == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+			Hist	   *h = hist_copy(b);
+
+			e->st.hist = *h;
+			pfree(h);
+			MemoryContextSwitchTo(old);
+		}
+		else
+			hist_combine_into(&e->st.hist, b, aggctx);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+PG_FUNCTION_INFO_V1(mlops_histogram_state_final);
+
+/*
+ * Final of the histogram aggregates: the flat histogram, or NULL when no
+ * value was counted. The state is left as it is.
+ */
+Datum
+mlops_histogram_state_final(PG_FUNCTION_ARGS)
+{
+	Datum		d;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &hist_exp_methods)
+	{
+		HistExpanded *e = (HistExpanded *) DatumGetEOHP(d);
+
+		if (e->st.hist.edges == NULL || hist_total(&e->st.hist) == 0)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(hist_to_datum(&e->st.hist));
+	}
+	if (hist_total(hist_from_datum(d)) == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(d));
 }
 
 PG_FUNCTION_INFO_V1(mlops_histogram_psi);

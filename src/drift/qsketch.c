@@ -23,6 +23,8 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
 
 #include "drift/drift.h"
 #include "drift/core/qsketch_core.h"
@@ -305,6 +307,240 @@ mlops_qsketch_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(qs_to_datum((QSketch *) PG_GETARG_POINTER(0)));
+}
+
+/*
+ * The aggregates' state as an mlops.qsketch value: a read-write expanded
+ * object holding the live QSketch, updated in place row by row (nodeAgg keeps
+ * a read-write expanded state whose memory context is a child of the
+ * aggregate context instead of copying it), and flattened to the wire format
+ * only when a value leaves the aggregate: its final function, a parallel
+ * worker's partial state, or a distributed engine's partial aggregate, which
+ * can ship a state only when its type is a real one with I/O functions.
+ */
+typedef struct QSExpanded
+{
+	ExpandedObjectHeader hdr;
+	QSketch    *s;
+} QSExpanded;
+
+static Size
+qs_exp_flat_size(ExpandedObjectHeader *eoh)
+{
+	QSExpanded *e = (QSExpanded *) eoh;
+
+	return VARHDRSZ + qs_wire_size(e->s);
+}
+
+static void
+qs_exp_flatten(ExpandedObjectHeader *eoh, void *result, Size allocated_size)
+{
+	QSExpanded *e = (QSExpanded *) eoh;
+	MemoryContext old = MemoryContextSwitchTo(eoh->eoh_context);
+
+	/* sorting level 0 in place changes no answer (see qs_to_datum) */
+	qs_sort_level0(e->s);
+	MemoryContextSwitchTo(old);
+	Assert(allocated_size == VARHDRSZ + qs_wire_size(e->s));
+	SET_VARSIZE(result, allocated_size);
+	qs_write(e->s, (uint8_t *) VARDATA(result));
+}
+
+static const ExpandedObjectMethods qs_exp_methods = {
+	qs_exp_flat_size,
+	qs_exp_flatten
+};
+
+/*
+ * The object of a read-write expanded datum, read in line: this runs on
+ * every row, and DatumGetEOHP is an out-of-line call.
+ */
+static inline ExpandedObjectHeader *
+qs_rw_eoh(Datum d)
+{
+	varatt_expanded ptr;
+
+	memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+	return ptr.eohptr;
+}
+
+/* A new, empty expanded state in its own memory context under aggctx. */
+static QSExpanded *
+qs_exp_new(MemoryContext aggctx)
+{
+	MemoryContext ctx = AllocSetContextCreate(aggctx, "mlops qsketch state",
+											  ALLOCSET_DEFAULT_SIZES);
+	QSExpanded *e = MemoryContextAlloc(ctx, sizeof(QSExpanded));
+
+	EOH_init_header(&e->hdr, &qs_exp_methods, ctx);
+	e->s = NULL;
+	return e;
+}
+
+/* Argument argno when it is a read-write state of ours, else NULL. */
+static inline QSExpanded *
+qs_exp_rw_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	d = PG_GETARG_DATUM(argno);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = qs_rw_eoh(d);
+
+		if (eoh->eoh_methods == &qs_exp_methods)
+			return (QSExpanded *) eoh;
+	}
+	return NULL;
+}
+
+/* The sketch of a non-NULL qsketch argument, read-only: ours in place, else parsed. */
+static const QSketch *
+qs_arg_sketch(FunctionCallInfo fcinfo, int argno, bool *parsed)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &qs_exp_methods)
+	{
+		*parsed = false;
+		return ((QSExpanded *) DatumGetEOHP(d))->s;
+	}
+	*parsed = true;
+	return qs_from_datum(d);
+}
+
+/*
+ * The state to update: argument 0 when it is our read-write state, else a
+ * new state (a copy of a flat or foreign argument 0, or empty).
+ */
+static QSExpanded *
+qs_exp_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
+{
+	QSExpanded *e = qs_exp_rw_arg(fcinfo, 0);
+	MemoryContext old;
+	bool		parsed;
+	const QSketch *src;
+
+	if (e != NULL)
+		return e;
+	e = qs_exp_new(aggctx);
+	if (PG_ARGISNULL(0))
+		return e;
+	src = qs_arg_sketch(fcinfo, 0, &parsed);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	e->s = qs_copy(src);
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
+/* Shared transition of qsketch_agg(x) and qsketch_agg(x, k), qsketch state. */
+static Datum
+qs_exp_step(FunctionCallInfo fcinfo, int k)
+{
+	MemoryContext aggctx = qs_aggcontext(fcinfo);
+	QSExpanded *e;
+	MemoryContext old;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	/* every row but the first: our read-write state, checked in line */
+	e = qs_exp_rw_arg(fcinfo, 0);
+	if (e == NULL)
+		e = qs_exp_state(fcinfo, aggctx);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	if (e->s == NULL)
+		e->s = qs_new(k, qs_seed(PG_GETARG_FLOAT8(1)));
+	else if (e->s->k != k && PG_NARGS() > 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qsketch k must be the same on every row")));
+	qs_insert(e->s, PG_GETARG_FLOAT8(1));
+	MemoryContextSwitchTo(old);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+PG_FUNCTION_INFO_V1(mlops_qsketch_state_step);
+
+/* qsketch_agg(value) transition with an mlops.qsketch state. */
+Datum
+mlops_qsketch_state_step(PG_FUNCTION_ARGS)
+{
+	return qs_exp_step(fcinfo, QS_DEFAULT_K);
+}
+
+PG_FUNCTION_INFO_V1(mlops_qsketch_state_step_k);
+
+/* qsketch_agg(value, k) transition with an mlops.qsketch state. */
+Datum
+mlops_qsketch_state_step_k(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("qsketch k must not be NULL")));
+	return qs_exp_step(fcinfo, qs_check_k(PG_GETARG_INT32(2)));
+}
+
+PG_FUNCTION_INFO_V1(mlops_qsketch_state_merge);
+
+/*
+ * state + sketch: the transition of merge(qsketch) and the combine function
+ * of every qsketch aggregate (a partial state is a qsketch). NULLs skipped.
+ */
+Datum
+mlops_qsketch_state_merge(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = qs_aggcontext(fcinfo);
+	QSExpanded *e;
+	const QSketch *b;
+	bool		parsed;
+	MemoryContext old;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	e = qs_exp_state(fcinfo, aggctx);
+	b = qs_arg_sketch(fcinfo, 1, &parsed);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	if (e->s == NULL)
+		e->s = qs_copy(b);
+	else if (!qs_merge(e->s, b))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("qsketch count out of range"),
+				 errdetail("The merged sketches summarise more than 9223372036854775807 values.")));
+	MemoryContextSwitchTo(old);
+	if (parsed)
+		qs_free((QSketch *) b);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+PG_FUNCTION_INFO_V1(mlops_qsketch_state_final);
+
+/* Final of the qsketch aggregates: the flat sketch; the state is left as it is. */
+Datum
+mlops_qsketch_state_final(PG_FUNCTION_ARGS)
+{
+	Datum		d;
+	struct varlena *flat;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+		PG_RETURN_POINTER(PG_DETOAST_DATUM(d));
+	flat = PG_DETOAST_DATUM_COPY(d);
+	PG_RETURN_POINTER(flat);
 }
 
 PG_FUNCTION_INFO_V1(mlops_qsketch_quantile);
