@@ -77,6 +77,8 @@ tap:
 # The user-facing entry points.
 test:
 	@scripts/test.sh regress isolation pgtap
+test-cross:
+	@scripts/test.sh cross
 test-tap:
 	@scripts/test.sh tap
 test-citus:
@@ -88,7 +90,7 @@ bench:
 bench-citus:
 	@scripts/bench-citus.sh
 
-.PHONY: test test-tap test-citus demo bench bench-citus tap regress-temp isolation-temp
+.PHONY: test test-cross test-tap test-citus demo bench bench-citus tap regress-temp isolation-temp
 
 # make fuzz: libFuzzer (clang, ASan + UBSan) on the sketch parsers, bounded:
 # FUZZ_SECONDS per target (4 targets). Crashes land in test/fuzz/corpus/.
