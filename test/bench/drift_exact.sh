@@ -41,20 +41,15 @@ WITH n AS (SELECT count(*) FILTER (WHERE is_ref) AS m, count(*) FILTER (WHERE NO
              FROM drift_bench GROUP BY x),
      w AS (SELECT sum(a) OVER (ORDER BY x) AS ca, sum(b) OVER (ORDER BY x) AS cb FROM g)
 SELECT max(abs(ca::float8 / n.m - cb::float8 / n.n)) FROM w, n"
-# Interleaved rounds, best time of each query: load from other processes on
-# the machine then hits every query alike instead of one of them.
-floor=; psi=; ks=; wass=; sqlpsi=; sqlks=
-min2() { [ -z "$1" ] && { echo "$2"; return; }; /usr/bin/python3 -c "print(min($1, $2))"; }
-for round in 1 2 3 4 5; do
-    floor=$(min2 "$floor" "$(sql_time "$Q_FLOOR" 1)")
-    psi=$(min2 "$psi" "$(sql_time "$Q_PSI" 1)")
-    ks=$(min2 "$ks" "$(sql_time "$Q_KS" 1)")
-    wass=$(min2 "$wass" "$(sql_time "$Q_W" 1)")
-    if [ "$round" -le 2 ]; then
-        sqlpsi=$(min2 "$sqlpsi" "$(sql_time "$Q_SQLPSI" 1)")
-        sqlks=$(min2 "$sqlks" "$(sql_time "$Q_SQLKS" 1)")
-    fi
-done
+# Rounds of back-to-back timings; each ratio is the median of its per-round
+# values (scripts/benchlib.sh), so a drift of the machine's speed between
+# rounds cancels out.
+R=$(mktemp); RS=$(mktemp); RP=$(mktemp)
+trap 'rm -f "$R" "$RS" "$RP"' EXIT
+bench_rounds "$R" 5 floor="$Q_FLOOR" psi="$Q_PSI" ks="$Q_KS" wass="$Q_W" || exit 1
+bench_rounds "$RS" 2 floor="$Q_FLOOR" sqlpsi="$Q_SQLPSI" sqlks="$Q_SQLKS" || exit 1
+floor=$(round_best "$R" floor); psi=$(round_best "$R" psi); ks=$(round_best "$R" ks); wass=$(round_best "$R" wass)
+sqlpsi=$(round_best "$RS" sqlpsi); sqlks=$(round_best "$RS" sqlks)
 py=$(/usr/bin/python3 - <<'PY'
 import time
 import numpy as np
@@ -77,28 +72,22 @@ print(best)
 PY
 )
 unset PGOPTIONS
-psipar=; psiser=; kspar=; ksser=; sumpar=; sumser=
-PAR="-c max_parallel_workers_per_gather=2 -c parallel_setup_cost=0 -c parallel_tuple_cost=0"
-SER="-c max_parallel_workers_per_gather=0"
-for round in 1 2 3 4 5; do
-    sumser=$(min2 "$sumser" "$(PGOPTIONS="$SER" sql_time "$Q_FLOOR" 1)")
-    sumpar=$(min2 "$sumpar" "$(PGOPTIONS="$PAR" sql_time "$Q_FLOOR" 1)")
-    psiser=$(min2 "$psiser" "$(PGOPTIONS="$SER" sql_time "$Q_PSI" 1)")
-    psipar=$(min2 "$psipar" "$(PGOPTIONS="$PAR" sql_time "$Q_PSI" 1)")
-    ksser=$(min2 "$ksser" "$(PGOPTIONS="$SER" sql_time "$Q_KS" 1)")
-    kspar=$(min2 "$kspar" "$(PGOPTIONS="$PAR" sql_time "$Q_KS" 1)")
-done
-sumup=$(ratio "$sumser" "$sumpar")
+SER="SET max_parallel_workers_per_gather = 0;"
+PAR="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;"
+bench_rounds "$RP" 5 sumser="$SER $Q_FLOOR" sumpar="$PAR $Q_FLOOR" psiser="$SER $Q_PSI" psipar="$PAR $Q_PSI" \
+    ksser="$SER $Q_KS" kspar="$PAR $Q_KS" || exit 1
+for v in sumser sumpar psiser psipar ksser kspar; do printf -v "$v" %s "$(round_best "$RP" "$v")"; done
+sumup=$(round_median "$RP" "sumser / sumpar")
 echo "floor ${floor}s, psi ${psi}s, ks_test ${ks}s, wasserstein ${wass}s, SQL PSI ${sqlpsi}s, SQL KS ${sqlks}s, Python+SciPy KS ${py}s; serial / 2 workers: sum(x) ${sumser}s / ${sumpar}s, psi ${psiser}s / ${psipar}s, ks_test ${ksser}s / ${kspar}s; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-report "psi aggregate, 1M+1M rows" "sum(x) scan" "$(ratio "$psi" "$floor")" "<= 2"
-report "ks_test aggregate, 1M+1M rows" "sum(x) scan" "$(ratio "$ks" "$floor")" "<= 4"
-report "wasserstein aggregate, 1M+1M rows" "sum(x) scan" "$(ratio "$wass" "$floor")" "<= 4"
-report "anchor: SQL PSI (percentile_cont + width_bucket)" "sum(x) scan" "$(ratio "$sqlpsi" "$floor")" ">= 2"
-report "anchor: SQL KS (window sums)" "sum(x) scan" "$(ratio "$sqlks" "$floor")" ">= 4"
+report "psi aggregate, 1M+1M rows" "sum(x) scan" "$(round_median "$R" "psi / floor")" "<= 2"
+report "ks_test aggregate, 1M+1M rows" "sum(x) scan" "$(round_median "$R" "ks / floor")" "<= 4"
+report "wasserstein aggregate, 1M+1M rows" "sum(x) scan" "$(round_median "$R" "wass / floor")" "<= 4"
+report "anchor: SQL PSI (percentile_cont + width_bucket)" "sum(x) scan" "$(round_median "$RS" "sqlpsi / floor")" ">= 2"
+report "anchor: SQL KS (window sums)" "sum(x) scan" "$(round_median "$RS" "sqlks / floor")" ">= 4"
 report "anchor: fetch + scipy ks_2samp" "sum(x) scan" "$(ratio "$py" "$floor")" ">= 4"
-report "psi with 2 parallel workers (speed-up)" "serial psi" "$(ratio "$psiser" "$psipar")" ">= 1.6"
-report "ks_test with 2 parallel workers (speed-up)" "serial ks_test" "$(ratio "$ksser" "$kspar")" ">= 1.6"
+report "psi with 2 parallel workers (speed-up)" "serial psi" "$(round_median "$RP" "psiser / psipar")" ">= 1.6"
+report "ks_test with 2 parallel workers (speed-up)" "serial ks_test" "$(round_median "$RP" "ksser / kspar")" ">= 1.6"
 report "context: sum(x) with 2 parallel workers (speed-up)" "serial sum(x)" "$sumup" ">= 1.6"
-report "psi parallel speed-up / sum(x) parallel speed-up" "sum(x) speed-up" "$(ratio "$(ratio "$psiser" "$psipar")" "$sumup")" ">= 0.9"
-report "ks_test parallel speed-up / sum(x) parallel speed-up" "sum(x) speed-up" "$(ratio "$(ratio "$ksser" "$kspar")" "$sumup")" ">= 0.9"
+report "psi parallel speed-up / sum(x) parallel speed-up" "sum(x) speed-up" "$(round_median "$RP" "(psiser / psipar) / (sumser / sumpar)")" ">= 0.9"
+report "ks_test parallel speed-up / sum(x) parallel speed-up" "sum(x) speed-up" "$(round_median "$RP" "(ksser / kspar) / (sumser / sumpar)")" ">= 0.9"
 psql -qX -c "DROP TABLE drift_bench"

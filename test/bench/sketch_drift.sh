@@ -29,28 +29,31 @@ PAR="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET p
 sql_time "$SERIAL SELECT sum(x) FROM sk_bench_windows" 1 >/dev/null
 sql_time "$SERIAL SELECT sum(x) FROM sk_bench" 2 >/dev/null
 
-floor=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench" 5)
-qagg=$(sql_time "$SERIAL SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" 5)
-echo "sum(x) over 2M rows: ${floor}s, qsketch_agg: ${qagg}s"
-report "qsketch_agg, 2M rows, serial" "sum(x), same rows" "$(ratio "$qagg" "$floor")" "<= 1.5"
+# Rounds of back-to-back timings; each ratio is the median of its per-round
+# values (scripts/benchlib.sh), so a drift of the machine's speed between
+# rounds cancels out.
+R=$(mktemp); RK=$(mktemp); RW=$(mktemp); RP=$(mktemp)
+trap 'rm -f "$R" "$RK" "$RW" "$RP"' EXIT
+bench_rounds "$R" 5 floor="$SERIAL SELECT sum(x) FROM sk_bench" \
+    qagg="$SERIAL SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" \
+    hagg="$SERIAL SELECT mlops.total(mlops.histogram(x, (SELECT edges FROM sk_bench_ref))) FROM sk_bench" || exit 1
+echo "sum(x) over 2M rows: $(round_best "$R" floor)s, qsketch_agg: $(round_best "$R" qagg)s, histogram: $(round_best "$R" hagg)s"
+report "qsketch_agg, 2M rows, serial" "sum(x), same rows" "$(round_median "$R" "qagg / floor")" "<= 1.5"
+report "histogram (10 bins), 2M rows, serial" "sum(x), same rows" "$(round_median "$R" "hagg / floor")" "<= 1.5"
 
-hagg=$(sql_time "$SERIAL SELECT mlops.total(mlops.histogram(x, (SELECT edges FROM sk_bench_ref))) FROM sk_bench" 5)
-echo "histogram over 2M rows: ${hagg}s"
-report "histogram (10 bins), 2M rows, serial" "sum(x), same rows" "$(ratio "$hagg" "$floor")" "<= 1.5"
+bench_rounds "$RK" 9 one="SELECT 1" \
+    ks="SELECT k.* FROM sk_bench_sketches r, sk_bench_sketches c, LATERAL mlops.ks(r.s, c.s) k WHERE r.is_reference AND NOT c.is_reference" \
+    psi="SELECT mlops.psi(r.s, c.s) FROM sk_bench_sketches r, sk_bench_sketches c WHERE r.is_reference AND NOT c.is_reference" || exit 1
+echo "SELECT 1: $(round_best "$RK" one)s, ks of two stored 1M-row sketches: $(round_best "$RK" ks)s"
+report "ks(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(round_median "$RK" "ks / one")" "<= 5"
+report "psi(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(round_median "$RK" "psi / one")" "<= 5"
 
-one=$(sql_time "SELECT 1" 9)
-ks=$(sql_time "SELECT k.* FROM sk_bench_sketches r, sk_bench_sketches c, LATERAL mlops.ks(r.s, c.s) k WHERE r.is_reference AND NOT c.is_reference" 9)
-echo "SELECT 1: ${one}s, ks of two stored 1M-row sketches: ${ks}s"
-report "ks(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(ratio "$ks" "$one")" "<= 5"
-psi=$(sql_time "SELECT mlops.psi(r.s, c.s) FROM sk_bench_sketches r, sk_bench_sketches c WHERE r.is_reference AND NOT c.is_reference" 9)
-report "psi(qsketch, qsketch), two stored 1M-row sketches" "SELECT 1" "$(ratio "$psi" "$one")" "<= 5"
-
-scan=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench_windows" 3)
-win=$(sql_time "$SERIAL SELECT count(*) FROM (SELECT date_bin('1 hour', w.ts, timestamptz '2026-01-01 00:00+00') AS hour,
+bench_rounds "$RW" 3 scan="$SERIAL SELECT sum(x) FROM sk_bench_windows" \
+    win="$SERIAL SELECT count(*) FROM (SELECT date_bin('1 hour', w.ts, timestamptz '2026-01-01 00:00+00') AS hour,
                   mlops.psi((SELECT hist FROM sk_bench_ref), mlops.histogram(w.x, (SELECT edges FROM sk_bench_ref))) AS psi
-             FROM sk_bench_windows w GROUP BY 1) d" 3)
-echo "one scan of 7.2M rows: ${scan}s, 720 hourly histograms + psi against the stored reference: ${win}s"
-report "drift of 720 hourly windows (histogram + psi vs stored reference), 7.2M rows" "sum(x), same rows" "$(ratio "$win" "$scan")" "<= 3"
+             FROM sk_bench_windows w GROUP BY 1) d" || exit 1
+echo "one scan of 7.2M rows: $(round_best "$RW" scan)s, 720 hourly histograms + psi against the stored reference: $(round_best "$RW" win)s"
+report "drift of 720 hourly windows (histogram + psi vs stored reference), 7.2M rows" "sum(x), same rows" "$(round_median "$RW" "win / scan")" "<= 3"
 slide=$(sql_time "$SERIAL SELECT count(*) FROM (SELECT mlops.psi((SELECT hist FROM sk_bench_ref),
                       mlops.histogram(x, (SELECT edges FROM sk_bench_ref)) OVER (ORDER BY ts RANGE BETWEEN interval '1 hour' PRECEDING AND CURRENT ROW)) AS psi
              FROM sk_bench_windows WHERE ts < timestamptz '2026-01-01 00:00+00' + interval '72 hours') d" 1)
@@ -58,13 +61,11 @@ scan72=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench_windows WHERE ts < timest
 echo "sliding 1-hour frame at every one of 720k rows: ${slide}s (scan of the same rows ${scan72}s)"
 report "sliding 1-hour frame, psi at every row (720k rows, MINVFUNC)" "sum(x), same rows" "$(ratio "$slide" "$scan72")" "<= 30"
 
-ser=$(sql_time "$SERIAL SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" 3)
-par=$(sql_time "$PAR SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" 3)
-echo "qsketch_agg serial ${ser}s, 2 workers ${par}s"
-report "qsketch_agg speedup with 2 parallel workers (serial/parallel)" "same query, serial" "$(ratio "$ser" "$par")" ">= 1.6"
+bench_rounds "$RP" 3 ser="$SERIAL SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" \
+    par="$PAR SELECT mlops.total(mlops.qsketch_agg(x)) FROM sk_bench" \
+    fser="$SERIAL SELECT sum(x) FROM sk_bench" fpar="$PAR SELECT sum(x) FROM sk_bench" || exit 1
+echo "qsketch_agg serial $(round_best "$RP" ser)s, 2 workers $(round_best "$RP" par)s; sum(x) serial $(round_best "$RP" fser)s, 2 workers $(round_best "$RP" fpar)s"
+report "qsketch_agg speedup with 2 parallel workers (serial/parallel)" "same query, serial" "$(round_median "$RP" "ser / par")" ">= 1.6"
 # what the machine gives the scan floor itself, to read the line above against
-fser=$(sql_time "$SERIAL SELECT sum(x) FROM sk_bench" 3)
-fpar=$(sql_time "$PAR SELECT sum(x) FROM sk_bench" 3)
-echo "sum(x) serial ${fser}s, 2 workers ${fpar}s"
-report "sum(x) speedup with 2 parallel workers (machine reference)" "same query, serial" "$(ratio "$fser" "$fpar")" ">= 1.6"
+report "sum(x) speedup with 2 parallel workers (machine reference)" "same query, serial" "$(round_median "$RP" "fser / fpar")" ">= 1.6"
 psql -qX -c "DROP TABLE sk_bench, sk_bench_sketches, sk_bench_windows, sk_bench_ref"
