@@ -4,7 +4,7 @@
 # its anchor in the same run and prints lines
 #     BENCH<TAB>benchmark<TAB>anchor<TAB>ratio<TAB>target
 # where target is an inequality on the ratio such as ">= 0.8" or "<= 2".
-# Benchmarks may source scripts/benchlib.sh. BENCH=<glob> runs a subset.
+# Benchmarks may source scripts/benchlib.sh. BENCH='<glob> ...' runs a subset.
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC_DIR/scripts/lib.sh"
 
@@ -23,10 +23,12 @@ psql -qX -c 'CREATE EXTENSION mlops' >/dev/null
 
 RESULTS=$PGTMP/bench.tsv
 : >"$RESULTS"
-for b in test/bench/${BENCH:-*}.sh; do
-    [ -f "$b" ] || continue
-    say "benchmark: $b"
-    bash "$b" | tee -a "$PGTMP/bench.log" | grep '^BENCH' | cut -f2- >>"$RESULTS"
+for pat in ${BENCH:-*}; do
+    for b in test/bench/$pat.sh; do
+        [ -f "$b" ] || continue
+        say "benchmark: $b"
+        bash "$b" | tee -a "$PGTMP/bench.log" | grep '^BENCH' | cut -f2- >>"$RESULTS"
+    done
 done
 
 say "results (ratio = benchmark time / anchor time unless the target says otherwise)"
