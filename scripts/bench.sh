@@ -23,7 +23,8 @@ psql -qX -c 'CREATE EXTENSION mlops' >/dev/null
 
 RESULTS=$PGTMP/bench.tsv
 : >"$RESULTS"
-for pat in ${BENCH:-*}; do
+set -f; pats=(${BENCH:-*}); set +f   # split BENCH on spaces, globs expanded below
+for pat in "${pats[@]}"; do
     for b in test/bench/$pat.sh; do
         [ -f "$b" ] || continue
         say "benchmark: $b"
