@@ -17,6 +17,14 @@
  * as created (the key index, column types, forced row-level security for
  * the owner), the probes answer "unavailable" and log_metric runs its SQL
  * statements instead, which see whatever an admin changed.
+ *
+ * A point that moves the key's row (a training loop's next step, the usual
+ * case) is written by mlops_latest_move through the executor's simple update
+ * path, the one logical replication's apply uses, instead of the owner's
+ * UPDATE statement: only in READ COMMITTED and only while nothing of an
+ * admin's could run in that statement (rules, row-level security, CHECK
+ * constraints, triggers other than foreign keys', index expressions or
+ * predicates), so the result is the statement's.
  */
 #include "postgres.h"
 
@@ -28,7 +36,10 @@
 #include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
+#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -269,7 +280,8 @@ mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
 }
 
 MlopsLatestProbe
-mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value)
+mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value,
+				   ItemPointer tid)
 {
 	Relation	lm,
 				idx;
@@ -346,6 +358,7 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 				*step = DatumGetInt64(st);
 				*ts = DatumGetTimestampTz(t);
 				*value = DatumGetFloat8(v);
+				*tid = slot->tts_tid;
 				result = LATEST_PROBE_LOCKED;
 			}
 		}
@@ -353,6 +366,173 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, NoLock);
+	table_close(lm, NoLock);
+	return result;
+}
+
+/*
+ * Whether the simple update path does to latest_metrics what the owner's
+ * UPDATE does, with nothing that could run as the caller instead of the
+ * owner: no rules, no row-level security, no CHECK constraints, triggers only
+ * foreign keys' internal ones, plain indexes only.
+ */
+static bool
+latest_simple_update_ok(Relation lm)
+{
+	List	   *indexes;
+	ListCell   *lc;
+	bool		ok = true;
+
+	if (lm->rd_rel->relkind != RELKIND_RELATION || lm->rd_rules != NULL ||
+		lm->rd_rel->relrowsecurity ||
+		(lm->rd_att->constr != NULL && lm->rd_att->constr->num_check > 0) ||
+		(lm->rd_att->constr != NULL && lm->rd_att->constr->has_generated_stored))
+		return false;
+	if (lm->trigdesc != NULL)
+		for (int i = 0; i < lm->trigdesc->numtriggers; i++)
+		{
+			Trigger    *t = &lm->trigdesc->triggers[i];
+
+			if (!t->tgisinternal || !OidIsValid(t->tgconstraint) ||
+				RI_FKey_trigger_type(t->tgfoid) == RI_TRIGGER_NONE)
+				return false;
+		}
+	indexes = RelationGetIndexList(lm);
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (RelationGetIndexExpressions(idx) != NIL || RelationGetIndexPredicate(idx) != NIL ||
+			idx->rd_index->indisexclusion)
+			ok = false;
+		index_close(idx, NoLock);
+		if (!ok)
+			break;
+	}
+	list_free(indexes);
+	return ok;
+}
+
+/*
+ * Update the locked row (old, its latest version) to the point through the
+ * executor's simple update path: constraints, indexes (a HOT update when no
+ * indexed column changes) and AFTER ROW triggers (foreign keys) as in an
+ * UPDATE. Then the command counter moves on, as after an SPI statement, so
+ * the next call in the same statement sees the new version.
+ */
+static void
+latest_update_simple(Relation lm, TupleTableSlot *old, Snapshot snap,
+					 AttrNumber a_step, AttrNumber a_ts, AttrNumber a_value,
+					 int64 step, TimestampTz ts, float8 value)
+{
+	TupleDesc	desc = RelationGetDescr(lm);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	EPQState	epqstate;
+	TupleTableSlot *slot;
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(lm);
+	rte->relkind = lm->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_UPDATE;
+	rte->updatedCols = bms_add_member(NULL, a_step - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(rte->updatedCols, a_ts - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(rte->updatedCols, a_value - FirstLowInvalidHeapAttributeNumber);
+	ExecInitRangeTable(estate, list_make1(rte));
+	InitResultRelInfo(rri, lm, 1, NULL, 0);
+	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = snap;
+	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+	AfterTriggerBeginQuery();
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	slot_getallattrs(old);
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, old->tts_values, sizeof(Datum) * desc->natts);
+	memcpy(slot->tts_isnull, old->tts_isnull, sizeof(bool) * desc->natts);
+	slot->tts_values[a_step - 1] = Int64GetDatum(step);
+	slot->tts_values[a_ts - 1] = TimestampTzGetDatum(ts);
+	slot->tts_values[a_value - 1] = Float8GetDatum(value);
+	slot->tts_isnull[a_step - 1] = slot->tts_isnull[a_ts - 1] = slot->tts_isnull[a_value - 1] = false;
+	ExecStoreVirtualTuple(slot);
+	ExecOpenIndices(rri, false);
+	ExecSimpleRelationUpdate(rri, estate, &epqstate, old, slot);
+	ExecCloseIndices(rri);
+	AfterTriggerEndQuery(estate);
+	EvalPlanQualEnd(&epqstate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	CommandCounterIncrement();
+}
+
+/*
+ * Lock the key's row found by mlops_latest_probe (tid) as an UPDATE in READ
+ * COMMITTED does (waiting for a writer, then its version), recheck that it
+ * is still the key's row, and move it to the point if the point is later.
+ */
+MlopsLatestMove
+mlops_latest_move(pg_uuid_t *run, text *key, ItemPointer tid, int64 step, TimestampTz ts,
+				  float8 value)
+{
+	Relation	lm;
+	TupleDesc	desc;
+	AttrNumber	a_run,
+				a_key,
+				a_step,
+				a_ts,
+				a_value;
+	Snapshot	snap;
+	TupleTableSlot *slot;
+	MlopsLatestMove result = LATEST_MOVE_UNAVAILABLE;
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	if (IsolationUsesXactSnapshot())
+		return LATEST_MOVE_UNAVAILABLE;
+	lm = table_open(mlops_relid("latest_metrics"), RowExclusiveLock);
+	desc = RelationGetDescr(lm);
+	a_run = column_of_type(desc, "run_id", UUIDOID);
+	a_key = column_of_type(desc, "key", TEXTOID);
+	a_step = column_of_type(desc, "step", INT8OID);
+	a_ts = column_of_type(desc, "ts", TIMESTAMPTZOID);
+	a_value = column_of_type(desc, "value", FLOAT8OID);
+	if (!a_run || !a_key || !a_step || !a_ts || !a_value ||
+		lm->rd_rel->relforcerowsecurity || !latest_simple_update_ok(lm))
+	{
+		table_close(lm, NoLock);
+		return LATEST_MOVE_UNAVAILABLE;
+	}
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(lm, NULL);
+	res = table_tuple_lock(lm, tid, snap, slot, GetCurrentCommandId(false),
+						   LockTupleNoKeyExclusive, LockWaitBlock,
+						   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+						   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	if (res == TM_Ok)
+	{
+		bool		n[5];
+		Datum		r = slot_getattr(slot, a_run, &n[0]);
+		Datum		k = slot_getattr(slot, a_key, &n[1]);
+		Datum		st = slot_getattr(slot, a_step, &n[2]);
+		Datum		t = slot_getattr(slot, a_ts, &n[3]);
+		Datum		v = slot_getattr(slot, a_value, &n[4]);
+
+		/* the key compares as the key index does: its column's collation */
+		if (!n[0] && !n[1] && !n[2] && !n[3] && !n[4] &&
+			memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) == 0 &&
+			DatumGetBool(DirectFunctionCall2Coll(texteq, TupleDescAttr(desc, a_key - 1)->attcollation,
+												 k, PointerGetDatum(key))))
+		{
+			if (mlops_latest_later(step, ts, value, DatumGetInt64(st),
+								   DatumGetTimestampTz(t), DatumGetFloat8(v)))
+				latest_update_simple(lm, slot, snap, a_step, a_ts, a_value, step, ts, value);
+			result = LATEST_MOVE_DONE;
+		}
+	}
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(slot);
 	table_close(lm, NoLock);
 	return result;
 }

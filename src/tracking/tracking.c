@@ -652,14 +652,21 @@ latest_tie_value(float8 v)
  * value: higher step, then later time, then the larger value; an exact tie
  * keeps the point already there.
  */
+bool
+mlops_latest_later(int64 step, TimestampTz ts, float8 value,
+				   int64 estep, TimestampTz ets, float8 evalue)
+{
+	if (step != estep)
+		return step > estep;
+	if (ts != ets)
+		return ts > ets;
+	return latest_tie_value(value) > latest_tie_value(evalue);
+}
+
 static bool
 latest_later(int64 step, TimestampTz ts, float8 value, LatestEntry *e)
 {
-	if (step != e->step)
-		return step > e->step;
-	if (ts != e->ts)
-		return ts > e->ts;
-	return latest_tie_value(value) > latest_tie_value(e->value);
+	return mlops_latest_later(step, ts, value, e->step, e->ts, e->value);
 }
 
 /* Fold one new metrics row into the hash (statement order breaks exact ties). */
@@ -1067,6 +1074,8 @@ typedef struct LogMetricStep
 	LatestEntry *e;
 	bool		moved;			/* lock_run_and_move_latest moved an existing row */
 	bool		present;		/* the key's latest row may exist (the probe did not find it missing) */
+	bool		locked;			/* the probe locked the key's row, at tid */
+	ItemPointerData tid;
 	NameData	owner;			/* the run's created_by */
 } LogMetricStep;
 
@@ -1113,9 +1122,11 @@ static bool
 latest_settled(LogMetricStep *st, text *key)
 {
 	LatestEntry row;
-	MlopsLatestProbe r = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value);
+	MlopsLatestProbe r = mlops_latest_probe(&st->e->k.run, key, &row.step, &row.ts, &row.value,
+											&st->tid);
 
 	st->present = r != LATEST_PROBE_MISSING;
+	st->locked = r == LATEST_PROBE_LOCKED;
 	return r == LATEST_PROBE_LOCKED && !latest_later(st->e->step, st->e->ts, st->e->value, &row);
 }
 
@@ -1146,7 +1157,7 @@ runs_have_rls(void)
 static void
 log_metric_simple(Relation rel, LatestEntry *one, text *key)
 {
-	LogMetricStep st = {one, false, false};
+	LogMetricStep st = {one, false, false, false};
 	MetricPoint p;
 	MlopsRunProbe probe = mlops_lock_open_run(&one->k.run, &st.owner);
 
@@ -1163,7 +1174,9 @@ log_metric_simple(Relation rel, LatestEntry *one, text *key)
 	p.ts = one->ts;
 	p.value = one->value;
 	mlops_metrics_insert_simple(rel, mlops_relid("runs"), &p);
-	if (!st.moved && !latest_settled(&st, key))
+	if (!st.moved && !latest_settled(&st, key) &&
+		!(st.locked && mlops_latest_move(&one->k.run, key, &st.tid, one->step, one->ts,
+										 one->value) == LATEST_MOVE_DONE))
 		as_tracking_owner(log_metric_latest_step, &st);
 }
 

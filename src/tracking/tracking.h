@@ -5,6 +5,7 @@
 #ifndef MLOPS_TRACKING_H
 #define MLOPS_TRACKING_H
 
+#include "storage/itemptr.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -52,7 +53,17 @@ typedef enum MlopsLatestProbe
 	LATEST_PROBE_UNKNOWN		/* not as created, or changing: use the SQL statements */
 } MlopsLatestProbe;
 extern MlopsLatestProbe mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts,
-										   float8 *value);
+										   float8 *value, ItemPointer tid);
+typedef enum MlopsLatestMove
+{
+	LATEST_MOVE_DONE,			/* the row now holds the point, or a later one */
+	LATEST_MOVE_UNAVAILABLE		/* not as created, missing or changing: use the SQL statements */
+} MlopsLatestMove;
+extern MlopsLatestMove mlops_latest_move(pg_uuid_t *run, text *key, ItemPointer tid, int64 step,
+										 TimestampTz ts, float8 value);
+/* Whether the point (step, ts, value) is strictly later than (estep, ets, evalue). */
+extern bool mlops_latest_later(int64 step, TimestampTz ts, float8 value,
+							   int64 estep, TimestampTz ets, float8 evalue);
 
 /*
  * import_mlflow.c: whether the running statement is one that
