@@ -1274,8 +1274,7 @@ qs_read_compact(const uint8_t *data, size_t len, const char **err)
 	QSketch    *s = qs_new(QS_MIN_K, 1);
 	uint64_t	k,
 				nlevels,
-				v,
-				total = 0;
+				v;
 	int			h;
 	uint32_t	i;
 
@@ -1322,7 +1321,6 @@ qs_read_compact(const uint8_t *data, size_t len, const char **err)
 	{
 		uint64_t	prev = qs_key(s->min);
 
-		total += s->size[h];
 		if (s->size[h] == 0)
 			continue;
 		s->items[h] = sketch_alloc(sizeof(double) * s->size[h]);
