@@ -57,7 +57,7 @@ SELECT left(t, 60) AS input, pg_temp.err(format('SELECT %L::mlops.qsketch', t)) 
   ('{"n": 1, "k": 512, "nan": 0, "min": 1, "max": 1, "var": 0, "wsum": 0, "rng": 7, "levels": [[1]]}')
 ) v(t);
 -- the well-formed neighbour of those is accepted
-SELECT '{"k": 512, "n": 3, "nan": 1, "min": 1, "max": 2, "var": 1, "wsum": 1, "rng": 7, "levels": [[1], [1.5]]}'::mlops.qsketch AS accepted;
+SELECT mlops.qsketch_json('{"k": 512, "n": 3, "nan": 1, "min": 1, "max": 2, "var": 1, "wsum": 1, "rng": 7, "levels": [[1], [1.5]]}'::mlops.qsketch) AS accepted;
 
 -- random bytes and mutated valid values into the binary input functions
 CREATE TABLE bad_recv_q (s mlops.qsketch);

@@ -4,8 +4,8 @@ SET extra_float_digits = 0;
 -- serial plans unless a test asks for parallel ones: answers are then reproducible
 SET max_parallel_workers_per_gather = 0;
 
--- small input (below k = 512 values): the sketch is exact (nothing compacted), its text is readable
-SELECT mlops.qsketch_agg(x) FROM (VALUES (3.0::float8), (1), (2), ('NaN'), (NULL), (-0.5)) v(x);
+-- small input (below k = 512 values): the sketch is exact (nothing compacted); qsketch_json shows it
+SELECT mlops.qsketch_json(mlops.qsketch_agg(x)) FROM (VALUES (3.0::float8), (1), (2), ('NaN'), (NULL), (-0.5)) v(x);
 -- text round trip
 SELECT s::text = s::text::mlops.qsketch::text AS text_round_trip
   FROM (SELECT mlops.qsketch_agg(g * 1.5) AS s FROM generate_series(1, 5000) g) q;
@@ -27,7 +27,7 @@ SELECT mlops.rank_error(s), mlops.total(s), mlops.nan_count(s), mlops.quantile(s
 -- NULL, NaN, infinities, empty input
 SELECT mlops.qsketch_agg(x) IS NULL AS empty_is_null FROM qs_small WHERE false;
 SELECT mlops.qsketch_agg(x) IS NULL AS all_null_is_null FROM (VALUES (NULL::float8), (NULL)) v(x);
-SELECT s, mlops.total(s), mlops.nan_count(s), mlops.quantile(s, 0.5) AS quantile, mlops.cdf(s, 0) AS cdf,
+SELECT mlops.qsketch_json(s) AS s, mlops.total(s), mlops.nan_count(s), mlops.quantile(s, 0.5) AS quantile, mlops.cdf(s, 0) AS cdf,
        mlops.rank_error(s) AS rank_error, mlops.ks(s, s) AS ks
   FROM (SELECT mlops.qsketch_agg(x) AS s FROM (VALUES ('NaN'::float8), ('NaN')) v(x)) q;
 SELECT mlops.quantile(s, 0) AS q0, mlops.quantile(s, 0.5) AS q50, mlops.quantile(s, 1) AS q100,
@@ -72,7 +72,7 @@ SELECT mlops.total(m) AS n, mlops.rank_error(m) <= 0.01 AS bound_ok,
        (SELECT max(abs(mlops.cdf(m, v) - q)) FROM qs_1m_exact) <= 0.01 AS measured_ok
   FROM (SELECT mlops.merge(s) AS m FROM (SELECT mlops.qsketch_agg(x) AS s FROM qs_1m GROUP BY (x * 1000)::int % 10) p) a;
 -- different k: the smaller one wins
-SELECT (mlops.merge(s)::text::jsonb) -> 'k' AS k
+SELECT mlops.qsketch_json(mlops.merge(s)) -> 'k' AS k
   FROM (SELECT mlops.qsketch_agg(x, 64) AS s FROM qs_small UNION ALL SELECT mlops.qsketch_agg(x) FROM qs_small) p;
 SELECT mlops.rank_error(mlops.qsketch_agg(x, 64)) > mlops.rank_error(mlops.qsketch_agg(x, 2048)) AS smaller_k_larger_error
   FROM qs_1m;

@@ -184,3 +184,6 @@ COMMENT ON FUNCTION mlops.total(mlops.qsketch) IS 'count of all values summarise
 CREATE FUNCTION mlops.nan_count(mlops.qsketch) RETURNS bigint
     AS 'MODULE_PATHNAME', 'mlops_qsketch_nan_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.nan_count(mlops.qsketch) IS 'count of NaN values in a sketch (kept outside the quantile summary)';
+CREATE FUNCTION mlops.qsketch_json(mlops.qsketch) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_json' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_json(mlops.qsketch) IS 'every field of a sketch as jsonb (k, n, nan, min, max, var, wsum, rng, levels: the retained items per level); the text form is compact base64';

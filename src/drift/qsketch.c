@@ -106,7 +106,7 @@ qs_seed(double first)
 
 PG_FUNCTION_INFO_V1(mlops_qsketch_in);
 
-/* qsketch_in: the text form written by qsketch_out. */
+/* qsketch_in: the text form written by qsketch_out, or the earlier JSON-like one. */
 Datum
 mlops_qsketch_in(PG_FUNCTION_ARGS)
 {
@@ -125,11 +125,22 @@ mlops_qsketch_in(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_qsketch_out);
 
-/* qsketch_out: {"k": .., "n": .., "nan": .., ..., "levels": [[..], ..]}. */
+/* qsketch_out: "qs1:" and base64 of a compact encoding (see qsketch_core.c). */
 Datum
 mlops_qsketch_out(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_CSTRING(qs_to_text(qs_from_datum(PG_GETARG_DATUM(0))));
+}
+
+PG_FUNCTION_INFO_V1(mlops_qsketch_json);
+
+/* qsketch_json: every field of a sketch as jsonb, for people and queries. */
+Datum
+mlops_qsketch_json(PG_FUNCTION_ARGS)
+{
+	char	   *txt = qs_to_json(qs_from_datum(PG_GETARG_DATUM(0)));
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(txt)));
 }
 
 PG_FUNCTION_INFO_V1(mlops_qsketch_recv);

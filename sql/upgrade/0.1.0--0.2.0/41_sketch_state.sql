@@ -96,3 +96,8 @@ CREATE AGGREGATE mlops.merge(mlops.qsketch) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.merge(mlops.qsketch) IS 'merge of quantile sketches (the smaller k wins); NULLs skipped';
+
+-- a readable view of a sketch: its text form is now compact base64
+CREATE FUNCTION mlops.qsketch_json(mlops.qsketch) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'mlops_qsketch_json' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.qsketch_json(mlops.qsketch) IS 'every field of a sketch as jsonb (k, n, nan, min, max, var, wsum, rng, levels: the retained items per level); the text form is compact base64';

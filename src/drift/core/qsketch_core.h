@@ -64,6 +64,7 @@ extern size_t qs_wire_size(const QSketch *s);
 extern void qs_write(const QSketch *s, uint8_t *out);
 extern QSketch *qs_read(const uint8_t *data, size_t len, const char **err);
 extern char *qs_to_text(const QSketch *s);
+extern char *qs_to_json(const QSketch *s);
 extern QSketch *qs_parse(const char *str, const char **err);
 
 #endif							/* MLOPS_DRIFT_QSKETCH_CORE_H */
