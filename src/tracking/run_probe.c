@@ -279,6 +279,53 @@ mlops_lock_open_run(pg_uuid_t *run, NameData *owner)
 	return result;
 }
 
+/* The columns of latest_metrics log_metric reads and writes. */
+typedef struct LatestCols
+{
+	AttrNumber	run,
+				key,
+				step,
+				ts,
+				value;
+} LatestCols;
+
+/* Find them with their types as created; false when one is missing or changed. */
+static bool
+latest_cols(TupleDesc desc, LatestCols *c)
+{
+	c->run = column_of_type(desc, "run_id", UUIDOID);
+	c->key = column_of_type(desc, "key", TEXTOID);
+	c->step = column_of_type(desc, "step", INT8OID);
+	c->ts = column_of_type(desc, "ts", TIMESTAMPTZOID);
+	c->value = column_of_type(desc, "value", FLOAT8OID);
+	return c->run && c->key && c->step && c->ts && c->value;
+}
+
+/*
+ * Whether the locked row in slot is still the row of (run, key), its key
+ * compared in collation coll; then its point goes to *step, *ts, *value.
+ */
+static bool
+latest_row_point(TupleTableSlot *slot, const LatestCols *c, pg_uuid_t *run, text *key, Oid coll,
+				 int64 *step, TimestampTz *ts, float8 *value)
+{
+	bool		n[5];
+	Datum		r = slot_getattr(slot, c->run, &n[0]);
+	Datum		k = slot_getattr(slot, c->key, &n[1]);
+	Datum		st = slot_getattr(slot, c->step, &n[2]);
+	Datum		t = slot_getattr(slot, c->ts, &n[3]);
+	Datum		v = slot_getattr(slot, c->value, &n[4]);
+
+	if (n[0] || n[1] || n[2] || n[3] || n[4] ||
+		memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) != 0 ||
+		!DatumGetBool(DirectFunctionCall2Coll(texteq, coll, k, PointerGetDatum(key))))
+		return false;
+	*step = DatumGetInt64(st);
+	*ts = DatumGetTimestampTz(t);
+	*value = DatumGetFloat8(v);
+	return true;
+}
+
 MlopsLatestProbe
 mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, float8 *value,
 				   ItemPointer tid)
@@ -286,30 +333,27 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 	Relation	lm,
 				idx;
 	TupleDesc	desc;
+	LatestCols	c;
 	AttrNumber	cols[2];
 	Oid			types[2] = {UUIDOID, TEXTOID};
 	Oid			eqfuncs[2] = {F_UUID_EQ, F_TEXTEQ};
-	AttrNumber	a_step,
-				a_ts,
-				a_value;
 	ScanKeyData keys[2];
 	Snapshot	snap;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	bool		found;
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	bool		ok;
 	MlopsLatestProbe result = LATEST_PROBE_MISSING;
 	Oid			indexoid;
 
 	lm = table_open(mlops_relid("latest_metrics"), RowShareLock);
 	desc = RelationGetDescr(lm);
-	cols[0] = column_of_type(desc, "run_id", UUIDOID);
-	cols[1] = column_of_type(desc, "key", TEXTOID);
-	a_step = column_of_type(desc, "step", INT8OID);
-	a_ts = column_of_type(desc, "ts", TIMESTAMPTZOID);
-	a_value = column_of_type(desc, "value", FLOAT8OID);
 	indexoid = get_relname_relid("latest_metrics_run_id_key_key", RelationGetNamespace(lm));
-	if (!cols[0] || !cols[1] || !a_step || !a_ts || !a_value ||
+	ok = latest_cols(desc, &c);
+	cols[0] = c.run;
+	cols[1] = c.key;
+	if (!ok ||
 		lm->rd_rel->relkind != RELKIND_RELATION || lm->rd_rel->relforcerowsecurity ||
 		(idx = open_key_index(indexoid, 2, cols, types, eqfuncs)) == NULL)
 	{
@@ -337,30 +381,11 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 							   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
 							   (xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION), &tmfd);
 		/* anything but the row locked, still this key's, is left to the statements */
-		if (res == TM_Ok)
+		if (res == TM_Ok &&
+			latest_row_point(slot, &c, run, key, keys[1].sk_collation, step, ts, value))
 		{
-			bool		n0,
-						n1,
-						n2,
-						n3,
-						n4;
-			Datum		r = slot_getattr(slot, cols[0], &n0);
-			Datum		k = slot_getattr(slot, cols[1], &n1);
-			Datum		st = slot_getattr(slot, a_step, &n2);
-			Datum		t = slot_getattr(slot, a_ts, &n3);
-			Datum		v = slot_getattr(slot, a_value, &n4);
-
-			if (!n0 && !n1 && !n2 && !n3 && !n4 &&
-				memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) == 0 &&
-				DatumGetBool(DirectFunctionCall2Coll(texteq, keys[1].sk_collation,
-													 k, PointerGetDatum(key))))
-			{
-				*step = DatumGetInt64(st);
-				*ts = DatumGetTimestampTz(t);
-				*value = DatumGetFloat8(v);
-				*tid = slot->tts_tid;
-				result = LATEST_PROBE_LOCKED;
-			}
+			*tid = slot->tts_tid;
+			result = LATEST_PROBE_LOCKED;
 		}
 	}
 	UnregisterSnapshot(snap);
@@ -421,8 +446,7 @@ latest_simple_update_ok(Relation lm)
  * the next call in the same statement sees the new version.
  */
 static void
-latest_update_simple(Relation lm, TupleTableSlot *old, Snapshot snap,
-					 AttrNumber a_step, AttrNumber a_ts, AttrNumber a_value,
+latest_update_simple(Relation lm, TupleTableSlot *old, Snapshot snap, const LatestCols *c,
 					 int64 step, TimestampTz ts, float8 value)
 {
 	TupleDesc	desc = RelationGetDescr(lm);
@@ -437,9 +461,9 @@ latest_update_simple(Relation lm, TupleTableSlot *old, Snapshot snap,
 	rte->relkind = lm->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
 	rte->requiredPerms = ACL_UPDATE;
-	rte->updatedCols = bms_add_member(NULL, a_step - FirstLowInvalidHeapAttributeNumber);
-	rte->updatedCols = bms_add_member(rte->updatedCols, a_ts - FirstLowInvalidHeapAttributeNumber);
-	rte->updatedCols = bms_add_member(rte->updatedCols, a_value - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(NULL, c->step - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(rte->updatedCols, c->ts - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(rte->updatedCols, c->value - FirstLowInvalidHeapAttributeNumber);
 	ExecInitRangeTable(estate, list_make1(rte));
 	InitResultRelInfo(rri, lm, 1, NULL, 0);
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
@@ -452,10 +476,10 @@ latest_update_simple(Relation lm, TupleTableSlot *old, Snapshot snap,
 	ExecClearTuple(slot);
 	memcpy(slot->tts_values, old->tts_values, sizeof(Datum) * desc->natts);
 	memcpy(slot->tts_isnull, old->tts_isnull, sizeof(bool) * desc->natts);
-	slot->tts_values[a_step - 1] = Int64GetDatum(step);
-	slot->tts_values[a_ts - 1] = TimestampTzGetDatum(ts);
-	slot->tts_values[a_value - 1] = Float8GetDatum(value);
-	slot->tts_isnull[a_step - 1] = slot->tts_isnull[a_ts - 1] = slot->tts_isnull[a_value - 1] = false;
+	slot->tts_values[c->step - 1] = Int64GetDatum(step);
+	slot->tts_values[c->ts - 1] = TimestampTzGetDatum(ts);
+	slot->tts_values[c->value - 1] = Float8GetDatum(value);
+	slot->tts_isnull[c->step - 1] = slot->tts_isnull[c->ts - 1] = slot->tts_isnull[c->value - 1] = false;
 	ExecStoreVirtualTuple(slot);
 	ExecOpenIndices(rri, false);
 	ExecSimpleRelationUpdate(rri, estate, &epqstate, old, slot);
@@ -478,11 +502,10 @@ mlops_latest_move(pg_uuid_t *run, text *key, ItemPointer tid, int64 step, Timest
 {
 	Relation	lm;
 	TupleDesc	desc;
-	AttrNumber	a_run,
-				a_key,
-				a_step,
-				a_ts,
-				a_value;
+	LatestCols	c;
+	int64		rstep;
+	TimestampTz rts;
+	float8		rvalue;
 	Snapshot	snap;
 	TupleTableSlot *slot;
 	MlopsLatestMove result = LATEST_MOVE_UNAVAILABLE;
@@ -493,12 +516,7 @@ mlops_latest_move(pg_uuid_t *run, text *key, ItemPointer tid, int64 step, Timest
 		return LATEST_MOVE_UNAVAILABLE;
 	lm = table_open(mlops_relid("latest_metrics"), RowExclusiveLock);
 	desc = RelationGetDescr(lm);
-	a_run = column_of_type(desc, "run_id", UUIDOID);
-	a_key = column_of_type(desc, "key", TEXTOID);
-	a_step = column_of_type(desc, "step", INT8OID);
-	a_ts = column_of_type(desc, "ts", TIMESTAMPTZOID);
-	a_value = column_of_type(desc, "value", FLOAT8OID);
-	if (!a_run || !a_key || !a_step || !a_ts || !a_value ||
+	if (!latest_cols(desc, &c) ||
 		lm->rd_rel->relforcerowsecurity || !latest_simple_update_ok(lm))
 	{
 		table_close(lm, NoLock);
@@ -510,26 +528,14 @@ mlops_latest_move(pg_uuid_t *run, text *key, ItemPointer tid, int64 step, Timest
 						   LockTupleNoKeyExclusive, LockWaitBlock,
 						   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
 						   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
-	if (res == TM_Ok)
+	/* the key compares as the key index does: in its column's collation */
+	if (res == TM_Ok &&
+		latest_row_point(slot, &c, run, key, TupleDescAttr(desc, c.key - 1)->attcollation,
+						 &rstep, &rts, &rvalue))
 	{
-		bool		n[5];
-		Datum		r = slot_getattr(slot, a_run, &n[0]);
-		Datum		k = slot_getattr(slot, a_key, &n[1]);
-		Datum		st = slot_getattr(slot, a_step, &n[2]);
-		Datum		t = slot_getattr(slot, a_ts, &n[3]);
-		Datum		v = slot_getattr(slot, a_value, &n[4]);
-
-		/* the key compares as the key index does: its column's collation */
-		if (!n[0] && !n[1] && !n[2] && !n[3] && !n[4] &&
-			memcmp(DatumGetUUIDP(r)->data, run->data, UUID_LEN) == 0 &&
-			DatumGetBool(DirectFunctionCall2Coll(texteq, TupleDescAttr(desc, a_key - 1)->attcollation,
-												 k, PointerGetDatum(key))))
-		{
-			if (mlops_latest_later(step, ts, value, DatumGetInt64(st),
-								   DatumGetTimestampTz(t), DatumGetFloat8(v)))
-				latest_update_simple(lm, slot, snap, a_step, a_ts, a_value, step, ts, value);
-			result = LATEST_MOVE_DONE;
-		}
+		if (mlops_latest_later(step, ts, value, rstep, rts, rvalue))
+			latest_update_simple(lm, slot, snap, &c, step, ts, value);
+		result = LATEST_MOVE_DONE;
 	}
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);

@@ -697,6 +697,17 @@ qs_wire_size(const QSketch *s)
 }
 
 /* Write the wire format (call qs_sort_level0 first). */
+/* min, max, var, wsum and rng, fixed width: both encodings carry them so. */
+static void
+qs_put_summary(uint8_t **out, const QSketch *s)
+{
+	sw_f64(out, s->min);
+	sw_f64(out, s->max);
+	sw_f64(out, s->var);
+	sw_f64(out, s->wsum);
+	sw_u64(out, s->rng);
+}
+
 void
 qs_write(const QSketch *s, uint8_t *out)
 {
@@ -708,11 +719,7 @@ qs_write(const QSketch *s, uint8_t *out)
 	sw_u16(&out, (uint16_t) s->k);
 	sw_u64(&out, s->n);
 	sw_u64(&out, s->nan);
-	sw_f64(&out, s->min);
-	sw_f64(&out, s->max);
-	sw_f64(&out, s->var);
-	sw_f64(&out, s->wsum);
-	sw_u64(&out, s->rng);
+	qs_put_summary(&out, s);
 	for (h = 0; h < s->nlevels; h++)
 		sw_u32(&out, s->size[h]);
 	for (h = 0; h < s->nlevels; h++)
@@ -1160,11 +1167,7 @@ qs_to_text(const QSketch *s)
 	qs_put_varint(&p, (uint64_t) s->nlevels);
 	qs_put_varint(&p, s->n);
 	qs_put_varint(&p, s->nan);
-	sw_f64(&p, s->min);
-	sw_f64(&p, s->max);
-	sw_f64(&p, s->var);
-	sw_f64(&p, s->wsum);
-	sw_u64(&p, s->rng);
+	qs_put_summary(&p, s);
 	for (h = 0; h < s->nlevels; h++)
 		qs_put_varint(&p, s->size[h]);
 	for (h = 0; h < s->nlevels; h++)
