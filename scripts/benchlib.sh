@@ -13,6 +13,9 @@ sql_time() {
     /usr/bin/python3 -c "print($best / 1000.0)"
 }
 
+# median X...: the median of the numbers.
+median() { /usr/bin/python3 -c "import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))" "$@"; }
+
 # ratio A B: A / B.
 ratio() { /usr/bin/python3 -c "print($1 / $2)"; }
 

@@ -183,7 +183,7 @@ echo "concurrent creators: $created versions of one model, numbered without gap"
 echo "invariant violations after the run: $violations"
 report "governed request->approve->transition cycles/s, 16 clients, 200 models" \
     "same cycle on plain tables without triggers" \
-    "$(/usr/bin/python3 -c "import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}")" ">= 0.35"
+    "$(median "${ratios[@]}")" ">= 0.35"
 report "context: one client, backend CPU per cycle, plain ÷ governed" "governed cycle's CPU" "${cpu_ratio:-0}" ">= 0.35"
 report "invariant violations after the governed run (+ failed cycles)" "zero expected" \
     "$(( violations + ${gfail:-0} ))" "<= 0"

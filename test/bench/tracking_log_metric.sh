@@ -51,7 +51,7 @@ rounds() {
         echo "$3, round $round: plain INSERT $p tps, mlops.log_metric $o tps" >&2
         ratios+=("$(/usr/bin/python3 -c "print(${o:-0} / max(${p:-0}, 1e-9))")")
     done
-    /usr/bin/python3 -c "import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"
+    median "${ratios[@]}"
 }
 r_random=$(rounds "$tmp/ours.sql" "$tmp/plain.sql" "random steps")
 r_inc=$(rounds "$tmp/ours_inc.sql" "$tmp/plain_inc.sql" "increasing steps")
