@@ -13,6 +13,10 @@
 
 #include "compat.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -21,15 +25,19 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 
 #include "audit/audit.h"
@@ -100,18 +108,39 @@ jsonb_canonical(Datum jb)
  * with its subtransaction and seen by its own transaction) but under a
  * pending id, -(xid << 24 | n), and a "pending:" hash. A transaction
  * callback chains the transaction's pending rows just before it commits:
- * it locks the chain head, reads the chain's tail, gives each row the next
+ * it locks the chain head, takes the chain's tail, gives each row the next
  * id and its hash. So concurrent registry writes serialise only for the
  * moment of their commit, never while they hold locks on their models, and
  * the chain stays linear in id order.
+ *
+ * What a row's hash covers is also kept in memory (PendingRow), in append
+ * order, for the transaction: the commit chains from that copy instead of
+ * reading the rows back. A subtransaction's rows leave the copy when it
+ * rolls back, as its inserts leave the table.
  */
+typedef struct PendingRow
+{
+	int64		pending;		/* the row's pending id */
+	int			level;			/* subtransaction nesting level of the append */
+	TimestampTz at;
+	char	   *actor;
+	char	   *action;
+	char	   *entity;
+	char	   *detail;			/* jsonb's canonical text */
+} PendingRow;
+
 static LocalTransactionId pending_lxid = InvalidLocalTransactionId;
 static int64 pending_seq = 0;	/* appends in this transaction */
 static int64 pending_base = 0;	/* -(xid << 24): ids are pending_base - 1, - 2, ... */
 static bool pending_chain = false;	/* rows wait to be chained at commit */
 static bool callback_registered = false;
+static PendingRow *pending_rows = NULL; /* in TopTransactionContext */
+static int	pending_n = 0;
+static int	pending_cap = 0;
 
 static void audit_xact_callback(XactEvent event, void *arg);
+static void audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
 
 #define AUDIT_PENDING_MAX ((INT64CONST(1) << 24) - 1)
 
@@ -124,6 +153,8 @@ pending_id(void)
 		pending_lxid = MyProc->lxid;
 		pending_seq = 0;
 		pending_base = -(((int64) XidFromFullTransactionId(GetTopFullTransactionId())) << 24);
+		pending_rows = NULL;
+		pending_n = pending_cap = 0;
 	}
 	if (pending_seq >= AUDIT_PENDING_MAX)
 		ereport(ERROR,
@@ -133,11 +164,38 @@ pending_id(void)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(audit_xact_callback, NULL);
+		RegisterSubXactCallback(audit_subxact_callback, NULL);
 		callback_registered = true;
 	}
 	pending_seq++;
 	pending_chain = true;
 	return pending_base - pending_seq;
+}
+
+/* Keep what the hash of a pending row covers, until the transaction ends. */
+static void
+pending_keep(int64 id, TimestampTz at, const char *actor, const char *action,
+			 const char *entity, const char *detail)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	PendingRow *r;
+
+	if (pending_n == pending_cap)
+	{
+		pending_cap = pending_cap ? pending_cap * 2 : 8;
+		pending_rows = pending_rows ? repalloc(pending_rows, pending_cap * sizeof(PendingRow))
+			: palloc(pending_cap * sizeof(PendingRow));
+	}
+	r = &pending_rows[pending_n];
+	r->pending = id;
+	r->level = GetCurrentTransactionNestLevel();
+	r->at = at;
+	r->actor = pstrdup(actor);
+	r->action = pstrdup(action);
+	r->entity = pstrdup(entity);
+	r->detail = pstrdup(detail);
+	MemoryContextSwitchTo(old);
+	pending_n++;
 }
 
 void
@@ -153,24 +211,70 @@ audit_append(const char *actor, const char *action, const char *entity, Jsonb *d
 	vals[3] = CStringGetTextDatum(action);
 	vals[4] = CStringGetTextDatum(entity);
 	vals[5] = JsonbPGetDatum(detail);
-	mlops_owner_exec("INSERT INTO mlops.audit_log (id, at, actor, action, entity, detail, prev_hash, hash) "
+	mlops_owner_exec_generic("INSERT INTO mlops.audit_log (id, at, actor, action, entity, detail, prev_hash, hash) "
 					 "VALUES ($1, $2, $3, $4, $5, $6, NULL, 'pending:' OPERATOR(pg_catalog.||) $1::pg_catalog.text)",
-					 6, types, vals, NULL, false, 0);
+							 6, types, vals, NULL, false, 0);
+	/* the row as stored: the actor as a name (truncated), jsonb's own text */
+	pending_keep(id, DatumGetTimestampTz(vals[1]), NameStr(*DatumGetName(vals[2])), action, entity,
+				 jsonb_canonical(vals[5]));
+}
+
+/*
+ * The hash of the chain's tail (NULL for an empty chain), read with the
+ * latest snapshot: the newest row with a chained (positive) id, by a
+ * backward scan of audit_log's primary key.
+ */
+static char *
+tail_hash(void)
+{
+	Relation	rel = table_open(mlops_relid("audit_log"), AccessShareLock);
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	Relation	idx;
+	Snapshot	snap;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	char	   *hash = NULL;
+	AttrNumber	hashcol = attnameAttNum(rel, "hash", false);
+
+	if (!OidIsValid(pk) || hashcol == InvalidAttrNumber)
+		elog(ERROR, "mlops.audit_log has no primary key or no hash column");
+	idx = index_open(pk, AccessShareLock);
+	if (idx->rd_index->indnatts != 1 ||
+		idx->rd_index->indkey.values[0] != attnameAttNum(rel, "id", false))
+		elog(ERROR, "the primary key of mlops.audit_log is not (id)");
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	ScanKeyInit(&key, 1, BTGreaterStrategyNumber, F_INT8GT, Int64GetDatum(0));
+	scan = index_beginscan(rel, idx, snap, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	slot = table_slot_create(rel, NULL);
+	if (index_getnext_slot(scan, BackwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, hashcol, &isnull);
+
+		if (!isnull)
+			hash = TextDatumGetCString(d);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snap);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return hash;
 }
 
 /* Lock the chain head; then read the tail's hash with the latest snapshot. */
 static char *
 chain_tail(void)
 {
-	int			rc;
-
 	/*
 	 * Committers queue on a table lock first: the lock manager hands it to
 	 * the next waiter directly, where waiters for the row itself would each
 	 * wake up to queue again behind its next holder.
 	 */
 	LockRelationOid(mlops_relid("audit_chain_head"), ExclusiveLock);
-	mlops_owner_exec("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
+	mlops_owner_exec_generic("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
 					 0, NULL, NULL, NULL, false, 0);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -183,99 +287,51 @@ chain_tail(void)
 	 * granted only after the previous holder committed: the latest snapshot
 	 * sees its rows, also under REPEATABLE READ.
 	 */
-	rc = SPI_execute_snapshot(mlops_owner_plan("SELECT a.hash FROM mlops.audit_log a "
-											   "WHERE a.id OPERATOR(pg_catalog.>) 0 ORDER BY a.id DESC LIMIT 1",
-											   0, NULL),
-							  NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "reading the audit tail failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		return NULL;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return tail_hash();
 }
 
 /*
  * Chain this transaction's pending rows, in the order they were appended.
- * Only this transaction's id range is scanned: the dead index entries that
- * earlier transactions' pending rows leave behind are never visited (and
- * the plan is generic: estimating that range would probe them). The rows
- * are read and their canonical forms built before the head is locked; under
- * the lock only the ids are drawn, the hashes computed and the rows
- * rewritten by primary key, so commits that wait for the head wait briefly.
+ * Their canonical forms were kept when they were appended; under the head
+ * lock only the ids are drawn, the hashes computed and the rows rewritten by
+ * primary key, so commits that wait for the head wait briefly.
  */
 static void
 chain_pending(void)
 {
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		range[2] = {Int64GetDatum(pending_base - pending_seq), Int64GetDatum(pending_base)};
-	SPITupleTable *tt;
-	uint64		n,
-				i;
-	int			rc;
+	int			i;
 	Oid			seq;
 	char	   *prev;
-	Datum	   *pending;
-	char	  **actors,
-			  **actions,
-			  **entities,
-			  **details;
-	TimestampTz *ats;
 
-	rc = mlops_owner_exec_plan(mlops_owner_plan_generic("SELECT a.id, a.at, a.actor, a.action, a.entity, a.detail "
-														"FROM mlops.audit_log a WHERE a.id OPERATOR(pg_catalog.>=) $1 "
-														"AND a.id OPERATOR(pg_catalog.<) $2 ORDER BY a.id DESC",
-														2, types),
-							   range, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "reading the pending audit rows failed: %s", SPI_result_code_string(rc));
-	tt = SPI_tuptable;
-	n = SPI_processed;
-	if (n == 0)
+	if (pending_n == 0)
 		return;					/* every append was rolled back */
-	pending = palloc(n * sizeof(Datum));
-	ats = palloc(n * sizeof(TimestampTz));
-	actors = palloc(n * sizeof(char *));
-	actions = palloc(n * sizeof(char *));
-	entities = palloc(n * sizeof(char *));
-	details = palloc(n * sizeof(char *));
-	for (i = 0; i < n; i++)
-	{
-		HeapTuple	tup = tt->vals[i];
-		bool		isnull;
-
-		CHECK_FOR_INTERRUPTS();
-		pending[i] = SPI_getbinval(tup, tt->tupdesc, 1, &isnull);
-		ats[i] = DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
-		actors[i] = pstrdup(NameStr(*DatumGetName(SPI_getbinval(tup, tt->tupdesc, 3, &isnull))));
-		actions[i] = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 4, &isnull));
-		entities[i] = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 5, &isnull));
-		details[i] = jsonb_canonical(SPI_getbinval(tup, tt->tupdesc, 6, &isnull));
-	}
 	seq = get_relname_relid("audit_log_id_seq", get_namespace_oid("mlops", false));
 	if (!OidIsValid(seq))
 		elog(ERROR, "sequence mlops.audit_log_id_seq does not exist");
 
 	prev = chain_tail();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < pending_n; i++)
 	{
+		PendingRow *r = &pending_rows[i];
 		Oid			utypes[4] = {INT8OID, INT8OID, TEXTOID, TEXTOID};
 		Datum		vals[4];
 		char		nulls[4] = "    ";
 		char		hash[2 * PG_SHA256_DIGEST_LENGTH + 1];
 		int64		id = nextval_internal(seq, true);
 
+		CHECK_FOR_INTERRUPTS();
 		/* the hash is audit_row_hash() of the row with its new id and predecessor */
-		audit_hash_hex(id, ats[i], actors[i], actions[i], entities[i], details[i], prev, hash);
-		vals[0] = pending[i];
+		audit_hash_hex(id, r->at, r->actor, r->action, r->entity, r->detail, prev, hash);
+		vals[0] = Int64GetDatum(r->pending);
 		vals[1] = Int64GetDatum(id);
 		vals[2] = prev ? CStringGetTextDatum(prev) : (Datum) 0;
 		if (prev == NULL)
 			nulls[2] = 'n';
 		vals[3] = CStringGetTextDatum(hash);
-		if (mlops_owner_exec("UPDATE mlops.audit_log a SET id = $2, prev_hash = $3, hash = $4 "
+		if (mlops_owner_exec_generic("UPDATE mlops.audit_log a SET id = $2, prev_hash = $3, hash = $4 "
 							 "WHERE a.id OPERATOR(pg_catalog.=) $1",
 							 4, utypes, vals, nulls, false, 0) != 1)
-			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", DatumGetInt64(pending[i]));
+			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", r->pending);
 		prev = pstrdup(hash);
 	}
 }
@@ -329,9 +385,39 @@ audit_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pending_chain = false;
+			/* the kept rows lived in TopTransactionContext */
+			pending_rows = NULL;
+			pending_n = pending_cap = 0;
+			pending_lxid = InvalidLocalTransactionId;
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * Subtransaction callback: the rows a rolled-back subtransaction appended
+ * leave the kept copy (they are the copy's tail: everything appended since
+ * it began); a committed one's rows now belong to its parent.
+ */
+static void
+audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	int			level;
+
+	if (pending_lxid != MyProc->lxid || pending_n == 0)
+		return;
+	level = GetCurrentTransactionNestLevel();
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		while (pending_n > 0 && pending_rows[pending_n - 1].level >= level)
+			pending_n--;
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		for (int i = pending_n - 1; i >= 0 && pending_rows[i].level >= level; i--)
+			pending_rows[i].level = level - 1;
 	}
 }
 

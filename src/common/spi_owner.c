@@ -230,16 +230,30 @@ mlops_owner_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool re
 	return rc;
 }
 
-uint64
-mlops_owner_exec(const char *sql, int nargs, Oid *types, Datum *values,
-				 const char *nulls, bool read_only, long limit)
+static uint64
+owner_exec(const char *sql, int nargs, Oid *types, Datum *values,
+		   const char *nulls, bool read_only, long limit, int cursor_options)
 {
-	int			rc = mlops_owner_exec_plan(mlops_owner_plan(sql, nargs, types),
+	int			rc = mlops_owner_exec_plan(owner_plan(sql, nargs, types, cursor_options),
 										   values, nulls, read_only, limit);
 
 	if (rc < 0)
 		elog(ERROR, "mlops statement failed (%s): %s", SPI_result_code_string(rc), sql);
 	return SPI_processed;
+}
+
+uint64
+mlops_owner_exec(const char *sql, int nargs, Oid *types, Datum *values,
+				 const char *nulls, bool read_only, long limit)
+{
+	return owner_exec(sql, nargs, types, values, nulls, read_only, limit, 0);
+}
+
+uint64
+mlops_owner_exec_generic(const char *sql, int nargs, Oid *types, Datum *values,
+						 const char *nulls, bool read_only, long limit)
+{
+	return owner_exec(sql, nargs, types, values, nulls, read_only, limit, CURSOR_OPT_GENERIC_PLAN);
 }
 
 bool

@@ -68,6 +68,14 @@ extern void mlops_owner_cleanup(OwnerScope *s);
 extern uint64 mlops_owner_exec(const char *sql, int nargs, Oid *types, Datum *values,
 							   const char *nulls, bool read_only, long limit);
 
+/*
+ * The same, always run with the statement's generic plan: for lookups by
+ * key, where a custom plan finds the same path and planning it at each of
+ * a backend's first executions would cost more than running it.
+ */
+extern uint64 mlops_owner_exec_generic(const char *sql, int nargs, Oid *types, Datum *values,
+									   const char *nulls, bool read_only, long limit);
+
 /* The kept plan of a fixed statement (prepared once per backend). */
 extern SPIPlanPtr mlops_owner_plan(const char *sql, int nargs, Oid *types);
 

@@ -136,7 +136,7 @@ outbox_insert(const char *event, const char *entity, const char *payload_json)
 	mlops_owner_begin(&s);
 	PG_TRY();
 	{
-		mlops_owner_exec("INSERT INTO mlops.outbox (event, entity, payload, actor, created_at) "
+		mlops_owner_exec_generic("INSERT INTO mlops.outbox (event, entity, payload, actor, created_at) "
 						 "VALUES ($1, $2, $3::pg_catalog.jsonb, SESSION_USER, pg_catalog.clock_timestamp()) "
 						 "RETURNING id", 3, types, vals, NULL, false, 0);
 		if (SPI_processed != 1)

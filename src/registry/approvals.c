@@ -61,7 +61,11 @@ gate_compare(double a, const char *op, double b)
 	return false;
 }
 
-/* A run's latest value of a metric through mlops.run_metric(); false if missing. */
+/*
+ * A run's latest value of a metric, as mlops.run_metric() gives it (read
+ * here directly: a SQL function with its own search_path is planned anew at
+ * every call); false if missing.
+ */
 static bool
 run_metric(const char *run_id, const char *metric, double *value)
 {
@@ -70,7 +74,10 @@ run_metric(const char *run_id, const char *metric, double *value)
 	bool		isnull;
 	Datum		d;
 
-	reg_exec("SELECT mlops.run_metric($1::pg_catalog.uuid, $2)", 2, types, vals, NULL, false, 1);
+	if (reg_exec("SELECT lm.value FROM mlops.latest_metrics lm "
+				 "WHERE lm.run_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND lm.key OPERATOR(pg_catalog.=) $2",
+				 2, types, vals, NULL, false, 1) == 0)
+		return false;
 	d = reg_res_datum(0, 1, &isnull);
 	if (isnull)
 		return false;

@@ -124,13 +124,14 @@ reg_abort(RegCtx *c)
 
 /*
  * Run one of the registry's fixed statements as a trusted statement of the
- * owner scope; returns the number of rows processed.
+ * owner scope, with its generic plan (they look rows up by key); returns the
+ * number of rows processed.
  */
 int
 reg_exec(const char *sql, int nargs, Oid *types, Datum *values,
 		 const char *nulls, bool read_only, long limit)
 {
-	return (int) mlops_owner_exec(sql, nargs, types, values, nulls, read_only, limit);
+	return (int) mlops_owner_exec_generic(sql, nargs, types, values, nulls, read_only, limit);
 }
 
 /* Append "key":"value" (or null) to an open JSON object. */
