@@ -45,8 +45,8 @@ ROLLBACK TO SAVEPOINT s;
 COMMIT;
 SELECT count(*) AS rows_after_mark, count(*) FILTER (WHERE id < 0) AS pending_left
   FROM mlops.audit_log WHERE id > :mark OR id < 0;
--- ids follow each other, each row links to the one before, the chain verifies
-SELECT bool_and(prev_hash = lag_hash) AS linked, bool_and(id = lag_id + 1) AS consecutive
+-- each row links to the one before, the new rows' ids follow each other, the chain verifies
+SELECT bool_and(prev_hash = lag_hash) AS linked, bool_and(id = lag_id + 1 OR lag_id = :mark) AS consecutive
   FROM (SELECT id, prev_hash, lag(hash) OVER (ORDER BY id) AS lag_hash, lag(id) OVER (ORDER BY id) AS lag_id
           FROM mlops.audit_log WHERE id >= :mark AND id > 0) x
  WHERE lag_id IS NOT NULL;

@@ -334,10 +334,12 @@ AS $fn$
 DECLARE
     vid bigint;
 BEGIN
-    SELECT v.id INTO vid FROM mlops.model_versions v
-     WHERE v.model_id OPERATOR(pg_catalog.=) mlops._model_id(model)
+    SELECT v.id INTO vid FROM mlops.models m
+      JOIN mlops.model_versions v ON v.model_id OPERATOR(pg_catalog.=) m.id
+     WHERE m.name OPERATOR(pg_catalog.=) model
        AND v.version OPERATOR(pg_catalog.=) _version_id.version;
     IF vid IS NULL THEN
+        PERFORM mlops._model_id(model);  -- names a missing model first
         RAISE EXCEPTION 'version % of model "%" does not exist', version, model
             USING ERRCODE = 'undefined_object', HINT = 'Create it with mlops.create_model_version().';
     END IF;
@@ -554,7 +556,10 @@ DECLARE
     vid bigint := mlops._version_id(model, version);
     rid bigint;
 BEGIN
-    PERFORM mlops._check_stage(to_stage);
+    IF NOT EXISTS (SELECT 1 FROM mlops.stages s WHERE s.name OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION 'stage "%" does not exist', to_stage
+            USING ERRCODE = 'undefined_object', HINT = 'The stages are listed in mlops.stages.';
+    END IF;
     INSERT INTO mlops.transition_requests (model_version_id, to_stage, comment)
     VALUES (vid, to_stage, comment)
     RETURNING id INTO rid;
@@ -583,19 +588,23 @@ $fn$;
 COMMENT ON FUNCTION mlops._decide(bigint, text, text) IS 'internal: record an approval or rejection, or name the role the caller lacks';
 
 CREATE FUNCTION mlops.approve(request bigint, comment text DEFAULT NULL) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        SELECT mlops._decide(request, 'approve', comment);
-    END;
+AS $fn$
+BEGIN
+    PERFORM mlops._decide(request, 'approve', comment);
+END
+$fn$;
 COMMENT ON FUNCTION mlops.approve(bigint, text) IS 'approve a transition request as the current role';
 
 CREATE FUNCTION mlops.reject(request bigint, comment text DEFAULT NULL) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        SELECT mlops._decide(request, 'reject', comment);
-    END;
+AS $fn$
+BEGIN
+    PERFORM mlops._decide(request, 'reject', comment);
+END
+$fn$;
 COMMENT ON FUNCTION mlops.reject(bigint, text) IS 'reject (close) a transition request as the current role';
 
 CREATE FUNCTION mlops.transition(model text, version integer, to_stage text,
@@ -607,7 +616,10 @@ DECLARE
     vid bigint := mlops._version_id(model, version);
     cur text;
 BEGIN
-    PERFORM mlops._check_stage(to_stage);
+    IF NOT EXISTS (SELECT 1 FROM mlops.stages s WHERE s.name OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION 'stage "%" does not exist', to_stage
+            USING ERRCODE = 'undefined_object', HINT = 'The stages are listed in mlops.stages.';
+    END IF;
     PERFORM mlops._prepare_transition(vid, comment);
     SELECT v.stage INTO cur FROM mlops.model_versions v WHERE v.id OPERATOR(pg_catalog.=) vid;
     IF cur OPERATOR(pg_catalog.=) to_stage THEN

@@ -97,19 +97,23 @@ $fn$;
 COMMENT ON FUNCTION mlops._decide(bigint, text, text) IS 'internal: record an approval or rejection, or name the role the caller lacks';
 
 CREATE OR REPLACE FUNCTION mlops.approve(request bigint, comment text DEFAULT NULL) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        SELECT mlops._decide(request, 'approve', comment);
-    END;
+AS $fn$
+BEGIN
+    PERFORM mlops._decide(request, 'approve', comment);
+END
+$fn$;
 COMMENT ON FUNCTION mlops.approve(bigint, text) IS 'approve a transition request as the current role';
 
 CREATE OR REPLACE FUNCTION mlops.reject(request bigint, comment text DEFAULT NULL) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    BEGIN ATOMIC
-        SELECT mlops._decide(request, 'reject', comment);
-    END;
+AS $fn$
+BEGIN
+    PERFORM mlops._decide(request, 'reject', comment);
+END
+$fn$;
 COMMENT ON FUNCTION mlops.reject(bigint, text) IS 'reject (close) a transition request as the current role';
 
 
@@ -163,3 +167,70 @@ CREATE OR REPLACE FUNCTION mlops.production_version(model text, as_of timestampt
     END;
 COMMENT ON FUNCTION mlops.production_version(text, timestamptz) IS 'the version of a model that was in production at time as_of (default now), or NULL';
 
+-- Registry calls look their arguments up in one statement each (no nested
+-- function calls on the hot path); approve and reject keep their plans.
+CREATE OR REPLACE FUNCTION mlops._version_id(model text, version integer) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    vid bigint;
+BEGIN
+    SELECT v.id INTO vid FROM mlops.models m
+      JOIN mlops.model_versions v ON v.model_id OPERATOR(pg_catalog.=) m.id
+     WHERE m.name OPERATOR(pg_catalog.=) model
+       AND v.version OPERATOR(pg_catalog.=) _version_id.version;
+    IF vid IS NULL THEN
+        PERFORM mlops._model_id(model);  -- names a missing model first
+        RAISE EXCEPTION 'version % of model "%" does not exist', version, model
+            USING ERRCODE = 'undefined_object', HINT = 'Create it with mlops.create_model_version().';
+    END IF;
+    RETURN vid;
+END
+$fn$;
+COMMENT ON FUNCTION mlops._version_id(text, integer) IS 'internal: id of a model version, or an error';
+
+CREATE OR REPLACE FUNCTION mlops.request_transition(model text, version integer, to_stage text,
+                                         comment text DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    vid bigint := mlops._version_id(model, version);
+    rid bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM mlops.stages s WHERE s.name OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION 'stage "%" does not exist', to_stage
+            USING ERRCODE = 'undefined_object', HINT = 'The stages are listed in mlops.stages.';
+    END IF;
+    INSERT INTO mlops.transition_requests (model_version_id, to_stage, comment)
+    VALUES (vid, to_stage, comment)
+    RETURNING id INTO rid;
+    RETURN rid;
+END
+$fn$;
+COMMENT ON FUNCTION mlops.request_transition(text, integer, text, text) IS 'ask for a stage transition of a model version; returns the request id';
+
+CREATE OR REPLACE FUNCTION mlops.transition(model text, version integer, to_stage text,
+                                 comment text DEFAULT NULL) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    vid bigint := mlops._version_id(model, version);
+    cur text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM mlops.stages s WHERE s.name OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION 'stage "%" does not exist', to_stage
+            USING ERRCODE = 'undefined_object', HINT = 'The stages are listed in mlops.stages.';
+    END IF;
+    PERFORM mlops._prepare_transition(vid, comment);
+    SELECT v.stage INTO cur FROM mlops.model_versions v WHERE v.id OPERATOR(pg_catalog.=) vid;
+    IF cur OPERATOR(pg_catalog.=) to_stage THEN
+        RAISE EXCEPTION 'version % of model "%" is already in stage "%"', version, model, to_stage
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE mlops.model_versions SET stage = to_stage WHERE id OPERATOR(pg_catalog.=) vid;
+END
+$fn$;
+COMMENT ON FUNCTION mlops.transition(text, integer, text, text) IS 'move a model version to a stage; the registry triggers enforce the state machine, approvals and gates';
