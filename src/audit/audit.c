@@ -132,7 +132,6 @@ typedef struct PendingRow
 static LocalTransactionId pending_lxid = InvalidLocalTransactionId;
 static int64 pending_seq = 0;	/* appends in this transaction */
 static int64 pending_base = 0;	/* -(xid << 24): ids are pending_base - 1, - 2, ... */
-static bool pending_chain = false;	/* rows wait to be chained at commit */
 static bool callback_registered = false;
 static PendingRow *pending_rows = NULL; /* in TopTransactionContext */
 static int	pending_n = 0;
@@ -144,17 +143,25 @@ static void audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 #define AUDIT_PENDING_MAX ((INT64CONST(1) << 24) - 1)
 
+/* Forget the rows kept for a transaction (they lived in TopTransactionContext). */
+static void
+pending_reset(void)
+{
+	pending_lxid = InvalidLocalTransactionId;
+	pending_rows = NULL;
+	pending_n = pending_cap = 0;
+}
+
 /* The next pending id of this transaction. */
 static int64
 pending_id(void)
 {
 	if (pending_lxid != MyProc->lxid)
 	{
+		pending_reset();
 		pending_lxid = MyProc->lxid;
 		pending_seq = 0;
 		pending_base = -(((int64) XidFromFullTransactionId(GetTopFullTransactionId())) << 24);
-		pending_rows = NULL;
-		pending_n = pending_cap = 0;
 	}
 	if (pending_seq >= AUDIT_PENDING_MAX)
 		ereport(ERROR,
@@ -168,7 +175,6 @@ pending_id(void)
 		callback_registered = true;
 	}
 	pending_seq++;
-	pending_chain = true;
 	return pending_base - pending_seq;
 }
 
@@ -212,7 +218,7 @@ audit_append(const char *actor, const char *action, const char *entity, Jsonb *d
 	vals[4] = CStringGetTextDatum(entity);
 	vals[5] = JsonbPGetDatum(detail);
 	mlops_owner_exec_generic("INSERT INTO mlops.audit_log (id, at, actor, action, entity, detail, prev_hash, hash) "
-					 "VALUES ($1, $2, $3, $4, $5, $6, NULL, 'pending:' OPERATOR(pg_catalog.||) $1::pg_catalog.text)",
+							 "VALUES ($1, $2, $3, $4, $5, $6, NULL, 'pending:' OPERATOR(pg_catalog.||) $1::pg_catalog.text)",
 							 6, types, vals, NULL, false, 0);
 	/* the row as stored: the actor as a name (truncated), jsonb's own text */
 	pending_keep(id, DatumGetTimestampTz(vals[1]), NameStr(*DatumGetName(vals[2])), action, entity,
@@ -275,7 +281,7 @@ chain_tail(void)
 	 */
 	LockRelationOid(mlops_relid("audit_chain_head"), ExclusiveLock);
 	mlops_owner_exec_generic("SELECT 1 FROM mlops.audit_chain_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE",
-					 0, NULL, NULL, NULL, false, 0);
+							 0, NULL, NULL, NULL, false, 0);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -329,8 +335,8 @@ chain_pending(void)
 			nulls[2] = 'n';
 		vals[3] = CStringGetTextDatum(hash);
 		if (mlops_owner_exec_generic("UPDATE mlops.audit_log a SET id = $2, prev_hash = $3, hash = $4 "
-							 "WHERE a.id OPERATOR(pg_catalog.=) $1",
-							 4, utypes, vals, nulls, false, 0) != 1)
+									 "WHERE a.id OPERATOR(pg_catalog.=) $1",
+									 4, utypes, vals, nulls, false, 0) != 1)
 			elog(ERROR, "pending audit row " INT64_FORMAT " vanished", r->pending);
 		prev = pstrdup(hash);
 	}
@@ -374,21 +380,17 @@ audit_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			/* nothing to chain when the extension was dropped meanwhile */
-			if (pending_chain && pending_lxid == MyProc->lxid &&
+			if (pending_n > 0 && pending_lxid == MyProc->lxid &&
 				OidIsValid(get_namespace_oid("mlops", true)))
 				chain_in_owner_scope();
-			pending_chain = false;
+			pending_n = 0;
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			pending_chain = false;
-			/* the kept rows lived in TopTransactionContext */
-			pending_rows = NULL;
-			pending_n = pending_cap = 0;
-			pending_lxid = InvalidLocalTransactionId;
+			pending_reset();
 			break;
 		default:
 			break;

@@ -204,12 +204,6 @@ mlops_owner_plan(const char *sql, int nargs, Oid *types)
 	return owner_plan(sql, nargs, types, 0);
 }
 
-SPIPlanPtr
-mlops_owner_plan_generic(const char *sql, int nargs, Oid *types)
-{
-	return owner_plan(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-}
-
 int
 mlops_owner_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit)
 {

@@ -79,13 +79,6 @@ extern uint64 mlops_owner_exec_generic(const char *sql, int nargs, Oid *types, D
 /* The kept plan of a fixed statement (prepared once per backend). */
 extern SPIPlanPtr mlops_owner_plan(const char *sql, int nargs, Oid *types);
 
-/*
- * The same, always run with its generic plan: for a statement whose custom
- * plans would cost more to make than to run (a range whose estimate probes
- * the index's end, at every call).
- */
-extern SPIPlanPtr mlops_owner_plan_generic(const char *sql, int nargs, Oid *types);
-
 /* Run a kept plan inside a scope as a trusted statement; returns SPI's result code. */
 extern int	mlops_owner_exec_plan(SPIPlanPtr plan, Datum *values, const char *nulls,
 								  bool read_only, long limit);

@@ -137,8 +137,8 @@ outbox_insert(const char *event, const char *entity, const char *payload_json)
 	PG_TRY();
 	{
 		mlops_owner_exec_generic("INSERT INTO mlops.outbox (event, entity, payload, actor, created_at) "
-						 "VALUES ($1, $2, $3::pg_catalog.jsonb, SESSION_USER, pg_catalog.clock_timestamp()) "
-						 "RETURNING id", 3, types, vals, NULL, false, 0);
+								 "VALUES ($1, $2, $3::pg_catalog.jsonb, SESSION_USER, pg_catalog.clock_timestamp()) "
+								 "RETURNING id", 3, types, vals, NULL, false, 0);
 		if (SPI_processed != 1)
 			elog(ERROR, "mlops.outbox insert returned " UINT64_FORMAT " rows", SPI_processed);
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
