@@ -117,6 +117,94 @@ BEGIN
 END $$;
 SELECT outcome, count(*) > 0 AS seen FROM fuzz GROUP BY outcome ORDER BY outcome;
 DROP TABLE drift_par;
+-- The binned statistics serialize grouped states (values ordered by the top
+-- bits of their keys only), ks_test and wasserstein sorted ones.
+SELECT p.proname, a.aggserialfn::regproc
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+ WHERE p.pronamespace = 'mlops'::regnamespace AND a.aggserialfn = 'mlops._drift_serialize_grouped'::regproc
+ ORDER BY 1, p.pronargs;
+SELECT DISTINCT a.aggserialfn::regproc
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+ WHERE p.pronamespace = 'mlops'::regnamespace AND p.proname IN ('ks_test', 'wasserstein');
+-- Grouped states in parallel plans: the same answers as the serial plan, bit
+-- for bit, on samples whose groups are many and small (spread values, with
+-- NaN, infinities, -0, subnormal-sized and tied values), one large group (a
+-- narrow range: every quantile is selected within it), and heavy ties.
+CREATE TABLE drift_grp (kind text, v float8, is_ref bool);
+SELECT setseed(0.25);
+INSERT INTO drift_grp
+SELECT 'spread',
+       CASE WHEN i % 5 = 0 THEN x * 1e-300 WHEN i % 7 = 0 THEN round(x * 3) WHEN i % 1001 = 0 THEN 'NaN'
+            WHEN i % 1003 = 0 THEN 'Infinity' WHEN i % 1005 = 0 THEN '-Infinity' WHEN i % 11 = 0 THEN -0.0::float8
+            ELSE x END,
+       i % 2 = 1
+  FROM (SELECT random() * 4 - 1 + CASE WHEN i % 2 = 0 THEN 0.1 ELSE 0 END AS x, i FROM generate_series(1, 120000) i) s;
+INSERT INTO drift_grp SELECT 'narrow', 1000 + random() * 1e-9, i % 3 = 0 FROM generate_series(1, 120000) i;
+INSERT INTO drift_grp SELECT 'ties', (i % 13)::float8, i % 2 = 0 FROM generate_series(1, 120000) i;
+ANALYZE drift_grp;
+CREATE TEMP TABLE grp_answers AS
+SELECT 'serial' AS plan, kind, mlops.psi(v, is_ref) AS psi, mlops.psi(v, is_ref, 37) AS psi37,
+       mlops.jensen_shannon(v, is_ref) AS js, mlops.hellinger(v, is_ref, 3) AS h
+  FROM drift_grp GROUP BY kind;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+INSERT INTO grp_answers
+SELECT 'parallel', 'spread', mlops.psi(v, is_ref), mlops.psi(v, is_ref, 37), mlops.jensen_shannon(v, is_ref),
+       mlops.hellinger(v, is_ref, 3)
+  FROM drift_grp WHERE kind = 'spread';
+INSERT INTO grp_answers
+SELECT 'parallel', 'narrow', mlops.psi(v, is_ref), mlops.psi(v, is_ref, 37), mlops.jensen_shannon(v, is_ref),
+       mlops.hellinger(v, is_ref, 3)
+  FROM drift_grp WHERE kind = 'narrow';
+INSERT INTO grp_answers
+SELECT 'parallel', 'ties', mlops.psi(v, is_ref), mlops.psi(v, is_ref, 37), mlops.jensen_shannon(v, is_ref),
+       mlops.hellinger(v, is_ref, 3)
+  FROM drift_grp WHERE kind = 'ties';
+RESET ALL;
+SELECT s.kind, s.psi > 0 AS drifted, s.psi = p.psi AS psi, s.psi37 = p.psi37 AS psi37, s.js = p.js AS js, s.h = p.h AS h
+  FROM grp_answers s JOIN grp_answers p ON p.kind = s.kind AND p.plan = 'parallel'
+ WHERE s.plan = 'serial' ORDER BY 1;
+DROP TABLE drift_grp;
+-- MDS2 images (a grouped state: both sides' shifts follow the counts). A side
+-- ordered by key >> shift is taken as a grouped run, its groups in any order;
+-- one that is not (or holds -0) is taken as unsorted values; a shift past 44
+-- or below 0 and a header cut short are refused with 22P03.
+CREATE FUNCTION pg_temp.mds2(img bytea, shifts bytea) RETURNS bytea LANGUAGE sql AS $$
+    SELECT '\x4d445332'::bytea || substring(img from 5 for 20) || shifts || substring(img from 25)
+$$;
+SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(-1, '{1.0000001,1,2,NaN}', '{3,1}'),
+                                            '\x2c0000002c000000'));
+SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(10, '{1,2}', '{}'),
+                                            '\x0b00000000000000'));
+SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(-1, '{-0,1}', '{1,2}'),
+                                            '\x2c00000000000000'));
+SELECT pg_temp.err($$SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(-1, '{1}', '{2}'), '\x2d00000000000000'))$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(-1, '{1}', '{2}'), '\x00000000ffffffff'))$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info('\x4d445332ffffffff000000000000000000000000000000002c000000'::bytea)$$);
+SELECT pg_temp.err($$SELECT mlops._drift_state_info(pg_temp.mds2(mlops._drift_state_encode(-1, '{1}', '{2}'), '\x2c0000002c000000') || '\x00'::bytea)$$);
+-- random mutations of a grouped image: an error or a valid state, never a crash
+CREATE TEMP TABLE fuzz2 (outcome text);
+DO $$
+DECLARE
+    good bytea := pg_temp.mds2(mlops._drift_state_encode(3, '{1,1.5,2,3}', '{4,5,NaN}'), '\x2c0000002c000000');
+    b bytea;
+    i int;
+BEGIN
+    PERFORM setseed(0.75);
+    FOR i IN 1..1000 LOOP
+        b := set_byte(good, (random() * (length(good) - 1))::int, (random() * 255)::int);
+        IF i % 2 = 0 THEN
+            b := substring(b from 1 for (random() * length(b))::int + 1);
+        END IF;
+        BEGIN
+            PERFORM mlops._drift_state_info(b);
+            INSERT INTO fuzz2 VALUES ('decoded');
+        EXCEPTION WHEN invalid_binary_representation THEN
+            INSERT INTO fuzz2 VALUES ('22P03');
+        END;
+    END LOOP;
+END $$;
+SELECT outcome, count(*) > 0 AS seen FROM fuzz2 GROUP BY outcome ORDER BY outcome;
 -- leave the database as found (install.sql creates the extension itself)
 SET client_min_messages = warning;
 DROP EXTENSION mlops CASCADE;

@@ -26,6 +26,9 @@ COMMENT ON FUNCTION mlops._drift_combine(internal, internal) IS 'internal: merge
 CREATE FUNCTION mlops._drift_serialize(internal) RETURNS bytea
     LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_serialize';
 COMMENT ON FUNCTION mlops._drift_serialize(internal) IS 'internal: serialize a drift aggregate state';
+CREATE FUNCTION mlops._drift_serialize_grouped(internal) RETURNS bytea
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_serialize_grouped';
+COMMENT ON FUNCTION mlops._drift_serialize_grouped(internal) IS 'internal: serialize a drift aggregate state for a binned statistic (values grouped by their leading bits, not sorted)';
 CREATE FUNCTION mlops._drift_deserialize(bytea, internal) RETURNS internal
     LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'mlops_drift_deserialize';
 COMMENT ON FUNCTION mlops._drift_deserialize(bytea, internal) IS 'internal: deserialize a drift aggregate state (checks every length)';
@@ -82,7 +85,7 @@ CREATE AGGREGATE mlops.psi(value double precision, is_reference boolean) (
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._psi_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.psi(double precision, boolean) IS
@@ -92,7 +95,7 @@ CREATE AGGREGATE mlops.psi(value double precision, is_reference boolean, bins in
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._psi_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.psi(double precision, boolean, integer) IS
@@ -137,7 +140,7 @@ CREATE AGGREGATE mlops.jensen_shannon(value double precision, is_reference boole
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._jensen_shannon_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.jensen_shannon(double precision, boolean) IS
@@ -146,7 +149,7 @@ CREATE AGGREGATE mlops.jensen_shannon(value double precision, is_reference boole
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._jensen_shannon_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.jensen_shannon(double precision, boolean, integer) IS
@@ -156,7 +159,7 @@ CREATE AGGREGATE mlops.hellinger(value double precision, is_reference boolean) (
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._hellinger_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.hellinger(double precision, boolean) IS
@@ -165,7 +168,7 @@ CREATE AGGREGATE mlops.hellinger(value double precision, is_reference boolean, b
     SFUNC = mlops._drift_accum, STYPE = internal, SSPACE = 16384,
     FINALFUNC = mlops._hellinger_final,
     COMBINEFUNC = mlops._drift_combine,
-    SERIALFUNC = mlops._drift_serialize, DESERIALFUNC = mlops._drift_deserialize,
+    SERIALFUNC = mlops._drift_serialize_grouped, DESERIALFUNC = mlops._drift_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.hellinger(double precision, boolean, integer) IS

@@ -36,6 +36,12 @@ extern double drift_psi_counts(const double *ref, const double *cur, int nbins);
 /* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
 extern void drift_sort_float8(double *v, int64 n);
 
+/* Largest shift drift_group_float8 returns (two 11-bit digits above the lowest four). */
+#define DRIFT_GROUP_MAX_SHIFT 44
+
+/* Order float8 values by key >> shift only (the returned shift; 0 = sorted). */
+extern int	drift_group_float8(double *v, int64 n);
+
 /* Order-preserving unsigned key of a float8 (after canonicalising -0 and NaN). */
 static inline uint64
 drift_key(double x)
@@ -79,19 +85,24 @@ drift_cmp_float8(double a, double b)
 	return -1;
 }
 
-/* A sorted run of values (drift_sort_float8's order and form). */
+/*
+ * A run of values in drift_sort_float8's form, ordered by drift_key >> shift:
+ * sorted when shift is 0, else in groups of equal key >> shift, each group in
+ * any order (drift_group_float8).
+ */
 typedef struct DriftRun
 {
 	double	   *v;
 	int64		n;
+	int			shift;
 } DriftRun;
 
 /*
  * Two samples collected by an aggregate (0 = reference, 1 = current). The
- * combine function adopts the sorted sides of partial states as further runs
- * instead of merging them: a binned statistic counts on the runs as they
- * are, and drift_samples_sort merges them for the statistics that need one
- * sorted array.
+ * combine function adopts the sorted sides and the runs of partial states
+ * as further runs instead of merging them: a binned statistic counts on the
+ * runs as they are, and drift_samples_sort sorts and merges them for the
+ * statistics that need one sorted array.
  */
 typedef struct DriftSamples
 {
@@ -100,7 +111,8 @@ typedef struct DriftSamples
 	double	   *v[2];			/* the side's first n - inruns values, in aggcontext */
 	bool		sorted[2];		/* v in drift_sort_float8's order (and form) */
 	int32		param;			/* bins or alternative; -1 when not given */
-	int			nruns[2];		/* further sorted runs of the side (only when sorted) */
+	int			nruns[2];		/* further runs of the side (only when v is sorted); a
+								 * deserialized grouped side is one run */
 	int			maxruns[2];
 	int64		inruns[2];		/* values in those runs */
 	DriftRun   *runs[2];

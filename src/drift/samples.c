@@ -8,17 +8,22 @@
  *
  * Parallel plans. Every value of every worker has to reach the leader, so a
  * parallel plan pays only if the leader does little more than receive them.
- * Hence: serialize sorts each side in the worker (the sort is the costly
- * part of every final function, and the workers do it side by side),
- * deserialize notes that a side arrived sorted (it checks, so a crafted image
- * is merely unsorted), combine adopts a sorted side as a further run without
- * touching its values, and the final functions work on the runs: the binned
- * statistics (psi, jensen_shannon, hellinger) find the reference quantiles
- * and every bin count by binary searches in the runs, so the leader's work
- * does not grow with the sample; ks_test and wasserstein merge the runs in
- * linear passes. Sorting is drift_sort_float8 (-0 -> 0, one NaN), so the
- * runs hold exactly the values (and order statistics) that sorting the
- * serial state gives, and the answers are bit-identical.
+ * Hence: serialize orders each side in the worker, deserialize notes that a
+ * side arrived ordered (it checks, so a crafted image is merely unsorted),
+ * combine adopts an ordered side as a further run without touching its
+ * values, and the final functions work on the runs. ks_test and wasserstein
+ * need every run sorted (mlops._drift_serialize sorts) and merge the runs in
+ * linear passes. The binned statistics (psi, jensen_shannon, hellinger) need
+ * less: their serialize function, mlops._drift_serialize_grouped, orders the
+ * values by the top bits of their keys only (drift_group_float8: two radix
+ * passes instead of six, so the workers' share costs little more than the
+ * serial plan's quantile selection), and the final function finds each
+ * reference quantile's group by binary searches in the runs, selects within
+ * that group alone, and counts every bin by binary searches plus a pass over
+ * the group an edge falls in; the leader's work does not grow with the
+ * sample. Values are in drift_sort_float8's form (-0 -> 0), so the runs hold
+ * exactly the values (and order statistics) that sorting the serial state
+ * gives, and the answers are bit-identical.
  */
 #include "postgres.h"
 
@@ -34,9 +39,12 @@
 
 #include "drift/drift.h"
 
-/* "MDS1": first word of a serialized state. */
+/* "MDS1": first word of a serialized state; "MDS2": one with grouped sides. */
 #define DRIFT_SAMPLES_MAGIC 0x3153444D
+#define DRIFT_SAMPLES_MAGIC_GROUPED 0x3253444D
 #define DRIFT_SAMPLES_HDR (2 * sizeof(int32) + 2 * sizeof(int64))
+/* MDS2 adds each side's shift (int32) after the counts */
+#define DRIFT_SAMPLES_HDR_GROUPED (DRIFT_SAMPLES_HDR + 2 * sizeof(int32))
 #define DRIFT_SAMPLES_INIT 1024
 
 /* A new empty state in the current memory context (empty sides are sorted). */
@@ -102,8 +110,9 @@ static double *drift_merge_sorted(const double *a, int64 m, const double *b, int
 static int64 drift_samples_capacity(int64 cap, int64 need);
 
 /*
- * Merge the sorted runs of one side into v, in the state's own context (a
- * final function runs in a shorter-lived one); the multiset is unchanged.
+ * Merge the runs of one side into v (grouped runs are sorted first), in the
+ * state's own context (a final function runs in a shorter-lived one); the
+ * multiset is unchanged.
  */
 static void
 drift_samples_flatten(DriftSamples *s, int side)
@@ -121,7 +130,11 @@ drift_samples_flatten(DriftSamples *s, int side)
 		DriftRun   *r = &s->runs[side][i];
 		int64		total = len + r->n;
 		int64		cap = drift_samples_capacity(s->cap[side], total);
-		double	   *merged = drift_merge_sorted(s->v[side], len, r->v, r->n, cap);
+		double	   *merged;
+
+		if (r->shift > 0)
+			drift_sort_float8(r->v, r->n);	/* a grouped run: its groups sorted */
+		merged = drift_merge_sorted(s->v[side], len, r->v, r->n, cap);
 
 		if (s->v[side] != NULL)
 			pfree(s->v[side]);
@@ -378,53 +391,86 @@ drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap
 	return out;
 }
 
+/* Add a run to one side of s (the array becomes s's). */
+static void
+drift_samples_push_run(DriftSamples *s, int side, double *v, int64 n, int shift)
+{
+	if (s->nruns[side] == s->maxruns[side])
+	{
+		int			m = Max(4, 2 * s->maxruns[side]);
+
+		s->runs[side] = (s->runs[side] == NULL)
+			? palloc(sizeof(DriftRun) * m)
+			: repalloc(s->runs[side], sizeof(DriftRun) * m);
+		s->maxruns[side] = m;
+	}
+	s->runs[side][s->nruns[side]].v = v;
+	s->runs[side][s->nruns[side]].n = n;
+	s->runs[side][s->nruns[side]].shift = shift;
+	s->nruns[side]++;
+	s->inruns[side] += n;
+	s->n[side] += n;
+}
+
+/* Do src's arrays of one side live in the current context (a partial state about to be dropped)? */
+static bool
+drift_samples_side_here(DriftSamples *src, int side)
+{
+	int			i;
+
+	if (src->v[side] != NULL && GetMemoryChunkContext(src->v[side]) != CurrentMemoryContext)
+		return false;
+	for (i = 0; i < src->nruns[side]; i++)
+		if (GetMemoryChunkContext(src->runs[side][i].v) != CurrentMemoryContext)
+			return false;
+	return true;
+}
+
 /*
- * Append one side of src to dst. Both sorted: src's array becomes a run of
- * dst when it lives in dst's context (src is a partial state about to be
- * dropped, so nothing is copied), else the two are merged; otherwise the
- * values are concatenated.
+ * Append one side of src to dst. Both sorted (src's further runs, sorted or
+ * grouped, included) and src's arrays in dst's context: they become runs of
+ * dst (src is a partial state about to be dropped, so nothing is copied).
+ * Otherwise src is flattened first, and then two sorted sides are merged,
+ * anything else concatenated.
  */
 static void
 drift_samples_append_side(DriftSamples *dst, DriftSamples *src, int side)
 {
-	int64		n = src->n[side];
+	int64		n = src->n[side],
+				len = n - src->inruns[side];
+	int			i;
 
 	if (n == 0)
 		return;
-	drift_samples_flatten(src, side);
-	if (dst->sorted[side] && src->sorted[side]
-		&& GetMemoryChunkContext(src->v[side]) == CurrentMemoryContext)
+	if (dst->sorted[side] && src->sorted[side] && drift_samples_side_here(src, side))
 	{
-		if (dst->n[side] == 0)
+		if (dst->n[side] == 0 && src->nruns[side] == 0)
 		{
 			if (dst->v[side] != NULL)
 				pfree(dst->v[side]);
 			dst->v[side] = src->v[side];
 			dst->cap[side] = src->cap[side];
+			dst->n[side] = n;
 		}
 		else
 		{
-			if (dst->nruns[side] == dst->maxruns[side])
-			{
-				int			m = Max(4, 2 * dst->maxruns[side]);
-
-				dst->runs[side] = (dst->runs[side] == NULL)
-					? palloc(sizeof(DriftRun) * m)
-					: repalloc(dst->runs[side], sizeof(DriftRun) * m);
-				dst->maxruns[side] = m;
-			}
-			dst->runs[side][dst->nruns[side]].v = src->v[side];
-			dst->runs[side][dst->nruns[side]].n = n;
-			dst->nruns[side]++;
-			dst->inruns[side] += n;
+			if (len > 0)
+				drift_samples_push_run(dst, side, src->v[side], len, 0);
+			else if (src->v[side] != NULL)
+				pfree(src->v[side]);
+			for (i = 0; i < src->nruns[side]; i++)
+				drift_samples_push_run(dst, side, src->runs[side][i].v, src->runs[side][i].n,
+									   src->runs[side][i].shift);
 		}
-		dst->n[side] += n;
-		/* the array is dst's now */
+		/* the arrays are dst's now */
 		src->v[side] = NULL;
 		src->n[side] = 0;
 		src->cap[side] = 0;
+		src->nruns[side] = 0;
+		src->inruns[side] = 0;
 		return;
 	}
+	drift_samples_flatten(src, side);
 	drift_samples_flatten(dst, side);
 	if (dst->n[side] > 0 && dst->sorted[side] && src->sorted[side])
 	{
@@ -485,14 +531,19 @@ mlops_drift_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* The flat image of a state: magic, param, both counts, then the values. */
+/*
+ * The flat image of a state: magic, param, both counts, then the values; with
+ * shifts (each side ordered by key >> shift), the MDS2 image, whose header
+ * adds both shifts after the counts.
+ */
 static bytea *
-drift_samples_encode(DriftSamples *s)
+drift_samples_encode(DriftSamples *s, const int32 *shifts)
 {
-	Size		len = DRIFT_SAMPLES_HDR + sizeof(double) * (s->n[0] + s->n[1]);
+	Size		hdr = shifts ? DRIFT_SAMPLES_HDR_GROUPED : DRIFT_SAMPLES_HDR;
+	Size		len = hdr + sizeof(double) * (s->n[0] + s->n[1]);
 	bytea	   *out;
 	char	   *p;
-	int32		magic = DRIFT_SAMPLES_MAGIC;
+	int32		magic = shifts ? DRIFT_SAMPLES_MAGIC_GROUPED : DRIFT_SAMPLES_MAGIC;
 
 	drift_samples_flatten(s, 0);
 	drift_samples_flatten(s, 1);
@@ -508,7 +559,9 @@ drift_samples_encode(DriftSamples *s)
 	memcpy(p + sizeof(int32), &s->param, sizeof(int32));
 	memcpy(p + 2 * sizeof(int32), &s->n[0], sizeof(int64));
 	memcpy(p + 2 * sizeof(int32) + sizeof(int64), &s->n[1], sizeof(int64));
-	p += DRIFT_SAMPLES_HDR;
+	if (shifts)
+		memcpy(p + DRIFT_SAMPLES_HDR, shifts, 2 * sizeof(int32));
+	p += hdr;
 	drift_copy_values((double *) p, s->v[0], s->n[0]);
 	drift_copy_values((double *) (p + sizeof(double) * s->n[0]), s->v[1], s->n[1]);
 	return out;
@@ -528,7 +581,33 @@ mlops_drift_serialize(PG_FUNCTION_ARGS)
 
 	drift_aggcontext(fcinfo, "mlops._drift_serialize");
 	drift_samples_sort(s);
-	PG_RETURN_BYTEA_P(drift_samples_encode(s));
+	PG_RETURN_BYTEA_P(drift_samples_encode(s, NULL));
+}
+
+PG_FUNCTION_INFO_V1(mlops_drift_serialize_grouped);
+
+/*
+ * mlops._drift_serialize_grouped(internal): the serialize function of the
+ * binned statistics. Each side is ordered only by the top bits of its keys
+ * (drift_group_float8), in place, and the image records the shift. The
+ * state is marked unsorted afterwards (it holds the same multiset, ordered
+ * or not).
+ */
+Datum
+mlops_drift_serialize_grouped(PG_FUNCTION_ARGS)
+{
+	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
+	int32		shifts[2];
+	int			side;
+
+	drift_aggcontext(fcinfo, "mlops._drift_serialize_grouped");
+	for (side = 0; side < 2; side++)
+	{
+		drift_samples_flatten(s, side);
+		shifts[side] = s->sorted[side] ? 0 : drift_group_float8(s->v[side], s->n[side]);
+		s->sorted[side] = (shifts[side] == 0);
+	}
+	PG_RETURN_BYTEA_P(drift_samples_encode(s, shifts));
 }
 
 /* Error for a bytea that is not a serialized drift state. */
@@ -540,17 +619,56 @@ drift_bad_state(const char *why)
 			 errmsg("invalid drift aggregate state: %s", why)));
 }
 
-/* Rebuild a state from its serialized image in the current context, checking every length. */
+/*
+ * Is v[0..n) ordered by drift_key >> shift, in drift_sort_float8's form (no
+ * -0)? A block is checked without branches between interrupt checks.
+ */
+static bool
+drift_values_grouped(const double *v, int64 n, int shift)
+{
+	uint64		prev = 0;
+	int64		i;
+
+	for (i = 0; i < n; i += DRIFT_CFI_STRIDE)
+	{
+		int64		end = Min(n, i + DRIFT_CFI_STRIDE),
+					k;
+		bool		bad = false;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = i; k < end; k++)
+		{
+			double		c = v[k];
+			uint64		g = drift_key(c) >> shift;
+
+			bad |= ((c == 0.0) & (signbit(c) != 0)) | (g < prev);
+			prev = g;
+		}
+		if (bad)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Rebuild a state from its serialized image in the current context, checking
+ * every length. A side of an MDS2 image that is ordered as its shift says
+ * becomes the state's one run of that shift; a side that is not in the order
+ * its header claims is kept as unsorted values.
+ */
 static DriftSamples *
 drift_samples_decode(bytea *in)
 {
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	const char *p = VARDATA_ANY(in);
+	Size		hdr = DRIFT_SAMPLES_HDR;
 	int32		magic,
-				param;
+				param,
+				shifts[2] = {0, 0};
 	int64		n0,
 				n1;
 	DriftSamples *s;
+	int			side;
 
 	if (len < DRIFT_SAMPLES_HDR)
 		drift_bad_state("too short");
@@ -558,17 +676,27 @@ drift_samples_decode(bytea *in)
 	memcpy(&param, p + sizeof(int32), sizeof(int32));
 	memcpy(&n0, p + 2 * sizeof(int32), sizeof(int64));
 	memcpy(&n1, p + 2 * sizeof(int32) + sizeof(int64), sizeof(int64));
-	if (magic != DRIFT_SAMPLES_MAGIC)
+	if (magic == DRIFT_SAMPLES_MAGIC_GROUPED)
+	{
+		hdr = DRIFT_SAMPLES_HDR_GROUPED;
+		if (len < hdr)
+			drift_bad_state("too short");
+		memcpy(shifts, p + DRIFT_SAMPLES_HDR, 2 * sizeof(int32));
+		for (side = 0; side < 2; side++)
+			if (shifts[side] < 0 || shifts[side] > DRIFT_GROUP_MAX_SHIFT)
+				drift_bad_state("shift out of range");
+	}
+	else if (magic != DRIFT_SAMPLES_MAGIC)
 		drift_bad_state("bad magic number");
 	if (param < -1 || param > 10000)
 		drift_bad_state("parameter out of range");
-	if (n0 < 0 || n1 < 0 || (Size) n0 > (len - DRIFT_SAMPLES_HDR) / sizeof(double)
-		|| (Size) n1 > (len - DRIFT_SAMPLES_HDR) / sizeof(double) - (Size) n0
-		|| (Size) (n0 + n1) * sizeof(double) != len - DRIFT_SAMPLES_HDR)
+	if (n0 < 0 || n1 < 0 || (Size) n0 > (len - hdr) / sizeof(double)
+		|| (Size) n1 > (len - hdr) / sizeof(double) - (Size) n0
+		|| (Size) (n0 + n1) * sizeof(double) != len - hdr)
 		drift_bad_state("length does not match the counts");
 	s = drift_samples_new();
 	s->param = param;
-	p += DRIFT_SAMPLES_HDR;
+	p += hdr;
 	drift_samples_reserve(s, 0, n0);
 	drift_samples_reserve(s, 1, n1);
 	/* the image may be unaligned: copy first, then check the copies */
@@ -576,8 +704,22 @@ drift_samples_decode(bytea *in)
 	drift_copy_values(s->v[1], (const double *) (p + sizeof(double) * n0), n1);
 	s->n[0] = n0;
 	s->n[1] = n1;
-	s->sorted[0] = drift_values_sorted(s->v[0], n0);
-	s->sorted[1] = drift_values_sorted(s->v[1], n1);
+	for (side = 0; side < 2; side++)
+	{
+		if (shifts[side] > 0 && s->n[side] > 0
+			&& drift_values_grouped(s->v[side], s->n[side], shifts[side]))
+		{
+			double	   *v = s->v[side];
+			int64		n = s->n[side];
+
+			s->v[side] = NULL;
+			s->n[side] = 0;
+			s->cap[side] = 0;
+			drift_samples_push_run(s, side, v, n, shifts[side]);
+		}
+		else
+			s->sorted[side] = drift_values_sorted(s->v[side], s->n[side]);
+	}
 	return s;
 }
 
@@ -605,9 +747,15 @@ Datum
 mlops_drift_state_info(PG_FUNCTION_ARGS)
 {
 	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+	char	   *order[2];
+	int			side;
 
-	PG_RETURN_TEXT_P(cstring_to_text(psprintf("param=%d n_ref=%lld n_cur=%lld", s->param,
-											  (long long) s->n[0], (long long) s->n[1])));
+	for (side = 0; side < 2; side++)
+		order[side] = (s->nruns[side] > 0) ? psprintf("grouped>>%d", s->runs[side][0].shift)
+			: s->sorted[side] ? "sorted" : "unsorted";
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("param=%d n_ref=%lld n_cur=%lld ref=%s cur=%s",
+											  s->param, (long long) s->n[0], (long long) s->n[1],
+											  order[0], order[1])));
 }
 
 /* Copy the non-NULL elements of a float8 array (any shape) to one side. */
@@ -870,6 +1018,7 @@ drift_side_pieces(const DriftSamples *s, int side, DriftRun **out)
 
 	p[0].v = s->v[side];
 	p[0].n = s->n[side] - s->inruns[side];
+	p[0].shift = 0;
 	for (i = 0; i < s->nruns[side]; i++)
 		p[i + 1] = s->runs[side][i];
 	*out = p;
@@ -918,13 +1067,133 @@ drift_runs_select(const DriftRun *p, int np, int64 rank)
 	return drift_unkey(lo);
 }
 
+/* First index of v[0..n) (ordered by key >> shift) whose key >> shift is g or more. */
+static int64
+drift_group_start(const double *v, int64 n, int shift, uint64 g)
+{
+	int64		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if ((drift_key(v[mid]) >> shift) < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * How many values of a run are below x (NaN last, above everything): a
+ * binary search in a sorted run; in a grouped one, binary searches for x's
+ * group and a pass over that group alone.
+ */
+static int64
+drift_run_count_below(const DriftRun *r, double x)
+{
+	uint64		g;
+	int64		lo,
+				hi,
+				c,
+				i;
+
+	if (r->shift == 0)
+		return drift_count_below(r->v, r->n, x);
+	g = drift_key(x) >> r->shift;
+	lo = drift_group_start(r->v, r->n, r->shift, g);
+	hi = lo + drift_group_start(r->v + lo, r->n - lo, r->shift, g + 1);
+	c = lo;
+	for (i = lo; i < hi; i++)
+	{
+		DRIFT_CFI_EVERY(i - lo);
+		c += (drift_cmp_float8(r->v[i], x) < 0);
+	}
+	return c;
+}
+
+/*
+ * Order statistics of grouped pieces (NaN cut off; every piece ordered by
+ * key >> its shift, so by key >> shift, the largest of them): for each rank
+ * (ascending), bisection on the groups finds the group holding it by binary
+ * searches in the pieces; that group's values are gathered from every piece
+ * and the ranks falling in it are selected there. Work grows with the
+ * groups' sizes, not the sample's (unless every value shares one group).
+ */
+static void
+drift_runs_select_grouped(const DriftRun *p, int np, int shift, const int64 *ranks, int nr,
+						  double *out)
+{
+	int			j = 0;
+
+	while (j < nr)
+	{
+		uint64		lo = 0,
+					hi = (UINT64CONST(1) << (64 - shift)) - 1;
+		int64		below = 0,
+					total = 0,
+					at;
+		int64	   *local;
+		double	   *buf;
+		int			i,
+					k,
+					m;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the smallest group g with more than ranks[j] values in groups up to g */
+		while (lo < hi)
+		{
+			uint64		mid = lo + (hi - lo) / 2;
+			int64		upto = 0;
+
+			for (i = 0; i < np; i++)
+				upto += drift_group_start(p[i].v, p[i].n, shift, mid + 1);
+			if (upto > ranks[j])
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		for (i = 0; i < np; i++)
+		{
+			int64		a = drift_group_start(p[i].v, p[i].n, shift, lo);
+
+			below += a;
+			total += drift_group_start(p[i].v + a, p[i].n - a, shift, lo + 1);
+		}
+		buf = palloc_extended(sizeof(double) * Max(total, 1), MCXT_ALLOC_HUGE);
+		at = 0;
+		for (i = 0; i < np; i++)
+		{
+			int64		a = drift_group_start(p[i].v, p[i].n, shift, lo);
+			int64		c = drift_group_start(p[i].v + a, p[i].n - a, shift, lo + 1);
+
+			drift_copy_values(buf + at, p[i].v + a, c);
+			at += c;
+		}
+		for (m = j; m < nr && ranks[m] < below + total; m++)
+			;
+		local = palloc(sizeof(int64) * (m - j));
+		for (k = j; k < m; k++)
+			local[k - j] = ranks[k] - below;
+		drift_select(buf, 0, total, local, m - j, 2 * (int) ceil(log2((double) total + 1.0)) + 8);
+		for (k = j; k < m; k++)
+			out[k] = buf[local[k - j]];
+		pfree(local);
+		pfree(buf);
+		j = m;
+	}
+}
+
 /* Runs of the reference past this many bins are merged first (each edge costs 128 binary searches). */
 #define DRIFT_RUNS_MAX_BINS 1000
 
 /*
- * drift_quantile_edges for a reference held in sorted runs, the order
- * statistics found by drift_runs_select: the same values the merged runs
- * would hold at those ranks, so the same edges.
+ * drift_quantile_edges for a reference held in runs (sorted or grouped), the
+ * order statistics found by drift_runs_select or drift_runs_select_grouped:
+ * the same values the merged runs would hold at those ranks, so the same
+ * edges.
  */
 static int
 drift_runs_edges(const DriftSamples *s, int bins, double *edges)
@@ -932,30 +1201,63 @@ drift_runs_edges(const DriftSamples *s, int bins, double *edges)
 	DriftRun   *p;
 	int			np = drift_side_pieces(s, 0, &p),
 				nedges = 0,
+				nranks = 0,
+				shift = 0,
 				i,
+				j,
 				k;
 	int64		r = 0;
+	int64	   *ranks = palloc(sizeof(int64) * 2 * bins);
+	double	   *vals = palloc(sizeof(double) * 2 * bins);
 
 	for (i = 0; i < np; i++)
 	{
-		p[i].n = drift_count_below(p[i].v, p[i].n, NAN);
+		/* NaN sorts last, and is a group of its own (the shift is small enough) */
+		p[i].n = drift_run_count_below(&p[i], NAN);
 		r += p[i].n;
+		shift = Max(shift, p[i].shift);
 	}
 	if (r > 0)
+	{
+		/* every rank an edge needs, ascending */
+		for (k = 1; k < bins; k++)
+		{
+			int64		lo;
+			double		frac;
+
+			drift_quantile_pos(r, k, bins, &lo, &frac);
+			if (nranks == 0 || ranks[nranks - 1] < lo)
+				ranks[nranks++] = lo;
+			if (lo < r - 1 && frac != 0.0 && ranks[nranks - 1] < lo + 1)
+				ranks[nranks++] = lo + 1;
+		}
+		if (shift > 0)
+			drift_runs_select_grouped(p, np, shift, ranks, nranks, vals);
+		else
+			for (j = 0; j < nranks; j++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				vals[j] = drift_runs_select(p, np, ranks[j]);
+			}
+		j = 0;
 		for (k = 1; k < bins; k++)
 		{
 			int64		lo;
 			double		frac,
 						e;
 
-			CHECK_FOR_INTERRUPTS();
 			drift_quantile_pos(r, k, bins, &lo, &frac);
-			e = drift_runs_select(p, np, lo);
+			while (ranks[j] < lo)
+				j++;
+			e = vals[j];
 			if (lo < r - 1 && frac != 0.0)
-				e = drift_interpolate(e, drift_runs_select(p, np, lo + 1), frac);
+				e = drift_interpolate(e, vals[j + 1], frac);
 			edges[nedges] = (nedges > 0) ? Max(e, edges[nedges - 1]) : e;
 			nedges++;
 		}
+	}
+	pfree(ranks);
+	pfree(vals);
 	pfree(p);
 	return nedges;
 }
@@ -1015,6 +1317,36 @@ drift_flat_edges(DriftSamples *s, int bins, double *edges)
 	return drift_quantile_edges(ref, r, bins, edges);
 }
 
+/*
+ * drift_count_bins for a run: drift_count_bins_sorted, or for a grouped run
+ * the same differences of counts below each edge, each one binary searches
+ * and a pass over the edge's group.
+ */
+static void
+drift_count_bins_run(const DriftRun *r, const double *edges, int nedges, double *counts,
+					 int nan_bin)
+{
+	int64		nonnan,
+				prev = 0;
+	int			b;
+
+	if (r->shift == 0)
+	{
+		drift_count_bins_sorted(r->v, r->n, edges, nedges, counts, nan_bin);
+		return;
+	}
+	nonnan = drift_run_count_below(r, NAN);
+	for (b = 0; b < nedges; b++)
+	{
+		int64		below = drift_run_count_below(r, edges[b]);
+
+		counts[b] += (double) (below - prev);
+		prev = below;
+	}
+	counts[nedges] += (double) (nonnan - prev);
+	counts[nan_bin] += (double) (r->n - nonnan);
+}
+
 /* Add the bin counts of one side (every piece) to counts. */
 static void
 drift_count_side(const DriftSamples *s, int side, const double *edges, int nedges,
@@ -1028,8 +1360,7 @@ drift_count_side(const DriftSamples *s, int side, const double *edges, int nedge
 	else
 		drift_count_bins(s->v[side], len, edges, nedges, counts, nan_bin);
 	for (i = 0; i < s->nruns[side]; i++)
-		drift_count_bins_sorted(s->runs[side][i].v, s->runs[side][i].n, edges, nedges,
-								counts, nan_bin);
+		drift_count_bins_run(&s->runs[side][i], edges, nedges, counts, nan_bin);
 }
 
 /*
@@ -1069,5 +1400,5 @@ mlops_drift_state_encode(PG_FUNCTION_ARGS)
 	DriftSamples *s = drift_samples_from_arrays(PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
 
 	s->param = PG_GETARG_INT32(0);
-	PG_RETURN_BYTEA_P(drift_samples_encode(s));
+	PG_RETURN_BYTEA_P(drift_samples_encode(s, NULL));
 }

@@ -47,10 +47,14 @@ drift_insertion_sort(uint64 *k, int64 n)
  * Sort the float8 values v[0..n) through their keys: one pass makes the keys
  * in place and counts every digit, one scatter pass per digit that not all
  * keys share, and the last pass writes the float8 values back. Same result
- * as any sort of the keys.
+ * as any sort of the keys. With maxpasses > 0 only the most significant
+ * maxpasses digits that not all keys share are sorted on: the values come
+ * out ordered by key >> shift (the returned shift; 0 when that is a full
+ * sort), in the canonical form a full sort gives, in any order within a
+ * group of equal key >> shift.
  */
-static void
-drift_radix_sort(double *v, int64 n)
+static int
+drift_radix_sort(double *v, int64 n, int maxpasses)
 {
 	int			bits = (n >= DRIFT_WIDE_SORT) ? 11 : 8;
 	int			ndigits = (64 + bits - 1) / bits;
@@ -61,22 +65,47 @@ drift_radix_sort(double *v, int64 n)
 	uint64	   *tmp = palloc_extended(sizeof(uint64) * n, MCXT_ALLOC_HUGE);
 	uint64	   *src = k,
 			   *dst = tmp;
-	int			active[DRIFT_MAX_DIGITS];
+	int			active[DRIFT_MAX_DIGITS] = {0};
 	int			nactive = 0,
+				lowest,
+				first = 0,
+				groupshift = 0,
 				a,
 				d;
 	int64		i;
 
+	/*
+	 * Count the digits: all of them for a full sort; for a partial one the
+	 * top maxpasses first, and the rest only if fewer of those vary.
+	 */
+	lowest = (maxpasses > 0) ? Max(ndigits - maxpasses, 0) : 0;
 	for (i = 0; i < n; i++)
 	{
 		uint64		key = drift_key(v[i]);
 
 		DRIFT_CFI_EVERY(i);
 		k[i] = key;
-		for (d = 0; d < ndigits; d++)
+		for (d = lowest; d < ndigits; d++)
 			hist[d * nbuckets + ((key >> (bits * d)) & mask)]++;
 	}
-	for (d = 0; d < ndigits; d++)
+	if (lowest > 0)
+	{
+		int			varying = 0;
+
+		for (d = lowest; d < ndigits; d++)
+			varying += (hist[d * nbuckets + ((k[0] >> (bits * d)) & mask)] != n);
+		if (varying < maxpasses)
+		{
+			for (i = 0; i < n; i++)
+			{
+				DRIFT_CFI_EVERY(i);
+				for (d = 0; d < lowest; d++)
+					hist[d * nbuckets + ((k[i] >> (bits * d)) & mask)]++;
+			}
+			lowest = 0;
+		}
+	}
+	for (d = lowest; d < ndigits; d++)
 	{
 		int64	   *h = hist + d * nbuckets;
 		int64		sum = 0;
@@ -93,7 +122,15 @@ drift_radix_sort(double *v, int64 n)
 		}
 		active[nactive++] = d;
 	}
-	for (a = 0; a < nactive; a++)
+	if (lowest > 0)
+		groupshift = bits * active[0];	/* the digits below were not even counted */
+	else if (maxpasses > 0 && nactive > maxpasses)
+	{
+		/* LSD order: the passes on the lowest active digits are the ones left out */
+		first = nactive - maxpasses;
+		groupshift = bits * active[first];
+	}
+	for (a = first; a < nactive; a++)
 	{
 		int64	   *h = hist + active[a] * nbuckets;
 		int			shift = bits * active[a];
@@ -130,6 +167,7 @@ drift_radix_sort(double *v, int64 n)
 		memcpy(v, src, sizeof(double) * n);
 	pfree(tmp);
 	pfree(hist);
+	return groupshift;
 }
 
 /* Sort float8 values ascending in place: -0 becomes 0, NaN sorts last (as in PostgreSQL). */
@@ -142,7 +180,7 @@ drift_sort_float8(double *v, int64 n)
 	StaticAssertStmt(sizeof(double) == sizeof(uint64), "float8 is 64 bits");
 	if (n > DRIFT_SMALL_SORT)
 	{
-		drift_radix_sort(v, n);
+		drift_radix_sort(v, n, 0);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -150,4 +188,28 @@ drift_sort_float8(double *v, int64 n)
 	drift_insertion_sort(k, n);
 	for (i = 0; i < n; i++)
 		v[i] = drift_unkey(k[i]);
+}
+
+/*
+ * Order float8 values in place by the top of their keys only: by
+ * key >> shift, where shift (returned) leaves the two most significant digits
+ * that not all keys share, each group of equal key >> shift in any order, the
+ * values in drift_sort_float8's form. A third of a full sort's passes, and
+ * enough for binary searches to find any order statistic's group. Returns 0
+ * when the values came out fully sorted (small inputs, few distinct digits).
+ * The shift is at most DRIFT_GROUP_MAX_SHIFT, so NaN's group holds NaN alone.
+ */
+int
+drift_group_float8(double *v, int64 n)
+{
+	int			shift;
+
+	if (n < DRIFT_WIDE_SORT)
+	{
+		drift_sort_float8(v, n);
+		return 0;
+	}
+	shift = drift_radix_sort(v, n, 2);
+	Assert(shift <= DRIFT_GROUP_MAX_SHIFT);
+	return shift;
 }

@@ -10,8 +10,10 @@
 # ks_test and sum(x) with 2 parallel workers against their serial plans, and
 # compare the drift aggregates' speed-up with sum(x)'s (same table, settings
 # and rounds): a parallel plan of an exact aggregate must pay about as well
-# as the scan it rides on (workers sort in the serialize function, the
-# leader merges sorted runs).
+# as the scan it rides on (for ks_test the workers sort in the serialize
+# function and the leader merges sorted runs; for psi they only group the
+# values by the top bits of their keys, and the leader selects the quantiles
+# within their groups).
 . "$SRC_DIR/scripts/benchlib.sh"
 psql -qX -v ON_ERROR_STOP=1 <<'SQL'
 DROP TABLE IF EXISTS drift_bench;
