@@ -126,20 +126,6 @@ typedef struct DriftBins
 	double	   *cur;
 } DriftBins;
 
-/* A serialized state a parallel worker left in the query's shared memory (handoff.c). */
-typedef struct DriftHandoff
-{
-	struct dsa_area *area;
-	uint64		dp;				/* dsa_pointer */
-	const char *data;			/* the image */
-	Size		len;
-	bool		release;		/* free it when done */
-} DriftHandoff;
-
-extern bytea *drift_handoff_send(FunctionCallInfo fcinfo, bytea *img);
-extern bool drift_handoff_open(FunctionCallInfo fcinfo, bytea *in, DriftHandoff *h);
-extern void drift_handoff_close(DriftHandoff *h);
-
 extern DriftSamples *drift_samples_from_arrays(ArrayType *ref, ArrayType *cur);
 extern void drift_samples_sort(DriftSamples *s);
 extern void drift_check_bins(int32 bins);

@@ -581,7 +581,7 @@ mlops_drift_serialize(PG_FUNCTION_ARGS)
 
 	drift_aggcontext(fcinfo, "mlops._drift_serialize");
 	drift_samples_sort(s);
-	PG_RETURN_BYTEA_P(drift_handoff_send(fcinfo, drift_samples_encode(s, NULL)));
+	PG_RETURN_BYTEA_P(drift_samples_encode(s, NULL));
 }
 
 PG_FUNCTION_INFO_V1(mlops_drift_serialize_grouped);
@@ -607,7 +607,7 @@ mlops_drift_serialize_grouped(PG_FUNCTION_ARGS)
 		shifts[side] = s->sorted[side] ? 0 : drift_group_float8(s->v[side], s->n[side]);
 		s->sorted[side] = (shifts[side] == 0);
 	}
-	PG_RETURN_BYTEA_P(drift_handoff_send(fcinfo, drift_samples_encode(s, shifts)));
+	PG_RETURN_BYTEA_P(drift_samples_encode(s, shifts));
 }
 
 /* Error for a bytea that is not a serialized drift state. */
@@ -657,8 +657,10 @@ drift_values_grouped(const double *v, int64 n, int shift)
  * its header claims is kept as unsorted values.
  */
 static DriftSamples *
-drift_samples_decode(const char *p, Size len)
+drift_samples_decode(bytea *in)
 {
+	Size		len = VARSIZE_ANY_EXHDR(in);
+	const char *p = VARDATA_ANY(in);
 	Size		hdr = DRIFT_SAMPLES_HDR;
 	int32		magic,
 				param,
@@ -729,17 +731,8 @@ mlops_drift_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
 	MemoryContext old = MemoryContextSwitchTo(ctx);
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	DriftHandoff h;
-	DriftSamples *s;
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
 
-	if (drift_handoff_open(fcinfo, in, &h))
-	{
-		s = drift_samples_decode(h.data, h.len);
-		drift_handoff_close(&h);
-	}
-	else
-		s = drift_samples_decode(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in));
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(s);
 }
@@ -753,15 +746,10 @@ PG_FUNCTION_INFO_V1(mlops_drift_state_info);
 Datum
 mlops_drift_state_info(PG_FUNCTION_ARGS)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	DriftHandoff h;
-	DriftSamples *s;
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
 	char	   *order[2];
 	int			side;
 
-	/* a reference to a worker's image is refused here (22P03): no aggregate to follow it in */
-	(void) drift_handoff_open(NULL, in, &h);
-	s = drift_samples_decode(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in));
 	for (side = 0; side < 2; side++)
 		order[side] = (s->nruns[side] > 0) ? psprintf("grouped>>%d", s->runs[side][0].shift)
 			: s->sorted[side] ? "sorted" : "unsorted";
