@@ -176,6 +176,29 @@ REVOKE ALL ON FUNCTION mlops.log_metric(uuid, text, float8, bigint, timestamptz)
     FROM regress_trk_exec_cols, regress_trk_exec_cols3;
 DROP ROLE regress_trk_exec_cols, regress_trk_exec_cols3;
 
+-- 7. what log_metric remembers between calls follows the table: a CHECK whose
+-- SQL function the planner inlines, made stricter by CREATE OR REPLACE
+-- FUNCTION alone, refuses the next point (a warm session: the points above
+-- were logged through the same backend)
+CREATE FUNCTION public.metric_key_ok(k text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT char_length(k) <= 20 $$;
+ALTER TABLE mlops.metrics ADD CONSTRAINT metrics_key_ok CHECK (public.metric_key_ok(key)) NOT VALID;
+SELECT pg_temp.both(:'r', 'twelve_chars', 1) AS inlined_check_before;
+CREATE OR REPLACE FUNCTION public.metric_key_ok(k text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT char_length(k) <= 8 $$;
+SELECT pg_temp.both(:'r', 'twelve_chars', 1) AS inlined_check_after;
+SELECT pg_temp.stored(:'r', 'twelve_chars') AS inlined_check_stored;
+ALTER TABLE mlops.metrics DROP CONSTRAINT metrics_key_ok;
+DROP FUNCTION public.metric_key_ok(text);
+-- an expression index on latest_metrics after warm calls: the point still
+-- moves the latest value (through the statements instead)
+SELECT mlops.log_metric(:'r', 'warm', 1, 1);
+CREATE INDEX latest_metrics_lower_key ON mlops.latest_metrics (lower(key));
+SELECT mlops.log_metric(:'r', 'warm', 2, 2);
+SELECT pg_temp.stored(:'r', 'warm') AS warm_latest_after_index;
+SELECT count(*) AS found_by_expression FROM mlops.latest_metrics WHERE lower(key) = 'warm';
+DROP INDEX mlops.latest_metrics_lower_key;
+
 -- as created again: log_metric takes its fast path and keeps the latest value
 SELECT mlops.log_metric(:'r', 'plain', 1, 2), mlops.log_metric(:'r', 'plain', 0.5, 1);
 SELECT pg_temp.stored(:'r', 'plain') AS unaltered;

@@ -311,7 +311,7 @@ chain_pending(void)
 
 	if (pending_n == 0)
 		return;					/* every append was rolled back */
-	seq = get_relname_relid("audit_log_id_seq", get_namespace_oid("mlops", false));
+	seq = mlops_relid_if_exists("audit_log_id_seq");
 	if (!OidIsValid(seq))
 		elog(ERROR, "sequence mlops.audit_log_id_seq does not exist");
 

@@ -20,6 +20,7 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -118,10 +119,76 @@ mlops_extension_owner(void)
 	return owner;
 }
 
+/*
+ * OIDs of mlops's relations by name, remembered per backend until a pg_class
+ * or pg_namespace entry changes (a relation created, dropped or renamed
+ * anywhere, the extension dropped and created again): the syscache
+ * callbacks empty the list, and the next call looks the name up again. Hot
+ * paths (log_metric) ask for three or four relations per call.
+ */
+#define RELID_CACHE_SIZE 32
+
+typedef struct RelidCacheEntry
+{
+	char	   *name;			/* in TopMemoryContext */
+	Oid			relid;
+} RelidCacheEntry;
+
+static RelidCacheEntry relid_cache[RELID_CACHE_SIZE];
+static int	relid_cache_n = 0;
+static bool relid_cache_registered = false;
+
+/* Syscache callback: forget every remembered OID (the names stay allocated for reuse). */
+static void
+relid_cache_reset(Datum arg, int cacheid, uint32 hashvalue)
+{
+	int			i;
+
+	for (i = 0; i < relid_cache_n; i++)
+		relid_cache[i].relid = InvalidOid;
+}
+
+Oid
+mlops_relid_if_exists(const char *relname)
+{
+	Oid			relid;
+	int			i,
+				free_slot = -1;
+	Oid			nsp;
+
+	for (i = 0; i < relid_cache_n; i++)
+	{
+		if (strcmp(relid_cache[i].name, relname) != 0)
+			continue;
+		if (OidIsValid(relid_cache[i].relid))
+			return relid_cache[i].relid;
+		free_slot = i;
+		break;
+	}
+	if (!relid_cache_registered)
+	{
+		CacheRegisterSyscacheCallback(RELNAMENSP, relid_cache_reset, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, relid_cache_reset, (Datum) 0);
+		relid_cache_registered = true;
+	}
+	nsp = get_namespace_oid("mlops", true);
+	relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	if (free_slot < 0 && relid_cache_n < RELID_CACHE_SIZE)
+	{
+		relid_cache[relid_cache_n].name = MemoryContextStrdup(TopMemoryContext, relname);
+		free_slot = relid_cache_n++;
+	}
+	if (free_slot >= 0)
+		relid_cache[free_slot].relid = relid;
+	return relid;
+}
+
 Oid
 mlops_relid(const char *relname)
 {
-	Oid			relid = get_relname_relid(relname, get_namespace_oid("mlops", false));
+	Oid			relid = mlops_relid_if_exists(relname);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,

@@ -47,8 +47,14 @@ extern void mlops_owner_init(void);
 /* The owner of schema mlops (the role the extension was installed by). */
 extern Oid	mlops_extension_owner(void);
 
-/* Oid of a relation in schema mlops; an error when it is missing. */
+/*
+ * Oid of a relation in schema mlops; an error when it is missing. Remembered
+ * per backend until a relation or schema changes anywhere (syscache callbacks).
+ */
 extern Oid	mlops_relid(const char *relname);
+
+/* The same, InvalidOid when the schema or the relation is missing. */
+extern Oid	mlops_relid_if_exists(const char *relname);
 
 /* Connect SPI and become the owner with a pinned search_path. */
 extern void mlops_owner_begin(OwnerScope *s);

@@ -49,15 +49,19 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
 #include "access/sysattr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
 #include "tracking/tracking.h"
 
 /* The six columns of mlops.metrics, in the order of MetricPoint's fields. */
@@ -172,6 +176,104 @@ metrics_triggers_ok(TriggerDesc *td)
 }
 
 /*
+ * What the checks below read of metrics' columns, triggers and foreign key,
+ * for one relation, remembered until any relcache invalidation (ALTER
+ * TABLE, CREATE or DROP TRIGGER, ENABLE or DISABLE TRIGGER, a constraint
+ * added or dropped, on any table) or any change to pg_proc, pg_constraint or
+ * pg_operator (a trigger's function replaced). Rules, row-level security and
+ * the session's replication role are read at every call.
+ */
+typedef struct MetricsShape
+{
+	Oid			relid;			/* InvalidOid: nothing remembered */
+	bool		cols_ok;		/* metric_attnums */
+	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
+	bool		triggers_ok;	/* metrics_triggers_ok, outside replica mode */
+	Oid			runs_relid;		/* own_fk_trigger is for this runs table */
+	Oid			own_fk_trigger; /* the own foreign key's insert check trigger, or InvalidOid */
+} MetricsShape;
+
+static MetricsShape metrics_shape = {InvalidOid};
+static bool metrics_shape_registered = false;
+
+/*
+ * The CHECK constraints of metrics read (stringToNode) and planned
+ * (expression_planner) once, not at every insert: the executor does both for
+ * every new ResultRelInfo (ExecRelCheck), and log_metric makes one per call.
+ * Each insert still builds its own expression states from these trees, as
+ * ExecPrepareExpr would. Forgotten with the shape. A forgotten context may
+ * still be in use by an insert under way (an invalidation can arrive in the
+ * middle of one), so it goes to the current transaction, which frees it.
+ */
+static MemoryContext checks_cxt = NULL;
+static Oid	checks_relid = InvalidOid;
+static int	checks_n = 0;
+static Expr **checks_planned = NULL;
+
+static void
+metrics_checks_forget(void)
+{
+	if (checks_cxt == NULL)
+		return;
+	if (IsTransactionState())
+		MemoryContextSetParent(checks_cxt, TopTransactionContext);
+	else
+		MemoryContextDelete(checks_cxt);
+	checks_cxt = NULL;
+	checks_relid = InvalidOid;
+	checks_planned = NULL;
+	checks_n = 0;
+}
+
+static void
+metrics_shape_forget_rel(Datum arg, Oid relid)
+{
+	metrics_shape.relid = InvalidOid;
+	metrics_checks_forget();
+}
+
+static void
+metrics_shape_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	metrics_shape.relid = InvalidOid;
+	metrics_checks_forget();
+}
+
+static bool own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oid runs_relid);
+
+/* The shape of rel (metrics), from memory or read now; not in replica mode. */
+static const MetricsShape *
+metrics_shape_of(Relation rel)
+{
+	int			i;
+
+	if (metrics_shape.relid == RelationGetRelid(rel))
+		return &metrics_shape;
+	if (!metrics_shape_registered)
+	{
+		CacheRegisterRelcacheCallback(metrics_shape_forget_rel, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, metrics_shape_forget, (Datum) 0);
+		CacheRegisterSyscacheCallback(CONSTROID, metrics_shape_forget, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, metrics_shape_forget, (Datum) 0);
+		metrics_shape_registered = true;
+	}
+	metrics_shape.cols_ok = metric_attnums(RelationGetDescr(rel), metrics_shape.attnums);
+	metrics_shape.triggers_ok = metrics_triggers_ok(rel->trigdesc);
+	metrics_shape.runs_relid = mlops_relid("runs");
+	metrics_shape.own_fk_trigger = InvalidOid;
+	if (metrics_shape.cols_ok && rel->trigdesc != NULL)
+		for (i = 0; i < rel->trigdesc->numtriggers; i++)
+			if (own_run_fk_check(&rel->trigdesc->triggers[i], rel, metrics_shape.attnums[1],
+								 metrics_shape.runs_relid))
+			{
+				metrics_shape.own_fk_trigger = rel->trigdesc->triggers[i].tgoid;
+				break;
+			}
+	metrics_shape.relid = RelationGetRelid(rel);
+	return &metrics_shape;
+}
+
+/*
  * Whether log_metric may insert through the simple path (see the file
  * comment); runs_rls says whether mlops.runs has row-level security.
  * rd_rules, not relhasrules: DROP RULE leaves relhasrules set until VACUUM.
@@ -179,15 +281,14 @@ metrics_triggers_ok(TriggerDesc *td)
 bool
 mlops_metrics_insert_simple_ok(Relation rel, bool runs_rls)
 {
-	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
+	const MetricsShape *shape;
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||
 		rel->rd_rules != NULL || runs_rls ||
 		SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
 		return false;
-	if (!metric_attnums(RelationGetDescr(rel), attnums))
-		return false;
-	return metrics_triggers_ok(rel->trigdesc);
+	shape = metrics_shape_of(rel);
+	return shape->cols_ok && shape->triggers_ok;
 }
 
 /*
@@ -195,7 +296,7 @@ mlops_metrics_insert_simple_ok(Relation rel, bool runs_rls)
  * log_metric writes (id comes from its identity, as in an INSERT that omits it).
  */
 static RangeTblEntry *
-metrics_insert_rte(Relation rel, AttrNumber *attnums)
+metrics_insert_rte(Relation rel, const AttrNumber *attnums)
 {
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
 	int			c;
@@ -222,11 +323,16 @@ mlops_metrics_check_insert_privilege(Relation rel)
 {
 	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
 
-	if (!metric_attnums(RelationGetDescr(rel), attnums))
+	if (SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA)
 	{
-		/* unknown layout: the SQL INSERT that follows checks it */
-		return;
+		const MetricsShape *shape = metrics_shape_of(rel);
+
+		if (!shape->cols_ok)
+			return;				/* unknown layout: the SQL INSERT that follows checks it */
+		memcpy(attnums, shape->attnums, sizeof(attnums));
 	}
+	else if (!metric_attnums(RelationGetDescr(rel), attnums))
+		return;
 	ExecCheckRTPerms(list_make1(metrics_insert_rte(rel, attnums)), true);
 }
 
@@ -254,7 +360,7 @@ metrics_id_sequence(Oid relid, AttrNumber attnum)
 
 /* Fill a virtual slot with the point; id from the identity sequence. */
 static void
-fill_metric_slot(TupleTableSlot *slot, Relation rel, AttrNumber *attnums, const MetricPoint *p)
+fill_metric_slot(TupleTableSlot *slot, Relation rel, const AttrNumber *attnums, const MetricPoint *p)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	Oid			seq = metrics_id_sequence(RelationGetRelid(rel), attnums[0]);
@@ -318,11 +424,12 @@ own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oid runs_relid
 }
 
 /*
- * Drop the own foreign key's check from the result relation's copy of the
- * trigger list (the lock log_metric holds proves it); every other trigger stays.
+ * Drop the own foreign key's check (trigger own_fk, found by
+ * own_run_fk_check) from the result relation's copy of the trigger list (the
+ * lock log_metric holds proves it); every other trigger stays.
  */
 static void
-skip_own_run_fk_check(ResultRelInfo *rri, AttrNumber run_attnum, Oid runs_relid)
+skip_own_run_fk_check(ResultRelInfo *rri, Oid own_fk)
 {
 	TriggerDesc *td = rri->ri_TrigDesc;
 	bool		after_row = false;
@@ -335,7 +442,7 @@ skip_own_run_fk_check(ResultRelInfo *rri, AttrNumber run_attnum, Oid runs_relid)
 	{
 		Trigger    *t = &td->triggers[i];
 
-		if (own_run_fk_check(t, rri->ri_RelationDesc, run_attnum, runs_relid))
+		if (OidIsValid(own_fk) && t->tgoid == own_fk)
 			continue;
 		if (TRIGGER_TYPE_MATCHES(t->tgtype, TRIGGER_TYPE_ROW, TRIGGER_TYPE_AFTER, TRIGGER_TYPE_INSERT))
 			after_row = true;
@@ -345,6 +452,47 @@ skip_own_run_fk_check(ResultRelInfo *rri, AttrNumber run_attnum, Oid runs_relid)
 	}
 	td->numtriggers = n;
 	td->trig_insert_after_row = after_row;
+}
+
+/*
+ * The result relation's CHECK expression states, built from the planned trees
+ * kept in checks_cxt (read and planned when missing): what ExecRelCheck
+ * would build at its first call, without reading and planning the text again.
+ */
+static void
+metrics_prepare_checks(ResultRelInfo *rri, EState *estate)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	TupleConstr *constr = rel->rd_att->constr;
+	MemoryContext old;
+	int			i;
+
+	if (constr == NULL || constr->num_check == 0)
+		return;
+	(void) metrics_shape_of(rel);	/* registers the callbacks that forget the trees */
+	if (checks_cxt == NULL || checks_relid != RelationGetRelid(rel) || checks_n != constr->num_check)
+	{
+		MemoryContext cxt;
+		Expr	  **planned;
+
+		metrics_checks_forget();
+		cxt = AllocSetContextCreate(CacheMemoryContext, "mlops metrics checks",
+									ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(cxt);
+		planned = palloc(sizeof(Expr *) * constr->num_check);
+		for (i = 0; i < constr->num_check; i++)
+			planned[i] = expression_planner((Expr *) stringToNode(constr->check[i].ccbin));
+		MemoryContextSwitchTo(old);
+		checks_cxt = cxt;
+		checks_planned = planned;
+		checks_n = constr->num_check;
+		checks_relid = RelationGetRelid(rel);
+	}
+	old = MemoryContextSwitchTo(estate->es_query_cxt);
+	rri->ri_ConstraintExprs = palloc(sizeof(ExprState *) * checks_n);
+	for (i = 0; i < checks_n; i++)
+		rri->ri_ConstraintExprs[i] = ExecInitExpr(checks_planned[i], NULL);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -358,16 +506,18 @@ skip_own_run_fk_check(ResultRelInfo *rri, AttrNumber run_attnum, Oid runs_relid)
 void
 mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p)
 {
-	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
+	const MetricsShape *shape = metrics_shape_of(rel);
+	const AttrNumber *attnums = shape->attnums;
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
 	TupleTableSlot *slot;
 
-	if (!metric_attnums(RelationGetDescr(rel), attnums))
+	if (!shape->cols_ok || shape->runs_relid != runs_relid)
 		elog(ERROR, "mlops.metrics changed under log_metric");
 	ExecInitRangeTable(estate, list_make1(metrics_insert_rte(rel, attnums)));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	skip_own_run_fk_check(rri, attnums[1], runs_relid);
+	skip_own_run_fk_check(rri, shape->own_fk_trigger);
+	metrics_prepare_checks(rri, estate);
 	/* as logical replication's apply: lets ExecGetTriggerResultRel find it */
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);

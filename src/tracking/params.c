@@ -33,6 +33,8 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
+
 /* Whether index indexoid is a plain unique btree on exactly (col1, col2) of its table. */
 static bool
 is_unique_index_on(Oid indexoid, AttrNumber col1, AttrNumber col2)
@@ -129,8 +131,7 @@ PG_FUNCTION_INFO_V1(mlops_param_value);
 Datum
 mlops_param_value(PG_FUNCTION_ARGS)
 {
-	Relation	heap = table_open(get_relname_relid("params", get_namespace_oid("mlops", false)),
-								  AccessShareLock);
+	Relation	heap = table_open(mlops_relid("params"), AccessShareLock);
 	Relation	irel;
 	ScanKeyData sk[2];
 	IndexScanDesc scan;

@@ -42,9 +42,11 @@
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "common/spi_owner.h"
 #include "tracking/tracking.h"
@@ -87,16 +89,117 @@ index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types, cons
 	return true;
 }
 
+/*
+ * Verdicts of the checks below (index_is_key, latest_simple_update_ok), which
+ * read only relcache entries and the catalogs behind operator families,
+ * remembered per backend until any relcache invalidation (a table or index
+ * altered, created or dropped, a trigger, rule or constraint changed, on any
+ * table) or a change to pg_amop or pg_operator. log_metric asks them three
+ * or four times per call.
+ */
+#define VERDICT_CACHE_SIZE 8
+#define VERDICT_MAX_COLS 2
+
+typedef struct Verdict
+{
+	Oid			relid;			/* the index (index_is_key) or table checked */
+	int			kind;			/* VERDICT_KEY or VERDICT_SIMPLE_UPDATE */
+	int			n;
+	AttrNumber	cols[VERDICT_MAX_COLS];
+	Oid			types[VERDICT_MAX_COLS];
+	Oid			eqfuncs[VERDICT_MAX_COLS];
+	bool		ok;
+} Verdict;
+
+#define VERDICT_KEY 1
+#define VERDICT_SIMPLE_UPDATE 2
+
+static Verdict verdicts[VERDICT_CACHE_SIZE];
+static int	nverdicts = 0;
+static bool verdicts_registered = false;
+
+static void
+verdicts_forget_rel(Datum arg, Oid relid)
+{
+	nverdicts = 0;
+}
+
+static void
+verdicts_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	nverdicts = 0;
+}
+
+/* The remembered verdict of this check, or NULL. */
+static Verdict *
+verdict_find(Oid relid, int kind, int n, const AttrNumber *cols, const Oid *types,
+			 const Oid *eqfuncs)
+{
+	for (int i = 0; i < nverdicts; i++)
+	{
+		Verdict    *v = &verdicts[i];
+
+		if (v->relid == relid && v->kind == kind && v->n == n &&
+			(n == 0 ||
+			 (memcmp(v->cols, cols, sizeof(AttrNumber) * n) == 0 &&
+			  memcmp(v->types, types, sizeof(Oid) * n) == 0 &&
+			  memcmp(v->eqfuncs, eqfuncs, sizeof(Oid) * n) == 0)))
+			return v;
+	}
+	return NULL;
+}
+
+/* Remember a verdict (when there is room). */
+static void
+verdict_keep(Oid relid, int kind, int n, const AttrNumber *cols, const Oid *types,
+			 const Oid *eqfuncs, bool ok)
+{
+	Verdict    *v;
+
+	if (!verdicts_registered)
+	{
+		CacheRegisterRelcacheCallback(verdicts_forget_rel, (Datum) 0);
+		CacheRegisterSyscacheCallback(AMOPSTRATEGY, verdicts_forget, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, verdicts_forget, (Datum) 0);
+		verdicts_registered = true;
+	}
+	if (nverdicts >= VERDICT_CACHE_SIZE || n > VERDICT_MAX_COLS)
+		return;
+	v = &verdicts[nverdicts];
+	memset(v, 0, sizeof(*v));
+	v->relid = relid;
+	v->kind = kind;
+	v->n = n;
+	if (n > 0)
+	{
+		memcpy(v->cols, cols, sizeof(AttrNumber) * n);
+		memcpy(v->types, types, sizeof(Oid) * n);
+		memcpy(v->eqfuncs, eqfuncs, sizeof(Oid) * n);
+	}
+	v->ok = ok;
+	nverdicts++;
+}
+
 /* The index indexoid of rel when it is that key (index_is_key); else NULL. */
 static Relation
 open_key_index(Oid indexoid, int n, const AttrNumber *cols, const Oid *types, const Oid *eqfuncs)
 {
 	Relation	idx;
+	Verdict    *v;
+	bool		ok;
 
 	if (!OidIsValid(indexoid))
 		return NULL;
 	idx = index_open(indexoid, AccessShareLock);
-	if (!index_is_key(idx, n, cols, types, eqfuncs))
+	v = verdict_find(indexoid, VERDICT_KEY, n, cols, types, eqfuncs);
+	if (v != NULL)
+		ok = v->ok;
+	else
+	{
+		ok = index_is_key(idx, n, cols, types, eqfuncs);
+		verdict_keep(indexoid, VERDICT_KEY, n, cols, types, eqfuncs, ok);
+	}
+	if (!ok)
 	{
 		index_close(idx, NoLock);
 		return NULL;
@@ -349,7 +452,7 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
 
 	lm = table_open(mlops_relid("latest_metrics"), RowShareLock);
 	desc = RelationGetDescr(lm);
-	indexoid = get_relname_relid("latest_metrics_run_id_key_key", RelationGetNamespace(lm));
+	indexoid = mlops_relid_if_exists("latest_metrics_run_id_key_key");
 	ok = latest_cols(desc, &c);
 	cols[0] = c.run;
 	cols[1] = c.key;
@@ -402,7 +505,7 @@ mlops_latest_probe(pg_uuid_t *run, text *key, int64 *step, TimestampTz *ts, floa
  * foreign keys' internal ones, plain indexes only.
  */
 static bool
-latest_simple_update_ok(Relation lm)
+latest_simple_update_check(Relation lm)
 {
 	List	   *indexes;
 	ListCell   *lc;
@@ -435,6 +538,20 @@ latest_simple_update_ok(Relation lm)
 			break;
 	}
 	list_free(indexes);
+	return ok;
+}
+
+/* latest_simple_update_check, remembered (see Verdict). */
+static bool
+latest_simple_update_ok(Relation lm)
+{
+	Verdict    *v = verdict_find(RelationGetRelid(lm), VERDICT_SIMPLE_UPDATE, 0, NULL, NULL, NULL);
+	bool		ok;
+
+	if (v != NULL)
+		return v->ok;
+	ok = latest_simple_update_check(lm);
+	verdict_keep(RelationGetRelid(lm), VERDICT_SIMPLE_UPDATE, 0, NULL, NULL, NULL, ok);
 	return ok;
 }
 
