@@ -11,6 +11,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "common/checks.h"
 #include "common/spi_owner.h"
 #include "guc.h"
 #include "worker/worker.h"
@@ -20,7 +21,7 @@ PG_MODULE_MAGIC;
 /* True when the library was loaded through shared_preload_libraries. */
 bool		mlops_preloaded = false;
 
-/* Module initialisation: record how we were loaded, define settings, install the owner layer's hooks, register the worker. */
+/* Module initialisation: record how we were loaded, define settings, install the owner layer's and the CHECK cache's hooks, register the worker. */
 void
 _PG_init(void)
 {
@@ -29,6 +30,7 @@ _PG_init(void)
 	mlops_preloaded = process_shared_preload_libraries_in_progress;
 	mlops_guc_init();
 	mlops_owner_init();
+	mlops_checks_init();
 	mlops_worker_init();
 }
 

@@ -49,18 +49,17 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
-#include "optimizer/optimizer.h"
 #include "access/sysattr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "common/checks.h"
 #include "common/spi_owner.h"
 #include "tracking/tracking.h"
 
@@ -196,47 +195,16 @@ typedef struct MetricsShape
 static MetricsShape metrics_shape = {InvalidOid};
 static bool metrics_shape_registered = false;
 
-/*
- * The CHECK constraints of metrics read (stringToNode) and planned
- * (expression_planner) once, not at every insert: the executor does both for
- * every new ResultRelInfo (ExecRelCheck), and log_metric makes one per call.
- * Each insert still builds its own expression states from these trees, as
- * ExecPrepareExpr would. Forgotten with the shape. A forgotten context may
- * still be in use by an insert under way (an invalidation can arrive in the
- * middle of one), so it goes to the current transaction, which frees it.
- */
-static MemoryContext checks_cxt = NULL;
-static Oid	checks_relid = InvalidOid;
-static int	checks_n = 0;
-static Expr **checks_planned = NULL;
-
-static void
-metrics_checks_forget(void)
-{
-	if (checks_cxt == NULL)
-		return;
-	if (IsTransactionState())
-		MemoryContextSetParent(checks_cxt, TopTransactionContext);
-	else
-		MemoryContextDelete(checks_cxt);
-	checks_cxt = NULL;
-	checks_relid = InvalidOid;
-	checks_planned = NULL;
-	checks_n = 0;
-}
-
 static void
 metrics_shape_forget_rel(Datum arg, Oid relid)
 {
 	metrics_shape.relid = InvalidOid;
-	metrics_checks_forget();
 }
 
 static void
 metrics_shape_forget(Datum arg, int cacheid, uint32 hashvalue)
 {
 	metrics_shape.relid = InvalidOid;
-	metrics_checks_forget();
 }
 
 static bool own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oid runs_relid);
@@ -455,47 +423,6 @@ skip_own_run_fk_check(ResultRelInfo *rri, Oid own_fk)
 }
 
 /*
- * The result relation's CHECK expression states, built from the planned trees
- * kept in checks_cxt (read and planned when missing): what ExecRelCheck
- * would build at its first call, without reading and planning the text again.
- */
-static void
-metrics_prepare_checks(ResultRelInfo *rri, EState *estate)
-{
-	Relation	rel = rri->ri_RelationDesc;
-	TupleConstr *constr = rel->rd_att->constr;
-	MemoryContext old;
-	int			i;
-
-	if (constr == NULL || constr->num_check == 0)
-		return;
-	(void) metrics_shape_of(rel);	/* registers the callbacks that forget the trees */
-	if (checks_cxt == NULL || checks_relid != RelationGetRelid(rel) || checks_n != constr->num_check)
-	{
-		MemoryContext cxt;
-		Expr	  **planned;
-
-		metrics_checks_forget();
-		cxt = AllocSetContextCreate(CacheMemoryContext, "mlops metrics checks",
-									ALLOCSET_SMALL_SIZES);
-		old = MemoryContextSwitchTo(cxt);
-		planned = palloc(sizeof(Expr *) * constr->num_check);
-		for (i = 0; i < constr->num_check; i++)
-			planned[i] = expression_planner((Expr *) stringToNode(constr->check[i].ccbin));
-		MemoryContextSwitchTo(old);
-		checks_cxt = cxt;
-		checks_planned = planned;
-		checks_n = constr->num_check;
-		checks_relid = RelationGetRelid(rel);
-	}
-	old = MemoryContextSwitchTo(estate->es_query_cxt);
-	rri->ri_ConstraintExprs = palloc(sizeof(ExprState *) * checks_n);
-	for (i = 0; i < checks_n; i++)
-		rri->ri_ConstraintExprs[i] = ExecInitExpr(checks_planned[i], NULL);
-	MemoryContextSwitchTo(old);
-}
-
-/*
  * Insert one point through the simple path, as the current user. The caller
  * checked mlops_metrics_insert_simple_ok() on rel (opened RowExclusiveLock)
  * and the privilege. BEFORE ROW triggers, constraints, indexes and AFTER
@@ -517,7 +444,7 @@ mlops_metrics_insert_simple(Relation rel, Oid runs_relid, const MetricPoint *p)
 	ExecInitRangeTable(estate, list_make1(metrics_insert_rte(rel, attnums)));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	skip_own_run_fk_check(rri, shape->own_fk_trigger);
-	metrics_prepare_checks(rri, estate);
+	mlops_prepare_checks(rri, estate);	/* the CHECK constraints, read and planned once */
 	/* as logical replication's apply: lets ExecGetTriggerResultRel find it */
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	estate->es_output_cid = GetCurrentCommandId(true);
