@@ -74,38 +74,6 @@ drift_copy_values(double *dst, const double *src, int64 n)
 	}
 }
 
-/*
- * Is v[0..n) in drift_sort_float8's order and form (no -0; NaN last)? The
- * NaN tail is trimmed first; before it, a block is checked without branches
- * (a NaN there is out of place too).
- */
-static bool
-drift_values_sorted(const double *v, int64 n)
-{
-	int64		r = n,
-				i;
-
-	while (r > 0 && isnan(v[r - 1]))
-		r--;
-	for (i = 0; i < r; i += DRIFT_CFI_STRIDE)
-	{
-		int64		end = Min(r, i + DRIFT_CFI_STRIDE),
-					k;
-		bool		bad = false;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = i; k < end; k++)
-		{
-			double		c = v[k];
-
-			bad |= isnan(c) | ((c == 0.0) & (signbit(c) != 0)) | (k > 0 && v[k - 1] > c);
-		}
-		if (bad)
-			return false;
-	}
-	return true;
-}
-
 static double *drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap);
 static int64 drift_samples_capacity(int64 cap, int64 need);
 
@@ -621,10 +589,11 @@ drift_bad_state(const char *why)
 
 /*
  * Is v[0..n) ordered by drift_key >> shift, in drift_sort_float8's form (no
- * -0)? A block is checked without branches between interrupt checks.
+ * -0)? With shift 0: sorted, NaN last (NaN has the largest key). A block is
+ * checked without branches between interrupt checks.
  */
 static bool
-drift_values_grouped(const double *v, int64 n, int shift)
+drift_values_ordered(const double *v, int64 n, int shift)
 {
 	uint64		prev = 0;
 	int64		i;
@@ -707,7 +676,7 @@ drift_samples_decode(bytea *in)
 	for (side = 0; side < 2; side++)
 	{
 		if (shifts[side] > 0 && s->n[side] > 0
-			&& drift_values_grouped(s->v[side], s->n[side], shifts[side]))
+			&& drift_values_ordered(s->v[side], s->n[side], shifts[side]))
 		{
 			double	   *v = s->v[side];
 			int64		n = s->n[side];
@@ -718,7 +687,7 @@ drift_samples_decode(bytea *in)
 			drift_samples_push_run(s, side, v, n, shifts[side]);
 		}
 		else
-			s->sorted[side] = drift_values_sorted(s->v[side], s->n[side]);
+			s->sorted[side] = drift_values_ordered(s->v[side], s->n[side], 0);
 	}
 	return s;
 }
@@ -890,6 +859,31 @@ drift_quantile_pos(int64 r, int k, int bins, int64 *lo, double *frac)
 
 	*lo = (int64) floor(pos);
 	*frac = pos - (double) *lo;
+}
+
+/*
+ * The 0-based ranks (ascending, distinct) of the order statistics the
+ * bins - 1 reference quantiles of r values interpolate between; at most
+ * 2 (bins - 1). Returns how many.
+ */
+static int
+drift_quantile_ranks(int64 r, int bins, int64 *ranks)
+{
+	int			nranks = 0,
+				k;
+
+	for (k = 1; k < bins; k++)
+	{
+		int64		lo;
+		double		frac;
+
+		drift_quantile_pos(r, k, bins, &lo, &frac);
+		if (nranks == 0 || ranks[nranks - 1] < lo)
+			ranks[nranks++] = lo;
+		if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
+			ranks[nranks++] = lo + 1;
+	}
+	return nranks;
 }
 
 /* The value frac of the way from the order statistic a to the next one, b. */
@@ -1219,18 +1213,7 @@ drift_runs_edges(const DriftSamples *s, int bins, double *edges)
 	}
 	if (r > 0)
 	{
-		/* every rank an edge needs, ascending */
-		for (k = 1; k < bins; k++)
-		{
-			int64		lo;
-			double		frac;
-
-			drift_quantile_pos(r, k, bins, &lo, &frac);
-			if (nranks == 0 || ranks[nranks - 1] < lo)
-				ranks[nranks++] = lo;
-			if (lo < r - 1 && frac != 0.0 && ranks[nranks - 1] < lo + 1)
-				ranks[nranks++] = lo + 1;
-		}
+		nranks = drift_quantile_ranks(r, bins, ranks);
 		if (shift > 0)
 			drift_runs_select_grouped(p, np, shift, ranks, nranks, vals);
 		else
@@ -1275,8 +1258,7 @@ drift_flat_edges(DriftSamples *s, int bins, double *edges)
 				r = 0,
 				i;
 	int64	   *ranks;
-	int			nranks = 0,
-				k;
+	int			nranks;
 
 	if (s->sorted[0])
 		r = drift_count_below(ref, m, NAN);
@@ -1300,17 +1282,7 @@ drift_flat_edges(DriftSamples *s, int bins, double *edges)
 	if (!s->sorted[0])
 	{
 		ranks = palloc(sizeof(int64) * 2 * bins);
-		for (k = 1; k < bins; k++)
-		{
-			int64		lo;
-			double		frac;
-
-			drift_quantile_pos(r, k, bins, &lo, &frac);
-			if (nranks == 0 || ranks[nranks - 1] < lo)
-				ranks[nranks++] = lo;
-			if (lo + 1 < r && ranks[nranks - 1] < lo + 1)
-				ranks[nranks++] = lo + 1;
-		}
+		nranks = drift_quantile_ranks(r, bins, ranks);
 		drift_select(ref, 0, r, ranks, nranks, 2 * (int) ceil(log2((double) r + 1.0)) + 8);
 		pfree(ranks);
 	}
