@@ -13,12 +13,12 @@
  * them from the text; ExecRelCheck then finds them ready. Tables of other
  * schemas are left alone.
  *
- * The trees are forgotten at any relcache invalidation (a constraint added,
- * dropped or validated, a table altered, anywhere) and any change to pg_proc
- * (a function the planner inlined or folded replaced). A forgotten set may
- * still be in use by a statement under way (an invalidation can arrive in
- * the middle of one), so it is handed to the current transaction, which
- * frees it.
+ * The trees are kept for one catalog generation (mlops_catalog_generation:
+ * a constraint added, dropped or validated, a table altered, anywhere, or a
+ * function the planner inlined or folded replaced start a new one). A set
+ * from an earlier generation may still be in use by a statement under way
+ * (the change can arrive in the middle of one), so it is handed to the
+ * current transaction, which frees it.
  */
 #include "postgres.h"
 
@@ -27,12 +27,11 @@
 #include "executor/executor.h"
 #include "nodes/readfuncs.h"
 #include "optimizer/optimizer.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 
 #include "common/checks.h"
+#include "common/spi_owner.h"
 
 /* One table's planned CHECK expressions, in the order of its relcache entry. */
 typedef struct TableChecks
@@ -46,17 +45,25 @@ static MemoryContext checks_cxt = NULL;	/* holds everything below */
 static TableChecks *tables = NULL;
 static int	ntables = 0;
 static int	maxtables = 0;
-static bool callbacks_registered = false;
+static uint64 checks_generation = 0;	/* of the trees and mlops_nsp */
 
-/* Schema mlops, remembered until pg_namespace changes (InvalidOid when missing). */
+/* Schema mlops (InvalidOid when missing). */
 static Oid	mlops_nsp = InvalidOid;
-static bool mlops_nsp_known = false;
 
 static ExecutorStart_hook_type prev_start_hook = NULL;
 
+/*
+ * Start over when the catalog generation moved on: the trees go to the
+ * current transaction (a statement under way may still use them), or are
+ * freed outside one; schema mlops is looked up again.
+ */
 static void
-checks_forget(void)
+checks_refresh(void)
 {
+	uint64		gen = mlops_catalog_generation();
+
+	if (gen == checks_generation)
+		return;
 	if (checks_cxt != NULL)
 	{
 		if (IsTransactionState())
@@ -67,35 +74,8 @@ checks_forget(void)
 	checks_cxt = NULL;
 	tables = NULL;
 	ntables = maxtables = 0;
-}
-
-static void
-checks_forget_rel(Datum arg, Oid relid)
-{
-	checks_forget();
-}
-
-static void
-checks_forget_proc(Datum arg, int cacheid, uint32 hashvalue)
-{
-	checks_forget();
-}
-
-static void
-checks_forget_nsp(Datum arg, int cacheid, uint32 hashvalue)
-{
-	mlops_nsp_known = false;
-}
-
-static void
-checks_register(void)
-{
-	if (callbacks_registered)
-		return;
-	CacheRegisterRelcacheCallback(checks_forget_rel, (Datum) 0);
-	CacheRegisterSyscacheCallback(PROCOID, checks_forget_proc, (Datum) 0);
-	CacheRegisterSyscacheCallback(NAMESPACEOID, checks_forget_nsp, (Datum) 0);
-	callbacks_registered = true;
+	mlops_nsp = get_namespace_oid("mlops", true);
+	checks_generation = gen;
 }
 
 /* The planned CHECK expressions of rel, kept or read and planned now. */
@@ -109,7 +89,7 @@ checks_of(Relation rel)
 	Expr	  **planned;
 	int			i;
 
-	checks_register();
+	checks_refresh();
 	for (i = 0; i < ntables; i++)
 		if (tables[i].relid == relid && tables[i].n == constr->num_check)
 			return &tables[i];
@@ -157,24 +137,12 @@ mlops_prepare_checks(ResultRelInfo *rri, EState *estate)
 	rri->ri_ConstraintExprs = states;
 }
 
-/* Schema mlops's OID, looked up again after pg_namespace changed. */
-static Oid
-checks_mlops_nsp(void)
-{
-	if (!mlops_nsp_known)
-	{
-		checks_register();
-		mlops_nsp = get_namespace_oid("mlops", true);
-		mlops_nsp_known = true;
-	}
-	return mlops_nsp;
-}
-
 /* ExecutorStart: the result relations of mlops's tables get their CHECK states from the kept trees. */
 static void
 checks_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	ListCell   *lc;
+	bool		refreshed = false;
 
 	if (prev_start_hook)
 		prev_start_hook(queryDesc, eflags);
@@ -187,9 +155,15 @@ checks_executor_start(QueryDesc *queryDesc, int eflags)
 		ResultRelInfo *rri = (ResultRelInfo *) lfirst(lc);
 		Relation	rel = rri->ri_RelationDesc;
 
-		if (rel->rd_att->constr != NULL && rel->rd_att->constr->num_check > 0 &&
-			rri->ri_ConstraintExprs == NULL &&
-			RelationGetNamespace(rel) == checks_mlops_nsp())
+		if (rel->rd_att->constr == NULL || rel->rd_att->constr->num_check == 0 ||
+			rri->ri_ConstraintExprs != NULL)
+			continue;
+		if (!refreshed)
+		{
+			checks_refresh();	/* schema mlops's OID is current */
+			refreshed = true;
+		}
+		if (RelationGetNamespace(rel) == mlops_nsp)
 			mlops_prepare_checks(rri, queryDesc->estate);
 	}
 }

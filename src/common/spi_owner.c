@@ -120,11 +120,50 @@ mlops_extension_owner(void)
 }
 
 /*
- * OIDs of mlops's relations by name, remembered per backend until a pg_class
- * or pg_namespace entry changes (a relation created, dropped or renamed
- * anywhere, the extension dropped and created again): the syscache
- * callbacks empty the list, and the next call looks the name up again. Hot
- * paths (log_metric) ask for three or four relations per call.
+ * The catalog generation: a counter bumped by every relcache invalidation
+ * (a table, index, trigger, rule or constraint created, altered or dropped,
+ * anywhere; ANALYZE too) and every change to the names of pg_class, to
+ * pg_namespace, pg_proc, pg_constraint, pg_operator or pg_amop. A cache of
+ * what mlops read of the catalogs keeps the generation it was filled at and
+ * is filled again when it differs. One relcache callback for all of them:
+ * PostgreSQL has room for only ten per backend.
+ */
+static uint64 catalog_generation = 1;
+static bool catalog_callbacks_registered = false;
+
+static void
+catalog_bump_rel(Datum arg, Oid relid)
+{
+	catalog_generation++;
+}
+
+static void
+catalog_bump(Datum arg, int cacheid, uint32 hashvalue)
+{
+	catalog_generation++;
+}
+
+uint64
+mlops_catalog_generation(void)
+{
+	if (!catalog_callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(catalog_bump_rel, (Datum) 0);
+		CacheRegisterSyscacheCallback(RELNAMENSP, catalog_bump, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, catalog_bump, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, catalog_bump, (Datum) 0);
+		CacheRegisterSyscacheCallback(CONSTROID, catalog_bump, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, catalog_bump, (Datum) 0);
+		CacheRegisterSyscacheCallback(AMOPSTRATEGY, catalog_bump, (Datum) 0);
+		catalog_callbacks_registered = true;
+		catalog_generation++;
+	}
+	return catalog_generation;
+}
+
+/*
+ * OIDs of mlops's relations by name, remembered per backend for one catalog
+ * generation. Hot paths (log_metric) ask for three or four relations per call.
  */
 #define RELID_CACHE_SIZE 32
 
@@ -136,17 +175,7 @@ typedef struct RelidCacheEntry
 
 static RelidCacheEntry relid_cache[RELID_CACHE_SIZE];
 static int	relid_cache_n = 0;
-static bool relid_cache_registered = false;
-
-/* Syscache callback: forget every remembered OID (the names stay allocated for reuse). */
-static void
-relid_cache_reset(Datum arg, int cacheid, uint32 hashvalue)
-{
-	int			i;
-
-	for (i = 0; i < relid_cache_n; i++)
-		relid_cache[i].relid = InvalidOid;
-}
+static uint64 relid_cache_generation = 0;
 
 Oid
 mlops_relid_if_exists(const char *relname)
@@ -155,7 +184,15 @@ mlops_relid_if_exists(const char *relname)
 	int			i,
 				free_slot = -1;
 	Oid			nsp;
+	uint64		gen = mlops_catalog_generation();
 
+	if (gen != relid_cache_generation)
+	{
+		/* forget every OID (the names stay allocated for reuse) */
+		for (i = 0; i < relid_cache_n; i++)
+			relid_cache[i].relid = InvalidOid;
+		relid_cache_generation = gen;
+	}
 	for (i = 0; i < relid_cache_n; i++)
 	{
 		if (strcmp(relid_cache[i].name, relname) != 0)
@@ -164,12 +201,6 @@ mlops_relid_if_exists(const char *relname)
 			return relid_cache[i].relid;
 		free_slot = i;
 		break;
-	}
-	if (!relid_cache_registered)
-	{
-		CacheRegisterSyscacheCallback(RELNAMENSP, relid_cache_reset, (Datum) 0);
-		CacheRegisterSyscacheCallback(NAMESPACEOID, relid_cache_reset, (Datum) 0);
-		relid_cache_registered = true;
 	}
 	nsp = get_namespace_oid("mlops", true);
 	relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;

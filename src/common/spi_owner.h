@@ -49,12 +49,20 @@ extern Oid	mlops_extension_owner(void);
 
 /*
  * Oid of a relation in schema mlops; an error when it is missing. Remembered
- * per backend until a relation or schema changes anywhere (syscache callbacks).
+ * per backend for one catalog generation (below).
  */
 extern Oid	mlops_relid(const char *relname);
 
 /* The same, InvalidOid when the schema or the relation is missing. */
 extern Oid	mlops_relid_if_exists(const char *relname);
+
+/*
+ * A counter that changes whenever a relcache entry is invalidated or
+ * pg_class names, pg_namespace, pg_proc, pg_constraint, pg_operator or
+ * pg_amop change: caches of catalog reads compare it with the value they
+ * were filled at.
+ */
+extern uint64 mlops_catalog_generation(void);
 
 /* Connect SPI and become the owner with a pinned search_path. */
 extern void mlops_owner_begin(OwnerScope *s);

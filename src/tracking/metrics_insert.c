@@ -53,7 +53,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -176,15 +175,16 @@ metrics_triggers_ok(TriggerDesc *td)
 
 /*
  * What the checks below read of metrics' columns, triggers and foreign key,
- * for one relation, remembered until any relcache invalidation (ALTER
- * TABLE, CREATE or DROP TRIGGER, ENABLE or DISABLE TRIGGER, a constraint
- * added or dropped, on any table) or any change to pg_proc, pg_constraint or
- * pg_operator (a trigger's function replaced). Rules, row-level security and
- * the session's replication role are read at every call.
+ * for one relation, remembered for one catalog generation (ALTER TABLE,
+ * CREATE or DROP TRIGGER, ENABLE or DISABLE TRIGGER, a constraint added or
+ * dropped, a trigger's function replaced all start a new one). Rules,
+ * row-level security and the session's replication role are read at every
+ * call.
  */
 typedef struct MetricsShape
 {
 	Oid			relid;			/* InvalidOid: nothing remembered */
+	uint64		generation;		/* the catalog generation it was read in */
 	bool		cols_ok;		/* metric_attnums */
 	AttrNumber	attnums[MLOPS_METRIC_NCOLS];
 	bool		triggers_ok;	/* metrics_triggers_ok, outside replica mode */
@@ -193,19 +193,6 @@ typedef struct MetricsShape
 } MetricsShape;
 
 static MetricsShape metrics_shape = {InvalidOid};
-static bool metrics_shape_registered = false;
-
-static void
-metrics_shape_forget_rel(Datum arg, Oid relid)
-{
-	metrics_shape.relid = InvalidOid;
-}
-
-static void
-metrics_shape_forget(Datum arg, int cacheid, uint32 hashvalue)
-{
-	metrics_shape.relid = InvalidOid;
-}
 
 static bool own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oid runs_relid);
 
@@ -213,18 +200,12 @@ static bool own_run_fk_check(Trigger *t, Relation rel, AttrNumber run_attnum, Oi
 static const MetricsShape *
 metrics_shape_of(Relation rel)
 {
+	uint64		gen = mlops_catalog_generation();
 	int			i;
 
-	if (metrics_shape.relid == RelationGetRelid(rel))
+	if (metrics_shape.relid == RelationGetRelid(rel) && metrics_shape.generation == gen)
 		return &metrics_shape;
-	if (!metrics_shape_registered)
-	{
-		CacheRegisterRelcacheCallback(metrics_shape_forget_rel, (Datum) 0);
-		CacheRegisterSyscacheCallback(PROCOID, metrics_shape_forget, (Datum) 0);
-		CacheRegisterSyscacheCallback(CONSTROID, metrics_shape_forget, (Datum) 0);
-		CacheRegisterSyscacheCallback(OPEROID, metrics_shape_forget, (Datum) 0);
-		metrics_shape_registered = true;
-	}
+	metrics_shape.relid = InvalidOid;
 	metrics_shape.cols_ok = metric_attnums(RelationGetDescr(rel), metrics_shape.attnums);
 	metrics_shape.triggers_ok = metrics_triggers_ok(rel->trigdesc);
 	metrics_shape.runs_relid = mlops_relid("runs");
@@ -238,6 +219,7 @@ metrics_shape_of(Relation rel)
 				break;
 			}
 	metrics_shape.relid = RelationGetRelid(rel);
+	metrics_shape.generation = gen;
 	return &metrics_shape;
 }
 

@@ -42,7 +42,6 @@
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -92,10 +91,10 @@ index_is_key(Relation idx, int n, const AttrNumber *cols, const Oid *types, cons
 /*
  * Verdicts of the checks below (index_is_key, latest_simple_update_ok), which
  * read only relcache entries and the catalogs behind operator families,
- * remembered per backend until any relcache invalidation (a table or index
- * altered, created or dropped, a trigger, rule or constraint changed, on any
- * table) or a change to pg_amop or pg_operator. log_metric asks them three
- * or four times per call.
+ * remembered per backend for one catalog generation (a table or index
+ * altered, created or dropped, a trigger, rule or constraint changed, an
+ * operator family's member changed all start a new one). log_metric asks
+ * them three or four times per call.
  */
 #define VERDICT_CACHE_SIZE 8
 #define VERDICT_MAX_COLS 2
@@ -116,25 +115,20 @@ typedef struct Verdict
 
 static Verdict verdicts[VERDICT_CACHE_SIZE];
 static int	nverdicts = 0;
-static bool verdicts_registered = false;
-
-static void
-verdicts_forget_rel(Datum arg, Oid relid)
-{
-	nverdicts = 0;
-}
-
-static void
-verdicts_forget(Datum arg, int cacheid, uint32 hashvalue)
-{
-	nverdicts = 0;
-}
+static uint64 verdicts_generation = 0;
 
 /* The remembered verdict of this check, or NULL. */
 static Verdict *
 verdict_find(Oid relid, int kind, int n, const AttrNumber *cols, const Oid *types,
 			 const Oid *eqfuncs)
 {
+	uint64		gen = mlops_catalog_generation();
+
+	if (gen != verdicts_generation)
+	{
+		nverdicts = 0;
+		verdicts_generation = gen;
+	}
 	for (int i = 0; i < nverdicts; i++)
 	{
 		Verdict    *v = &verdicts[i];
@@ -156,13 +150,8 @@ verdict_keep(Oid relid, int kind, int n, const AttrNumber *cols, const Oid *type
 {
 	Verdict    *v;
 
-	if (!verdicts_registered)
-	{
-		CacheRegisterRelcacheCallback(verdicts_forget_rel, (Datum) 0);
-		CacheRegisterSyscacheCallback(AMOPSTRATEGY, verdicts_forget, (Datum) 0);
-		CacheRegisterSyscacheCallback(OPEROID, verdicts_forget, (Datum) 0);
-		verdicts_registered = true;
-	}
+	if (mlops_catalog_generation() != verdicts_generation)
+		return;					/* the catalogs moved on while it was being read */
 	if (nverdicts >= VERDICT_CACHE_SIZE || n > VERDICT_MAX_COLS)
 		return;
 	v = &verdicts[nverdicts];
