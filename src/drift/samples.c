@@ -1019,48 +1019,6 @@ drift_side_pieces(const DriftSamples *s, int side, DriftRun **out)
 	return s->nruns[side] + 1;
 }
 
-/*
- * The order statistic of 0-based rank among the non-NaN values of sorted
- * pieces (p[i].n = each piece's non-NaN count): bisection on the
- * order-preserving keys for the smallest key with more than rank values at
- * or below it, counted by a binary search in each piece; 64 rounds.
- */
-static double
-drift_runs_select(const DriftRun *p, int np, int64 rank)
-{
-	uint64		lo = drift_key(-INFINITY),
-				hi = drift_key(INFINITY);
-
-	while (lo < hi)
-	{
-		uint64		mid = lo + (hi - lo) / 2;
-		int64		below = 0;
-		int			i;
-
-		for (i = 0; i < np; i++)
-		{
-			int64		a = 0,
-						b = p[i].n;
-
-			while (a < b)
-			{
-				int64		m = a + (b - a) / 2;
-
-				if (drift_key(p[i].v[m]) <= mid)
-					a = m + 1;
-				else
-					b = m;
-			}
-			below += a;
-		}
-		if (below > rank)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return drift_unkey(lo);
-}
-
 /* First index of v[0..n) (ordered by key >> shift) whose key >> shift is g or more. */
 static int64
 drift_group_start(const double *v, int64 n, int shift, uint64 g)
@@ -1109,23 +1067,23 @@ drift_run_count_below(const DriftRun *r, double x)
 }
 
 /*
- * Order statistics of grouped pieces (NaN cut off; every piece ordered by
- * key >> its shift, so by key >> shift, the largest of them): for each rank
- * (ascending), bisection on the groups finds the group holding it by binary
- * searches in the pieces; that group's values are gathered from every piece
- * and the ranks falling in it are selected there. Work grows with the
- * groups' sizes, not the sample's (unless every value shares one group).
+ * Order statistics of runs (NaN cut off; every run ordered by key >> its
+ * shift, so by key >> shift, the largest of them; 0 when all are sorted):
+ * for each rank (ascending), bisection on the groups finds the group holding
+ * it by binary searches in the runs; that group's values are gathered from
+ * every run and the ranks falling in it are selected there. Work grows with
+ * the groups' sizes, not the sample's (unless every value shares one group);
+ * with shift 0 a group is one key, that is one value repeated.
  */
 static void
-drift_runs_select_grouped(const DriftRun *p, int np, int shift, const int64 *ranks, int nr,
-						  double *out)
+drift_runs_select(const DriftRun *p, int np, int shift, const int64 *ranks, int nr, double *out)
 {
 	int			j = 0;
 
 	while (j < nr)
 	{
 		uint64		lo = 0,
-					hi = (UINT64CONST(1) << (64 - shift)) - 1;
+					hi = (shift == 0) ? PG_UINT64_MAX : (UINT64CONST(1) << (64 - shift)) - 1;
 		int64		below = 0,
 					total = 0,
 					at;
@@ -1185,7 +1143,7 @@ drift_runs_select_grouped(const DriftRun *p, int np, int shift, const int64 *ran
 
 /*
  * drift_quantile_edges for a reference held in runs (sorted or grouped), the
- * order statistics found by drift_runs_select or drift_runs_select_grouped:
+ * order statistics found by drift_runs_select:
  * the same values the merged runs would hold at those ranks, so the same
  * edges.
  */
@@ -1214,14 +1172,7 @@ drift_runs_edges(const DriftSamples *s, int bins, double *edges)
 	if (r > 0)
 	{
 		nranks = drift_quantile_ranks(r, bins, ranks);
-		if (shift > 0)
-			drift_runs_select_grouped(p, np, shift, ranks, nranks, vals);
-		else
-			for (j = 0; j < nranks; j++)
-			{
-				CHECK_FOR_INTERRUPTS();
-				vals[j] = drift_runs_select(p, np, ranks[j]);
-			}
+		drift_runs_select(p, np, shift, ranks, nranks, vals);
 		j = 0;
 		for (k = 1; k < bins; k++)
 		{
