@@ -116,6 +116,9 @@ typedef struct DriftSamples
 	int			maxruns[2];
 	int64		inruns[2];		/* values in those runs */
 	DriftRun   *runs[2];
+	bool		handed_over;	/* arrays handed over by the leader's own partial
+								 * aggregate (drift_local_take): no other state
+								 * owns them, whatever context they live in */
 } DriftSamples;
 
 /* Reference-quantile bin counts of both samples (the reference is reordered in place). */

@@ -31,17 +31,26 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "drift/drift.h"
 
-/* "MDS1": first word of a serialized state; "MDS2": one with grouped sides. */
+/*
+ * "MDS1": first word of a serialized state; "MDS2": one with grouped sides;
+ * "MDS3": a leader-local reference (drift_local_give).
+ */
 #define DRIFT_SAMPLES_MAGIC 0x3153444D
 #define DRIFT_SAMPLES_MAGIC_GROUPED 0x3253444D
+#define DRIFT_SAMPLES_MAGIC_LOCAL 0x3353444D
+#define DRIFT_LOCAL_REF_LEN (2 * sizeof(int32) + sizeof(uint64))
 #define DRIFT_SAMPLES_HDR (2 * sizeof(int32) + 2 * sizeof(int64))
 /* MDS2 adds each side's shift (int32) after the counts */
 #define DRIFT_SAMPLES_HDR_GROUPED (DRIFT_SAMPLES_HDR + 2 * sizeof(int32))
@@ -76,6 +85,7 @@ drift_copy_values(double *dst, const double *src, int64 n)
 
 static double *drift_merge_sorted(const double *a, int64 m, const double *b, int64 n, int64 cap);
 static int64 drift_samples_capacity(int64 cap, int64 need);
+static void drift_bad_state(const char *why) pg_attribute_noreturn();
 
 /*
  * Merge the runs of one side into v (grouped runs are sorted first), in the
@@ -386,6 +396,8 @@ drift_samples_side_here(DriftSamples *src, int side)
 {
 	int			i;
 
+	if (src->handed_over)
+		return true;
 	if (src->v[side] != NULL && GetMemoryChunkContext(src->v[side]) != CurrentMemoryContext)
 		return false;
 	for (i = 0; i < src->nruns[side]; i++)
@@ -535,6 +547,142 @@ drift_samples_encode(DriftSamples *s, const int32 *shifts)
 	return out;
 }
 
+/*
+ * Leader-local hand-over. The leader of a parallel plan runs a partial
+ * aggregate of its own, and its serialized state never leaves the process:
+ * it goes from the Partial Aggregate through Gather to the Finalize
+ * Aggregate's deserialize function. For a plain (ungrouped) partial
+ * aggregate, whose aggregate context lives until the plan ends or is
+ * rescanned, the serialize function then hands over a reference instead of
+ * a copy of the values: an MDS3 image (magic, padding, a random nonce) that
+ * names an entry of this backend's table of hand-overs. The deserialize
+ * function takes the entry out of the table (once) and adopts the state's
+ * arrays as they are, so the leader's share is neither copied into the image,
+ * nor into the Gather's tuple, nor out of it again. An MDS3 image is refused
+ * when its nonce is not in the table (another transaction's, used, or made
+ * up), and by mlops._drift_state_info always.
+ */
+typedef struct DriftLocalRef
+{
+	uint64		nonce;
+	DriftSamples *s;
+	int32		shifts[2];
+} DriftLocalRef;
+
+static DriftLocalRef *local_refs = NULL;	/* in TopMemoryContext */
+static int	n_local_refs = 0;
+static int	max_local_refs = 0;
+static LocalTransactionId local_refs_lxid = InvalidLocalTransactionId;
+
+/* Entries of an earlier transaction are void. */
+static void
+drift_local_refresh(void)
+{
+	if (local_refs_lxid != MyProc->lxid)
+	{
+		n_local_refs = 0;
+		local_refs_lxid = MyProc->lxid;
+	}
+}
+
+/*
+ * The MDS3 reference to s, or NULL where a copy must be made: outside the
+ * leader's plain partial aggregate of a parallel plan, or when s was handed
+ * over already.
+ */
+static bytea *
+drift_local_give(FunctionCallInfo fcinfo, DriftSamples *s, const int32 *shifts)
+{
+	AggState   *agg = (AggState *) fcinfo->context;
+	uint64		nonce;
+	bytea	   *out;
+	int32		magic = DRIFT_SAMPLES_MAGIC_LOCAL,
+				pad = 0;
+	int			i;
+
+	if (IsParallelWorker() || !IsInParallelMode() || agg == NULL || !IsA(agg, AggState)
+		|| agg->aggstrategy != AGG_PLAIN || agg->aggsplit != AGGSPLIT_INITIAL_SERIAL)
+		return NULL;
+	drift_local_refresh();
+	for (i = 0; i < n_local_refs; i++)
+		if (local_refs[i].s == s)
+			return NULL;
+	if (!pg_strong_random(&nonce, sizeof(nonce)))
+		return NULL;
+	if (n_local_refs == max_local_refs)
+	{
+		int			m = Max(4, 2 * max_local_refs);
+
+		local_refs = (local_refs == NULL)
+			? MemoryContextAlloc(TopMemoryContext, sizeof(DriftLocalRef) * m)
+			: repalloc(local_refs, sizeof(DriftLocalRef) * m);
+		max_local_refs = m;
+	}
+	local_refs[n_local_refs].nonce = nonce;
+	local_refs[n_local_refs].s = s;
+	local_refs[n_local_refs].shifts[0] = shifts ? shifts[0] : 0;
+	local_refs[n_local_refs].shifts[1] = shifts ? shifts[1] : 0;
+	n_local_refs++;
+	out = palloc(VARHDRSZ + DRIFT_LOCAL_REF_LEN);
+	SET_VARSIZE(out, VARHDRSZ + DRIFT_LOCAL_REF_LEN);
+	memcpy(VARDATA(out), &magic, sizeof(int32));
+	memcpy(VARDATA(out) + sizeof(int32), &pad, sizeof(int32));
+	memcpy(VARDATA(out) + 2 * sizeof(int32), &nonce, sizeof(uint64));
+	return out;
+}
+
+/*
+ * The state an MDS3 image refers to, taken out of the table: a new state in
+ * the current context that owns the handed-over arrays (the old one keeps
+ * none), a grouped side as one run of its shift.
+ */
+static DriftSamples *
+drift_local_take(const char *p, Size len)
+{
+	uint64		nonce;
+	DriftSamples *from = NULL,
+			   *s;
+	int32		shifts[2];
+	int			i,
+				side;
+
+	if (len != DRIFT_LOCAL_REF_LEN)
+		drift_bad_state("length does not match the counts");
+	memcpy(&nonce, p + 2 * sizeof(int32), sizeof(uint64));
+	drift_local_refresh();
+	for (i = 0; i < n_local_refs; i++)
+		if (local_refs[i].nonce == nonce)
+		{
+			from = local_refs[i].s;
+			shifts[0] = local_refs[i].shifts[0];
+			shifts[1] = local_refs[i].shifts[1];
+			local_refs[i] = local_refs[--n_local_refs];
+			break;
+		}
+	if (from == NULL)
+		drift_bad_state("unknown leader-local reference");
+	elog(DEBUG1, "drift aggregate: the leader's partial state (%lld values) taken over without a copy",
+		 (long long) (from->n[0] + from->n[1]));
+	s = drift_samples_new();
+	s->param = from->param;
+	s->handed_over = true;
+	for (side = 0; side < 2; side++)
+	{
+		if (shifts[side] > 0 && from->n[side] > 0)
+			drift_samples_push_run(s, side, from->v[side], from->n[side], shifts[side]);
+		else
+		{
+			s->v[side] = from->v[side];
+			s->n[side] = from->n[side];
+			s->cap[side] = from->cap[side];
+			s->sorted[side] = from->sorted[side];
+		}
+		from->v[side] = NULL;
+		from->n[side] = from->cap[side] = 0;
+	}
+	return s;
+}
+
 PG_FUNCTION_INFO_V1(mlops_drift_serialize);
 
 /*
@@ -547,9 +695,12 @@ mlops_drift_serialize(PG_FUNCTION_ARGS)
 {
 	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
 
+	bytea	   *ref;
+
 	drift_aggcontext(fcinfo, "mlops._drift_serialize");
 	drift_samples_sort(s);
-	PG_RETURN_BYTEA_P(drift_samples_encode(s, NULL));
+	ref = drift_local_give(fcinfo, s, NULL);
+	PG_RETURN_BYTEA_P(ref ? ref : drift_samples_encode(s, NULL));
 }
 
 PG_FUNCTION_INFO_V1(mlops_drift_serialize_grouped);
@@ -567,6 +718,7 @@ mlops_drift_serialize_grouped(PG_FUNCTION_ARGS)
 	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
 	int32		shifts[2];
 	int			side;
+	bytea	   *ref;
 
 	drift_aggcontext(fcinfo, "mlops._drift_serialize_grouped");
 	for (side = 0; side < 2; side++)
@@ -575,7 +727,8 @@ mlops_drift_serialize_grouped(PG_FUNCTION_ARGS)
 		shifts[side] = s->sorted[side] ? 0 : drift_group_float8(s->v[side], s->n[side]);
 		s->sorted[side] = (shifts[side] == 0);
 	}
-	PG_RETURN_BYTEA_P(drift_samples_encode(s, shifts));
+	ref = drift_local_give(fcinfo, s, shifts);
+	PG_RETURN_BYTEA_P(ref ? ref : drift_samples_encode(s, shifts));
 }
 
 /* Error for a bytea that is not a serialized drift state. */
@@ -620,13 +773,37 @@ drift_values_ordered(const double *v, int64 n, int shift)
 }
 
 /*
+ * Copy n values from src (maybe unaligned) to dst, checking each slice of
+ * the copy while it is still in the cache: is dst ordered by drift_key >>
+ * shift (drift_values_ordered)?
+ */
+static bool
+drift_copy_ordered(double *dst, const char *src, int64 n, int shift)
+{
+	bool		ordered = true;
+	int64		i;
+
+	for (i = 0; i < n; i += DRIFT_CFI_STRIDE)
+	{
+		int64		len = Min(n - i, (int64) DRIFT_CFI_STRIDE);
+
+		CHECK_FOR_INTERRUPTS();
+		memcpy(dst + i, src + sizeof(double) * i, sizeof(double) * len);
+		/* a slice and the last value before it */
+		if (ordered)
+			ordered = drift_values_ordered(dst + (i > 0 ? i - 1 : 0), len + (i > 0), shift);
+	}
+	return ordered;
+}
+
+/*
  * Rebuild a state from its serialized image in the current context, checking
  * every length. A side of an MDS2 image that is ordered as its shift says
  * becomes the state's one run of that shift; a side that is not in the order
  * its header claims is kept as unsorted values.
  */
 static DriftSamples *
-drift_samples_decode(bytea *in)
+drift_samples_decode(bytea *in, bool allow_local)
 {
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	const char *p = VARDATA_ANY(in);
@@ -639,6 +816,16 @@ drift_samples_decode(bytea *in)
 	DriftSamples *s;
 	int			side;
 
+	if (len >= sizeof(int32))
+	{
+		memcpy(&magic, p, sizeof(int32));
+		if (magic == DRIFT_SAMPLES_MAGIC_LOCAL)
+		{
+			if (!allow_local)
+				drift_bad_state("a leader-local reference is not a state image");
+			return drift_local_take(p, len);
+		}
+	}
 	if (len < DRIFT_SAMPLES_HDR)
 		drift_bad_state("too short");
 	memcpy(&magic, p, sizeof(int32));
@@ -668,15 +855,15 @@ drift_samples_decode(bytea *in)
 	p += hdr;
 	drift_samples_reserve(s, 0, n0);
 	drift_samples_reserve(s, 1, n1);
-	/* the image may be unaligned: copy first, then check the copies */
-	drift_copy_values(s->v[0], (const double *) p, n0);
-	drift_copy_values(s->v[1], (const double *) (p + sizeof(double) * n0), n1);
 	s->n[0] = n0;
 	s->n[1] = n1;
 	for (side = 0; side < 2; side++)
 	{
-		if (shifts[side] > 0 && s->n[side] > 0
-			&& drift_values_ordered(s->v[side], s->n[side], shifts[side]))
+		/* the image may be unaligned: copy, then check the copies */
+		bool		ordered = drift_copy_ordered(s->v[side], p, s->n[side], shifts[side]);
+
+		p += sizeof(double) * s->n[side];
+		if (shifts[side] > 0 && s->n[side] > 0 && ordered)
 		{
 			double	   *v = s->v[side];
 			int64		n = s->n[side];
@@ -687,7 +874,8 @@ drift_samples_decode(bytea *in)
 			drift_samples_push_run(s, side, v, n, shifts[side]);
 		}
 		else
-			s->sorted[side] = drift_values_ordered(s->v[side], s->n[side], 0);
+			s->sorted[side] = (shifts[side] == 0) ? ordered
+				: drift_values_ordered(s->v[side], s->n[side], 0);
 	}
 	return s;
 }
@@ -700,7 +888,7 @@ mlops_drift_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext ctx = drift_aggcontext(fcinfo, "mlops._drift_deserialize");
 	MemoryContext old = MemoryContextSwitchTo(ctx);
-	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0), true);
 
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(s);
@@ -715,7 +903,7 @@ PG_FUNCTION_INFO_V1(mlops_drift_state_info);
 Datum
 mlops_drift_state_info(PG_FUNCTION_ARGS)
 {
-	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0));
+	DriftSamples *s = drift_samples_decode(PG_GETARG_BYTEA_PP(0), false);
 	char	   *order[2];
 	int			side;
 
