@@ -694,7 +694,6 @@ Datum
 mlops_drift_serialize(PG_FUNCTION_ARGS)
 {
 	DriftSamples *s = (DriftSamples *) PG_GETARG_POINTER(0);
-
 	bytea	   *ref;
 
 	drift_aggcontext(fcinfo, "mlops._drift_serialize");
