@@ -67,6 +67,23 @@ SELECT 'leader' AS plan, s.ks = p.ks AS ks, s.ks_less = p.ks_less AS ks_less, s.
        s.chi = p.chi AS chi2
   FROM answers s, par_answers p WHERE s.plan = 'serial';
 RESET ALL;
+-- Partitionwise: one plain partial aggregate per partition, all run by the
+-- leader, each handing its state over: six hand-overs, the serial answers.
+CREATE TABLE drift_pt (v float8, is_ref bool, k int) PARTITION BY LIST (k);
+CREATE TABLE drift_pt0 PARTITION OF drift_pt FOR VALUES IN (0);
+CREATE TABLE drift_pt1 PARTITION OF drift_pt FOR VALUES IN (1);
+CREATE TABLE drift_pt2 PARTITION OF drift_pt FOR VALUES IN (2);
+INSERT INTO drift_pt SELECT v, is_ref, (row_number() OVER ()) % 3 FROM drift_par WHERE v <> 'NaN' LIMIT 90000;
+ANALYZE drift_pt;
+CREATE TEMP TABLE pt_serial AS SELECT mlops.psi(v, is_ref) AS psi, mlops.ks_test(v, is_ref) AS ks FROM drift_pt;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET enable_partitionwise_aggregate = on; SET max_parallel_workers = 0;
+EXPLAIN (COSTS OFF) SELECT mlops.psi(v, is_ref), mlops.ks_test(v, is_ref) FROM drift_pt;
+SET client_min_messages = debug1;
+SELECT p.psi = s.psi AS psi, p.ks = s.ks AS ks
+  FROM (SELECT mlops.psi(v, is_ref) AS psi, mlops.ks_test(v, is_ref) AS ks FROM drift_pt) p, pt_serial s;
+RESET ALL;
+DROP TABLE drift_pt;
 -- grouped: a parallel plan with many groups agrees with the serial one
 CREATE TEMP TABLE grouped AS
 SELECT cat AS g, mlops.ks_test(v, is_ref) AS ks, mlops.psi(v, is_ref) AS psi FROM drift_par GROUP BY 1;
