@@ -97,6 +97,8 @@ CREATE TABLE mlops.stage_history (
 );
 CREATE INDEX stage_history_model_stage_idx ON mlops.stage_history (model_id, stage, valid_from);
 CREATE UNIQUE INDEX stage_history_current_idx ON mlops.stage_history (model_version_id) WHERE valid_to IS NULL;
+CREATE INDEX stage_history_model_time_idx ON mlops.stage_history (model_id, valid_from);
+COMMENT ON INDEX mlops.stage_history_model_time_idx IS 'a model''s latest stage move, read by every move (its time is never before it): one index probe however long the history';
 COMMENT ON TABLE mlops.stage_history IS 'which stage each version was in, and when (written by the registry triggers)';
 
 CREATE TABLE mlops.transition_requests (

@@ -234,3 +234,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION mlops.transition(text, integer, text, text) IS 'move a model version to a stage; the registry triggers enforce the state machine, approvals and gates';
+
+-- Each stage move reads the model's latest move (its time is never before it):
+-- an index probe instead of a scan of the model's whole stage history.
+CREATE INDEX stage_history_model_time_idx ON mlops.stage_history (model_id, valid_from);
+COMMENT ON INDEX mlops.stage_history_model_time_idx IS 'a model''s latest stage move, read by every move (its time is never before it): one index probe however long the history';
