@@ -34,7 +34,7 @@ COMMENT ON TABLE mlops.stage_transitions IS 'the allowed stage moves (the state 
 CREATE TABLE mlops.models (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name         text NOT NULL UNIQUE CHECK (name OPERATOR(pg_catalog.<>) '' AND name OPERATOR(pg_catalog.<>) '*')
-                 -- at most 200 characters: NOTIFY payloads carry it (src/registry.c)
+                 -- at most 200 characters: NOTIFY payloads carry it (src/registry/core.c)
                  CHECK (pg_catalog.char_length(name) OPERATOR(pg_catalog.<=) 200),
     description  text,
     created_by   name NOT NULL,
