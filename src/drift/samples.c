@@ -408,10 +408,11 @@ drift_samples_side_here(DriftSamples *src, int side)
 
 /*
  * Append one side of src to dst. Both sorted (src's further runs, sorted or
- * grouped, included) and src's arrays in dst's context: they become runs of
- * dst (src is a partial state about to be dropped, so nothing is copied).
- * Otherwise src is flattened first, and then two sorted sides are merged,
- * anything else concatenated.
+ * grouped, included) and src's arrays in dst's context: two plain sorted
+ * arrays are merged at once, anything else becomes runs of dst (src is a
+ * partial state about to be dropped, so nothing is copied). Otherwise src is
+ * flattened first, and then two sorted sides are merged, anything else
+ * concatenated.
  */
 static void
 drift_samples_append_side(DriftSamples *dst, DriftSamples *src, int side)
@@ -431,6 +432,24 @@ drift_samples_append_side(DriftSamples *dst, DriftSamples *src, int side)
 			dst->v[side] = src->v[side];
 			dst->cap[side] = src->cap[side];
 			dst->n[side] = n;
+		}
+		else if (dst->nruns[side] == 0 && src->nruns[side] == 0)
+		{
+			/*
+			 * Two sorted arrays: merge them now rather than at the final
+			 * function. The work is the same as the final's merge of this
+			 * run, but a Finalize Aggregate does it as each worker's state
+			 * arrives, while slower workers are still sorting theirs.
+			 */
+			int64		total = dst->n[side] + n;
+			int64		cap = drift_samples_capacity(dst->cap[side], total);
+			double	   *merged = drift_merge_sorted(dst->v[side], dst->n[side], src->v[side], n, cap);
+
+			pfree(dst->v[side]);
+			pfree(src->v[side]);
+			dst->v[side] = merged;
+			dst->cap[side] = cap;
+			dst->n[side] = total;
 		}
 		else
 		{
