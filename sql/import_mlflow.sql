@@ -49,6 +49,23 @@ SELECT mlops.import_mlflow('no_such_schema');
 \echo :LAST_ERROR_SQLSTATE
 SELECT mlops.import_mlflow(NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- the import reads as the extension owner: a view (whose functions would run
+-- with the owner's rights) or a column of a user-defined type is refused
+-- before anything of the source is read
+ALTER TABLE mlflow_bad.experiment_tags RENAME TO experiment_tags_t;
+CREATE FUNCTION mlflow_bad.spy() RETURNS integer LANGUAGE plpgsql
+AS $$ BEGIN RAISE NOTICE 'view code ran as %', current_user; RETURN 0; END $$;
+CREATE VIEW mlflow_bad.experiment_tags AS
+SELECT experiment_id + mlflow_bad.spy() AS experiment_id, key, value FROM mlflow_bad.experiment_tags_t;
+SELECT mlops.import_mlflow('mlflow_bad');
+\echo :LAST_ERROR_SQLSTATE
+DROP VIEW mlflow_bad.experiment_tags;
+ALTER TABLE mlflow_bad.experiment_tags_t RENAME TO experiment_tags;
+CREATE DOMAIN mlflow_bad.tag_text AS text;
+ALTER TABLE mlflow_bad.experiment_tags ALTER COLUMN value TYPE mlflow_bad.tag_text;
+SELECT mlops.import_mlflow('mlflow_bad');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE mlflow_bad.experiment_tags ALTER COLUMN value TYPE text;
 DROP TABLE mlflow_bad.registered_model_aliases;
 SELECT mlops.import_mlflow('mlflow_bad');
 \echo :LAST_ERROR_SQLSTATE

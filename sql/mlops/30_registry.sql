@@ -643,7 +643,7 @@ AS $fn$
 DECLARE
     mid bigint;
 BEGIN
-    IF model OPERATOR(pg_catalog.<>) '*' THEN
+    IF model IS DISTINCT FROM '*' THEN
         mid := mlops._model_id(model);
     END IF;
     PERFORM mlops._check_stage(to_stage);

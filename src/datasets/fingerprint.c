@@ -51,6 +51,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -89,6 +90,7 @@ typedef struct DsColumn
 	DsEncoding	enc;
 	int16		len;			/* ENC_BYVAL: bytes */
 	DsNumber	number;
+	bool		bpchar;			/* character(n): profiled without its padding */
 	FmgrInfo	proc;			/* ENC_SEND / ENC_TEXT */
 	DsProfile	profile;
 } DsColumn;
@@ -187,6 +189,7 @@ column_encoding(DsColumn *c)
 		case NUMERICOID: c->number = NUM_NUMERIC; break;
 		default: c->number = NUM_NONE;
 	}
+	c->bpchar = (base == BPCHAROID);
 }
 
 /* The tag of column position pos (1-based) of type typid. */
@@ -234,8 +237,17 @@ row_alloc(DsScan *s)
 static void
 profile_value(DsScan *s, DsColumn *c, Datum d, const char *p, size_t n)
 {
-	uint64		h = XXH3_64bits(p, n);
+	uint64		h;
 	double		x;
+
+	/*
+	 * character(n): trailing spaces are not part of the value (as when it
+	 * is cast to text, which is how a monitor reads it)
+	 */
+	if (c->bpchar)
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+	h = XXH3_64bits(p, n);
 
 	addHyperLogLog(&c->profile.hll, (uint32) h);
 	switch (c->number)
@@ -254,7 +266,8 @@ profile_value(DsScan *s, DsColumn *c, Datum d, const char *p, size_t n)
 				MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
 
 				s->rowcxt_used = true;
-				x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+				/* beyond float8's range: +-Infinity or 0, never an error */
+				x = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
 				MemoryContextSwitchTo(old);
 			}
 			break;
@@ -536,6 +549,23 @@ resolve_columns(Oid relid, ArrayType *names, DsScan *s, char **relname_out)
 	*relname_out = qualified;
 }
 
+/*
+ * Settings that change the text output of values: composites, ranges, enums
+ * in arrays and the like are hashed (and profiled) from their text, so the
+ * scan runs with these fixed (a GUC nest level, undone afterwards and on
+ * error). Otherwise the same rows would fingerprint differently in a session
+ * with another TimeZone, DateStyle or extra_float_digits.
+ */
+static const char *const ds_output_settings[][2] = {
+	{"TimeZone", "UTC"},
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+	{"lc_monetary", "C"},
+	{"xmlbinary", "base64"},
+};
+
 /* Read the relation once as the caller, hashing (and profiling) every row. */
 static void
 ds_scan(Oid relid, ArrayType *names, bool profile, bool read_only, DsScan *s, char **relname)
@@ -543,7 +573,8 @@ ds_scan(Oid relid, ArrayType *names, bool profile, bool read_only, DsScan *s, ch
 	StringInfoData sql;
 	SPIExecuteOptions opts;
 	int			i,
-				rc;
+				rc,
+				nest;
 
 	memset(s, 0, sizeof(*s));
 	s->profile = profile;
@@ -564,12 +595,17 @@ ds_scan(Oid relid, ArrayType *names, bool profile, bool read_only, DsScan *s, ch
 	appendStringInfo(&sql, " FROM %s", *relname);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	nest = NewGUCNestLevel();
+	for (i = 0; i < lengthof(ds_output_settings); i++)
+		(void) set_config_option(ds_output_settings[i][0], ds_output_settings[i][1], PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	memset(&opts, 0, sizeof(opts));
 	opts.read_only = read_only;
 	opts.dest = &s->pub;
 	rc = SPI_execute_extended(sql.data, &opts);
 	if (rc < 0)
 		elog(ERROR, "mlops fingerprint: SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+	AtEOXact_GUC(true, nest);
 	SPI_finish();
 	MemoryContextDelete(s->rowcxt);
 }

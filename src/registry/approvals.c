@@ -3,6 +3,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "compat.h"
 
 #include <ctype.h>
@@ -169,6 +171,23 @@ reg_gates_check(const VersionInfo *vi, const char *to, Datum gates, StringInfo l
 	}
 }
 
+/*
+ * Whether a JSON number can be compared as double precision, as the gate
+ * check compares it: neither overflowing to infinity nor underflowing to 0.
+ */
+static bool
+gate_value_in_range(const char *value)
+{
+	char	   *end;
+	double		d;
+
+	errno = 0;
+	d = strtod(value, &end);
+	if (errno == ERANGE && (d == 0.0 || isinf(d)))
+		return false;
+	return isfinite(d);
+}
+
 /* Validate a policy's gates array; errors name the offending gate. */
 void
 reg_gates_validate(Datum gates)
@@ -188,7 +207,8 @@ reg_gates_validate(Datum gates)
 				 "g->>'op', pg_catalog.jsonb_typeof(g->'value'), g->>'baseline', "
 				 "(SELECT pg_catalog.string_agg(k, ',') FROM pg_catalog.jsonb_object_keys("
 				 " CASE pg_catalog.jsonb_typeof(g) WHEN 'object' THEN g ELSE '{}' END) k "
-				 " WHERE k OPERATOR(pg_catalog.<>) ALL (ARRAY['metric','op','value','baseline'])) "
+				 " WHERE k OPERATOR(pg_catalog.<>) ALL (ARRAY['metric','op','value','baseline'])), "
+				 "g->>'value' "
 				 "FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS e(g, i) ORDER BY e.i",
 				 1, types, vals, NULL, false, 0);
 	for (i = 0; i < n; i++)
@@ -201,6 +221,7 @@ reg_gates_validate(Datum gates)
 		char	   *vkind = reg_res_str(i, 6);
 		char	   *baseline = reg_res_str(i, 7);
 		char	   *extra = reg_res_str(i, 8);
+		char	   *value = reg_res_str(i, 9);
 		const char *problem = NULL;
 
 		if (strcmp(kind, "object") != 0)
@@ -213,6 +234,8 @@ reg_gates_validate(Datum gates)
 			problem = "needs exactly one of \"value\" (a number) and \"baseline\": \"production\"";
 		else if (vkind != NULL && strcmp(vkind, "number") != 0)
 			problem = "has a \"value\" that is not a number";
+		else if (vkind != NULL && !gate_value_in_range(value))
+			problem = "has a \"value\" outside the range of double precision";
 		else if (baseline != NULL && strcmp(baseline, "production") != 0)
 			problem = "has a \"baseline\" other than \"production\"";
 		else if (extra != NULL)

@@ -238,6 +238,11 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	/* archived by a promotion: the promoting trigger holds the model's lock */
 	vi.model = (c->internal && archiving_for_version) ? archiving_model : reg_lock_model(vi.model_id);
 	vi.stage = from;
+	if (to == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("the stage of version %d of model \"%s\" cannot be NULL", vi.version, vi.model),
+				 errhint("Move it to a stage listed in mlops.stages, such as \"archived\".")));
 	if (!c->internal)
 	{
 		bool		allowed;

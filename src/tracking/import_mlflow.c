@@ -37,7 +37,10 @@
 #include "compat.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/transam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -49,6 +52,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "audit/audit.h"
 #include "common/spi_owner.h"
@@ -127,6 +131,47 @@ require_admin(void)
  * reads as the extension owner, which must not let an admin read more than
  * its own privileges allow.
  */
+/*
+ * The import reads the source as the extension owner (a superuser), so
+ * reading it must run no code a user wrote: a view's query (and any function
+ * it calls) would run with the owner's rights, and so would a cast or
+ * operator of a user-defined column type. Tables, partitioned and foreign
+ * tables and materialized views only, every column of a built-in type.
+ */
+static void
+source_relation_safe(Oid relid, const char *schema, const char *name)
+{
+	char		kind = get_rel_relkind(relid);
+	Relation	rel;
+	TupleDesc	desc;
+	int			i;
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+		kind != RELKIND_FOREIGN_TABLE && kind != RELKIND_MATVIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s.%s\" is not a table: mlops.import_mlflow() reads tables only", schema, name),
+				 errdetail("The import reads its source as the extension owner, so the code of a view would run with the owner's rights."),
+				 errhint("Copy the rows into a table first (CREATE TABLE ... AS SELECT ...) and import from that schema.")));
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (a->attisdropped || a->atttypid < FirstNormalObjectId)
+			continue;
+		relation_close(rel, AccessShareLock);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of relation \"%s.%s\" is of type %s, not a built-in type",
+						NameStr(a->attname), schema, name, format_type_be(a->atttypid)),
+				 errdetail("The import reads its source as the extension owner, and a cast or operator of a user-defined type would run with the owner's rights."),
+				 errhint("MLflow's tables use built-in types only; copy the rows into a table of built-in types and import from that schema.")));
+	}
+	relation_close(rel, AccessShareLock);
+}
+
 static void
 check_source(ImportCtx *ic)
 {
@@ -151,6 +196,7 @@ check_source(ImportCtx *ic)
 					 errdetail("Schema \"%s\" does not look like an MLflow store: mlops.import_mlflow() reads MLflow 2.x's tracking and registry tables.",
 							   ic->schema),
 					 errhint("Point source_schema at the tables of an MLflow database upgraded with \"mlflow db upgrade\".")));
+		source_relation_safe(relid, ic->schema, st->name);
 		for (c = 0; c < lengthof(st->columns) && st->columns[c]; c++)
 			if (get_attnum(relid, st->columns[c]) == InvalidAttrNumber)
 				ereport(ERROR,

@@ -32,6 +32,8 @@
 
 #include "common/hmac.h"
 #include "common/sha2.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/pmsignal.h"
@@ -60,32 +62,47 @@
 /* The worker's multi handle (NULL until the first request, or after an error). */
 static CURLM *wh_multi = NULL;
 
-/* The body: {"event", "delivery_id", "occurred_at", "payload"}, compact. */
+/*
+ * The body: {"event", "delivery_id", "occurred_at", "payload"}. The first
+ * three are written by jansson (compact); the payload is the event's jsonb
+ * text as stored, in UTF-8, spliced in verbatim: a parse into jansson would
+ * turn numbers into C integers and doubles (12345678901234567890 fails, 0.1
+ * becomes 0.10000000000000001) and text outside UTF-8 into nothing.
+ */
 char *
 mlops_webhooks_body(const char *event, const char *delivery_id,
 					const char *occurred_at, const char *payload_json)
 {
-	json_t	   *payload = json_loads(payload_json, JSON_DECODE_ANY, NULL);
 	json_t	   *obj;
-	char	   *text;
-	char	   *result;
+	char	   *head;
+	size_t		len;
+	StringInfoData body;
 
 	/*
 	 * json_pack, not json_object(): the server exports a json_object of its
 	 * own (the SQL function), which a call from this library would bind to.
-	 * "o" hands the payload's reference to the object.
 	 */
-	obj = json_pack("{s:s, s:s, s:s, s:o}", "event", event, "delivery_id", delivery_id,
-					"occurred_at", occurred_at, "payload", payload ? payload : json_null());
+	obj = json_pack("{s:s, s:s, s:s}", "event", event, "delivery_id", delivery_id,
+					"occurred_at", occurred_at);
 	if (obj == NULL)
 		elog(ERROR, "could not build the body of webhook delivery %s", delivery_id);
-	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	head = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
-	if (text == NULL)
+	len = head ? strlen(head) : 0;
+	if (len < 2 || head[len - 1] != '}')
+	{
+		free(head);
 		elog(ERROR, "could not build the body of webhook delivery %s", delivery_id);
-	result = pstrdup(text);
-	free(text);
-	return result;
+	}
+	initStringInfo(&body);
+	appendBinaryStringInfo(&body, head, (int) len - 1);
+	free(head);
+	appendStringInfoString(&body, ",\"payload\":");
+	appendStringInfoString(&body, payload_json
+						   ? pg_server_to_any(payload_json, strlen(payload_json), PG_UTF8)
+						   : "null");
+	appendStringInfoChar(&body, '}');
+	return body.data;
 }
 
 /* "sha256=" and the hex HMAC-SHA256 of body keyed with secret. */

@@ -9,6 +9,7 @@
 use strict;
 use warnings;
 use File::Basename qw(dirname);
+use Encode;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -146,6 +147,26 @@ ok(wait_for(q(SELECT count(*) = 2 FROM mlops.webhook_queue WHERE status = 'deliv
 	'the next committed event is delivered');
 is(scalar(grep { index($_->{body}, 'wh_rolled_back') >= 0 } requests('/')), 0,
 	'a rolled-back event is never sent');
+
+# ------------------------------------------------------------ the payload as stored
+# Numbers beyond C's integers and doubles, and text outside ASCII, arrive as
+# the event's jsonb holds them (and signed over those bytes).
+$node->safe_psql('postgres', q(SELECT mlops.register_model('wh_exact');
+	SELECT mlops.enqueue_retrain('wh_exact',
+	  '{"big": 12345678901234567890, "d": 1.23456789012345678901234567890, "f": 0.1, "w": "Gr\u00f6\u00dfe"}')));
+ok(wait_for(q(SELECT count(*) = 1 FROM mlops.webhook_queue
+               WHERE status = 'delivered' AND payload::text LIKE '%wh_exact%')),
+	'the event with exact numbers is delivered');
+my ($exact) = grep { index($_->{body}, 'wh_exact') >= 0 } requests('/ok/signed');
+ok(defined $exact && $exact->{sig_ok}, 'its signature verifies');
+my $exact_body = defined $exact ? $exact->{body} : '';
+ok(index($exact_body, '"big": 12345678901234567890') >= 0, 'a number beyond 64 bits arrives as stored');
+ok(index($exact_body, '"d": 1.23456789012345678901234567890') >= 0, 'all 30 digits of a decimal arrive');
+ok(index($exact_body, '"f": 0.1') >= 0 && index($exact_body, '0.10000000000000001') < 0,
+	'0.1 arrives as 0.1');
+ok(index($exact_body, "Gr\x{f6}\x{df}e") >= 0, 'non-ASCII text arrives in UTF-8');
+is(decode_json(Encode::encode('UTF-8', $exact_body))->{payload}{reason}{w}, "Gr\x{f6}\x{df}e",
+	'the body is JSON whose payload carries the reason');
 
 # ------------------------------------------------------------ retries keep the id
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('signed')));

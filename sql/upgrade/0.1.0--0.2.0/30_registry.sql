@@ -239,3 +239,30 @@ COMMENT ON FUNCTION mlops.transition(text, integer, text, text) IS 'move a model
 -- an index probe instead of a scan of the model's whole stage history.
 CREATE INDEX stage_history_model_time_idx ON mlops.stage_history (model_id, valid_from);
 COMMENT ON INDEX mlops.stage_history_model_time_idx IS 'a model''s latest stage move, read by every move (its time is never before it): one index probe however long the history';
+
+-- set_policy(NULL, ...) named no model and created the '*' policy: a NULL model
+-- is an error now, as everywhere else.
+CREATE OR REPLACE FUNCTION mlops.set_policy(model text, to_stage text, min_approvals integer DEFAULT 1,
+                                 approver_role regrole DEFAULT 'mlops_approver'::text::regrole,
+                                 allow_self_approval boolean DEFAULT false,
+                                 gates jsonb DEFAULT '[]') RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    mid bigint;
+BEGIN
+    IF model IS DISTINCT FROM '*' THEN
+        mid := mlops._model_id(model);
+    END IF;
+    PERFORM mlops._check_stage(to_stage);
+    UPDATE mlops.policies p
+       SET min_approvals = set_policy.min_approvals, approver_role = set_policy.approver_role,
+           allow_self_approval = set_policy.allow_self_approval, gates = set_policy.gates
+     WHERE (p.model_id OPERATOR(pg_catalog.=) mid OR (p.model_id IS NULL AND mid IS NULL)) AND p.to_stage OPERATOR(pg_catalog.=) set_policy.to_stage;
+    IF NOT FOUND THEN
+        INSERT INTO mlops.policies (model_id, to_stage, min_approvals, approver_role, allow_self_approval, gates)
+        VALUES (mid, to_stage, min_approvals, approver_role, allow_self_approval, gates);
+    END IF;
+END
+$fn$;
