@@ -123,6 +123,12 @@ SELECT pg_temp.try($$SET mlops.job_lease = '1 day'$$);
 RESET SESSION AUTHORIZATION;
 SELECT * FROM pg_temp.state;
 
+-- ------------------------------------------------------------ a policy's webhook
+-- must exist (its job events are sent to it); nothing is written otherwise
+SELECT pg_temp.try($$SELECT mlops.create_retrain_policy('bad_churn', 'manual', webhook => 'no_such_webhook')$$);
+SELECT count(*) AS bad_churn_policies FROM mlops.retrain_policies p JOIN mlops.models m ON m.id = p.model_id
+ WHERE m.name = 'bad_churn';
+
 -- ------------------------------------------------------------ the settings
 SELECT name, setting, unit, context, status FROM mlops.settings WHERE name = 'mlops.job_lease';
 SELECT pg_temp.try($$SET mlops.job_lease = 0$$);

@@ -190,6 +190,19 @@ mlops_create_retrain_policy(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the webhook name of a policy for model \"%s\" must have 1 to 250 characters", model)));
+	if (webhook != NULL)
+	{
+		Oid			wtypes[1] = {TEXTOID};
+		Datum		wvals[1] = {CStringGetTextDatum(webhook)};
+
+		(void) mlops_jobs_owner_query("SELECT 1 FROM mlops.webhooks w WHERE w.name OPERATOR(pg_catalog.=) $1",
+									  1, wtypes, wvals, NULL, 1, &n);
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("webhook \"%s\" does not exist", webhook),
+					 errhint("Create it with mlops.create_webhook(); the policy's job events are also sent to it.")));
+	}
 	vals[0] = Int64GetDatum(model_id);
 	vals[1] = CStringGetTextDatum(trigger);
 	vals[2] = Int64GetDatum(monitor_id);

@@ -203,10 +203,17 @@ dispatch_unit(void *arg)
 		"INSERT INTO mlops.webhook_queue (webhook_id, outbox_id, event, payload, occurred_at)"
 		" SELECT w.id, o.id, o.event, o.payload, o.created_at"
 		"   FROM mlops.outbox o"
-		"   JOIN mlops.webhooks w ON w.enabled AND EXISTS ("
+		"   JOIN mlops.webhooks w ON w.enabled AND (EXISTS ("
 		"        SELECT 1 FROM pg_catalog.unnest(w.events) k(kind)"
 		"         WHERE k.kind" WH_EQ "'*' OR k.kind" WH_EQ "o.event"
 		"            OR k.kind" WH_EQ "(pg_catalog.split_part(o.event, '.', 1) OPERATOR(pg_catalog.||) '.*'))"
+		/* a job's events also go to the webhook its retrain policy names */
+		"     OR EXISTS (SELECT 1 FROM mlops.jobs j JOIN mlops.retrain_policies p ON p.id" WH_EQ "j.policy_id"
+		"         WHERE j.id" WH_EQ "CASE WHEN o.event OPERATOR(pg_catalog.~~) 'job.%'"
+		"                  AND (o.payload OPERATOR(pg_catalog.->>) 'job') OPERATOR(pg_catalog.~)"
+		"                      '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'"
+		"                  THEN (o.payload OPERATOR(pg_catalog.->>) 'job')::pg_catalog.uuid END"
+		"           AND p.webhook" WH_EQ "w.name))"
 		"  WHERE o.id" WH_EQ "ANY ($1)"
 		"  ORDER BY o.id, w.id"
 		" ON CONFLICT (webhook_id, outbox_id) DO NOTHING",

@@ -168,6 +168,28 @@ ok(index($exact_body, "Gr\x{f6}\x{df}e") >= 0, 'non-ASCII text arrives in UTF-8'
 is(decode_json(Encode::encode('UTF-8', $exact_body))->{payload}{reason}{w}, "Gr\x{f6}\x{df}e",
 	'the body is JSON whose payload carries the reason');
 
+# ------------------------------------------------------------ a retrain policy's webhook
+# gets the job events of its policy, whatever it subscribes to; another
+# model's job events do not go there
+$node->safe_psql('postgres', qq(
+	SELECT mlops.create_webhook('policy_hook', '$base/ok/policy', NULL, '{stage.changed}');
+	SELECT mlops.register_model('wh_policy');
+	SELECT mlops.create_retrain_policy('wh_policy', 'schedule', every => '1 second', cooldown => '0',
+	                                   webhook => 'policy_hook');
+	SELECT mlops.register_model('wh_no_policy');
+	SELECT mlops.enqueue_retrain('wh_no_policy')));
+ok(wait_for(q(SELECT count(*) = 1 FROM mlops.webhook_queue q JOIN mlops.webhooks w ON w.id = q.webhook_id
+               WHERE w.name = 'policy_hook' AND q.status = 'delivered')),
+	'the job.queued event of the policy reaches the webhook it names');
+my @policy = requests('/ok/policy');
+is(scalar(@policy), 1, 'one request to the policy\'s webhook');
+is($policy[0]{event}, 'job.queued', 'it is the job.queued event');
+ok(index($policy[0]{body}, 'wh_policy') >= 0, 'of the policy\'s model');
+$node->safe_psql('postgres', q(
+	SELECT mlops.drop_retrain_policy(p.id) FROM mlops.retrain_policies p
+	  JOIN mlops.models m ON m.id = p.model_id WHERE m.name = 'wh_policy';
+	SELECT mlops.drop_webhook('policy_hook')));
+
 # ------------------------------------------------------------ retries keep the id
 $node->safe_psql('postgres', q(SELECT mlops.drop_webhook('signed')));
 $node->safe_psql('postgres', qq(SELECT mlops.create_webhook('flaky', '$base/flaky/x', '$secret', '{job.queued}')));
