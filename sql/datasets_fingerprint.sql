@@ -238,6 +238,25 @@ SELECT pg_temp.try($$SELECT mlops.verify_dataset_version('gone', 1)$$);
 -- profiles are immutable
 SELECT pg_temp.try($$UPDATE mlops.dataset_column_profiles SET null_count = 0 WHERE column_name = 'label'$$);
 SELECT pg_temp.try($$DELETE FROM mlops.dataset_column_profiles WHERE column_name = 'label'$$);
+-- and none is added to an existing version, by a writer or a superuser
+SET SESSION AUTHORIZATION regress_fp_writer;
+SELECT pg_temp.try($$INSERT INTO mlops.dataset_column_profiles (dataset_version_id, ordinal, column_name, type, null_count)
+                     SELECT v.id, 99, 'extra', 'text', 0 FROM mlops.dataset_versions v
+                       JOIN mlops.datasets d ON d.id = v.dataset_id WHERE d.name = 'types' AND v.version = 1$$);
+RESET SESSION AUTHORIZATION;
+SELECT pg_temp.try($$INSERT INTO mlops.dataset_column_profiles (dataset_version_id, ordinal, column_name, type, null_count)
+                     SELECT v.id, 99, 'extra', 'text', 0 FROM mlops.dataset_versions v
+                       JOIN mlops.datasets d ON d.id = v.dataset_id WHERE d.name = 'types' AND v.version = 1$$);
+SELECT count(*) AS extra_profiles FROM mlops.dataset_column_profiles WHERE column_name = 'extra';
+-- a client that creates a version may add its profiles in the same transaction
+BEGIN;
+SELECT mlops.register_dataset_version('by_hand', 's3://by-hand/v1') AS by_hand_v1;
+INSERT INTO mlops.dataset_column_profiles (dataset_version_id, ordinal, column_name, type, null_count)
+SELECT v.id, 1, 'x', 'integer', 0 FROM mlops.dataset_versions v
+  JOIN mlops.datasets d ON d.id = v.dataset_id WHERE d.name = 'by_hand' AND v.version = 1;
+COMMIT;
+SELECT p.column_name, p.null_count FROM mlops.dataset_column_profiles p JOIN mlops.dataset_versions v ON v.id = p.dataset_version_id
+  JOIN mlops.datasets d ON d.id = v.dataset_id WHERE d.name = 'by_hand';
 
 SET client_min_messages = warning;
 DROP SCHEMA fp CASCADE;

@@ -76,6 +76,8 @@ SELECT pg_temp.try($$SELECT mlops.add_lineage('dataset_version', 'nothing@1', 'r
 SELECT pg_temp.try($$SELECT mlops.add_lineage('job', 'job-1', 'run', '00000000-0000-0000-0000-000000000001', 'started')$$);
 SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', '', 'output')$$);
 SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', repeat('x', 2049), 'output')$$);
+-- the limit is in bytes: 1500 characters of three bytes each are too long too
+SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', repeat('表', 1500), 'output')$$);
 SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', 's3://b/x', '')$$);
 SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', 's3://b/x', E'out\nput')$$);
 SELECT pg_temp.try($$SELECT mlops.add_lineage('run', '00000000-0000-0000-0000-000000000001', 'external', 's3://b/x', repeat('r', 101))$$);

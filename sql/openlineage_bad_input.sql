@@ -54,6 +54,16 @@ SELECT pg_temp.ingest('{"eventTime": "2024-06-03T00:00:00Z", "run": {"runId": "0
 SELECT pg_temp.ingest('{"eventTime": "2024-06-03T00:00:00Z", "run": {"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001", "facets": {"parent": {"run": {"runId": "dag-run-1"}, "job": {"namespace": "n", "name": "p"}}}}, "job": {"namespace": "n", "name": "j"}}');
 SELECT pg_temp.ingest('{"eventTime": "2024-06-03T00:00:00Z", "run": {"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001", "facets": {"parent": {"run": {"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0002"}}}}, "job": {"namespace": "n", "name": "j"}}');
 SELECT pg_temp.ingest('{"eventTime": "2024-06-03T00:00:00Z", "run": {"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001", "facets": {"parent": {"run": {"runId": "0190AAAA-BBBB-7CCC-8DDD-EEEEFFFF0001"}, "job": {"namespace": "n", "name": "j"}}}}, "job": {"namespace": "n", "name": "j"}}');
+-- names over 1000 bytes (keys built from them are indexed): the job, a dataset, a dataset version
+SELECT pg_temp.ingest(jsonb_build_object('eventTime', '2024-06-03T00:00:00Z', 'run', '{"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001"}'::jsonb,
+                                         'job', jsonb_build_object('namespace', 'n', 'name', repeat('j', 3200))));
+SELECT pg_temp.ingest(jsonb_build_object('eventTime', '2024-06-03T00:00:00Z', 'run', '{"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001"}'::jsonb,
+                                         'job', '{"namespace": "n", "name": "j"}'::jsonb,
+                                         'inputs', jsonb_build_array(jsonb_build_object('namespace', 'n', 'name', repeat('表', 400)))));
+SELECT pg_temp.ingest(jsonb_build_object('eventTime', '2024-06-03T00:00:00Z', 'run', '{"runId": "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001"}'::jsonb,
+                                         'job', '{"namespace": "n", "name": "j"}'::jsonb,
+                                         'outputs', jsonb_build_array(jsonb_build_object('namespace', 'n', 'name', 't',
+                                             'facets', jsonb_build_object('version', jsonb_build_object('datasetVersion', repeat('9', 1001)))))));
 -- nothing was written
 SELECT (SELECT count(*) FROM mlops.openlineage_event_log) AS events,
        (SELECT count(*) FROM mlops.openlineage_datasets) AS datasets,

@@ -83,6 +83,8 @@ SELECT count(*) AS policies FROM mlops.retrain_policies;
 
 -- ------------------------------------------------------------ drift
 SET SESSION AUTHORIZATION regress_pol_admin;
+-- the webhook a policy names must exist: its job events go there too
+SELECT mlops.create_webhook('retrain-hook', 'http://127.0.0.1:9/retrain', NULL, '{stage.changed}') > 0 AS hook;
 SELECT mlops.create_retrain_policy('pol_churn', 'drift', 'pol_churn_score', webhook => 'retrain-hook') AS drift_policy \gset
 -- a monitor without a model may drive any model's policy
 SELECT mlops.create_retrain_policy('pol_fraud', 'drift', 'pol_any_score', cooldown => '0') AS any_policy \gset
@@ -258,6 +260,7 @@ RESET SESSION AUTHORIZATION;
 SELECT count(*) AS jobs_of_policy FROM mlops.jobs WHERE policy_id = :drift_policy;
 SELECT count(*) AS drift_jobs FROM mlops.jobs WHERE reason->>'trigger' = 'drift' AND policy_id IS NULL;
 
+SELECT mlops.drop_webhook('retrain-hook');
 DROP TABLE pol_predictions;
 DROP OWNED BY regress_pol_admin, regress_pol_writer;
 DROP ROLE regress_pol_admin, regress_pol_writer;

@@ -52,3 +52,14 @@ RESET ROLE;
 REVOKE USAGE ON SCHEMA mlops FROM regress_trk_param_nosel;
 DROP ROLE regress_trk_param_nosel;
 SELECT mlops._param_value(:'r', 'p1') AS p1, mlops._param_value(:'r', 'nope') AS nope;
+-- values of up to 8000 characters that do not compress: stored, and found
+-- by value (a btree on them could not hold an entry over 2704 bytes)
+SELECT string_agg(md5(g::text), '') AS long6400 FROM generate_series(1, 200) g \gset
+SELECT mlops.log_param(:'r', 'long', :'long6400');
+SELECT mlops.log_param(:'r', 'longest', left(:'long6400' || :'long6400', 8000));
+SELECT mlops.set_tag(:'r', 'mlflow.note.content', :'long6400');
+SELECT key, length(value) FROM mlops.params WHERE run_id = :'r' AND key LIKE 'long%' ORDER BY 1;
+SELECT key, length(value) FROM mlops.tags WHERE run_id = :'r' AND key = 'mlflow.note.content';
+SET enable_seqscan = off;
+SELECT count(*) AS found_by_value FROM mlops.params WHERE value = :'long6400';
+RESET enable_seqscan;

@@ -80,7 +80,8 @@ CREATE TABLE mlops.params (
             CHECK (pg_catalog.char_length(value) OPERATOR(pg_catalog.<=) 8000),
     UNIQUE (run_id, key)
 );
-CREATE INDEX params_key_value_idx ON mlops.params (key, value);
+CREATE INDEX params_value_idx ON mlops.params USING hash (value);
+COMMENT ON INDEX mlops.params_value_idx IS 'runs by param value (equality); a hash index, since a btree entry holds at most 2704 bytes and a value may have 8000 characters';
 COMMENT ON TABLE mlops.params IS 'run parameters; immutable once set (key 1..250 characters, value <= 8000)';
 
 CREATE TABLE mlops.tags (
@@ -92,7 +93,8 @@ CREATE TABLE mlops.tags (
             CHECK (pg_catalog.char_length(value) OPERATOR(pg_catalog.<=) 8000),
     UNIQUE (run_id, key)
 );
-CREATE INDEX tags_key_value_idx ON mlops.tags (key, value);
+CREATE INDEX tags_value_idx ON mlops.tags USING hash (value);
+COMMENT ON INDEX mlops.tags_value_idx IS 'runs by tag value (equality); a hash index, since a btree entry holds at most 2704 bytes and a value may have 8000 characters';
 COMMENT ON TABLE mlops.tags IS 'run tags; may be overwritten while the run is open (key 1..250 characters, value <= 8000)';
 
 CREATE TABLE mlops.metrics (

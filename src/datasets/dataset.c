@@ -295,6 +295,39 @@ mlops_dataset_versions_rules(PG_FUNCTION_ARGS)
 	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple);
 }
 
+/*
+ * A profile describes its version as it was snapshot: it is added in the
+ * transaction that created the version (snapshot_table, or a client that
+ * inserts a version and its profiles together), never to an existing one.
+ */
+static void
+profile_version_is_new(TriggerData *td)
+{
+	bool		isnull;
+	Datum		vid = get(td->tg_trigtuple, td->tg_relation->rd_att, "dataset_version_id", &isnull);
+	int32		version;
+	char	   *xmin_name;		/* "<xmin> <dataset name>" */
+	char	   *name;
+
+	if (isnull)
+		return;					/* NOT NULL refuses it */
+	if (!owner_row("SELECT v.version, v.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) d.name "
+				   "FROM mlops.dataset_versions v JOIN mlops.datasets d ON d.id OPERATOR(pg_catalog.=) v.dataset_id "
+				   "WHERE v.id OPERATOR(pg_catalog.=) $1 AND $2 IS NOT NULL",
+				   DatumGetInt64(vid), 0, &version, &xmin_name))
+		return;					/* the foreign key refuses it */
+	name = strchr(xmin_name, ' ');
+	if (name == NULL)
+		elog(ERROR, "unexpected dataset version row");
+	if (!TransactionIdIsCurrentTransactionId((TransactionId) strtoul(xmin_name, NULL, 10)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("version %d of dataset \"%s\" exists already: no column profile can be added to it",
+						version, name + 1),
+				 errdetail("A version's profiles are written in the transaction that creates the version."),
+				 errhint("Snapshot the table again with mlops.snapshot_table() for a new version.")));
+}
+
 PG_FUNCTION_INFO_V1(mlops_dataset_profiles_rules);
 
 /*
@@ -313,7 +346,10 @@ mlops_dataset_profiles_rules(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
 		if (!mlops_datasets_restoring())
+		{
 			mlops_row_id_check(td->tg_relation, td->tg_trigtuple);
+			profile_version_is_new(td);
+		}
 		return PointerGetDatum(td->tg_trigtuple);
 	}
 	if (!mlops_datasets_restoring())

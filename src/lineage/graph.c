@@ -162,12 +162,13 @@ node_parse(NodeRef *n, const char *kind, const char *key)
 			n->key = pstrdup(key);
 			break;
 	}
-	if (pg_mbstrlen(n->key) > LINEAGE_KEY_MAX)
+	/* bytes, not characters: the key is indexed, and an index entry has a size limit */
+	if (strlen(n->key) > LINEAGE_KEY_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("%s key is too long (%d characters, at most %d)", mlops_lineage_kinds[n->kind],
-						pg_mbstrlen(n->key), LINEAGE_KEY_MAX),
-				 errdetail("It starts with \"%.40s\".", n->key)));
+				 errmsg("%s key is too long (%d bytes, at most %d)", mlops_lineage_kinds[n->kind],
+						(int) strlen(n->key), LINEAGE_KEY_MAX),
+				 errdetail("It starts with \"%.*s\".", pg_mbcliplen(n->key, (int) strlen(n->key), 40), n->key)));
 }
 
 /*

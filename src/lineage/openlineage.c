@@ -25,6 +25,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -145,6 +146,27 @@ ol_string(JsonbContainer *obj, const char *key, const char *path, bool required)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s of the OpenLineage event must not be empty", path)));
 	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * A name (of a job, a dataset, a parent job, or a dataset version): at most
+ * OL_NAME_MAX bytes, so that every key built from them fits the indexes on
+ * the event log, the dataset table and the lineage graph.
+ */
+#define OL_NAME_MAX 1000
+
+static char *
+ol_name(JsonbContainer *obj, const char *key, const char *path, bool required)
+{
+	char	   *s = ol_string(obj, key, path, required);
+
+	if (s != NULL && strlen(s) > OL_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s of the OpenLineage event is too long (%d bytes, at most %d)", path,
+						(int) strlen(s), OL_NAME_MAX),
+				 errdetail("It starts with \"%.*s\".", pg_mbcliplen(s, (int) strlen(s), 40), s)));
+	return s;
 }
 
 /* Whether s is a UUID in its canonical 8-4-4-4-12 form (either case). */
@@ -312,8 +334,8 @@ ol_run(JsonbContainer *ev, OlEvent *out)
 				 errmsg("run.facets.parent.run.runId of the OpenLineage event is the run itself")));
 	/* the parent's job is required by the facet's schema */
 	parent = ol_object(parent, "job", "run.facets.parent.job", true);
-	out->parent_ns = ol_string(parent, "namespace", "run.facets.parent.job.namespace", true);
-	out->parent_name = ol_string(parent, "name", "run.facets.parent.job.name", true);
+	out->parent_ns = ol_name(parent, "namespace", "run.facets.parent.job.namespace", true);
+	out->parent_name = ol_name(parent, "name", "run.facets.parent.job.name", true);
 }
 
 /*
@@ -348,16 +370,16 @@ ol_datasets(JsonbContainer *ev, const char *key)
 		if (d->type != jbvBinary || !JsonContainerIsObject(d->val.binary.data))
 			ol_wrong_type(path, "an object", d);
 		snprintf(path, sizeof(path), "%s[%d].namespace", key, i);
-		ns = ol_string(d->val.binary.data, "namespace", path, true);
+		ns = ol_name(d->val.binary.data, "namespace", path, true);
 		snprintf(path, sizeof(path), "%s[%d].name", key, i);
-		name = ol_string(d->val.binary.data, "name", path, true);
+		name = ol_name(d->val.binary.data, "name", path, true);
 		snprintf(path, sizeof(path), "%s[%d].facets", key, i);
 		facets = ol_object(d->val.binary.data, "facets", path, false);
 		snprintf(path, sizeof(path), "%s[%d].facets.version", key, i);
 		version = facets ? ol_object(facets, "version", path, false) : NULL;
 		snprintf(path, sizeof(path), "%s[%d].facets.version.datasetVersion", key, i);
 		if (version)
-			ver = ol_string(version, "datasetVersion", path, true);
+			ver = ol_name(version, "datasetVersion", path, true);
 		initStringInfo(&k);
 		appendStringInfo(&k, "%s/%s", ns, name);
 		if (ver)
@@ -394,8 +416,8 @@ ol_parse(Jsonb *j, OlEvent *out)
 	out->type = ol_event_type(ev);
 	out->producer = ol_string(ev, "producer", "producer", false);
 	job = ol_object(ev, "job", "job", true);
-	out->job_ns = ol_string(job, "namespace", "job.namespace", true);
-	out->job_name = ol_string(job, "name", "job.name", true);
+	out->job_ns = ol_name(job, "namespace", "job.namespace", true);
+	out->job_name = ol_name(job, "name", "job.name", true);
 	out->inputs = ol_datasets(ev, "inputs");
 	out->outputs = ol_datasets(ev, "outputs");
 }

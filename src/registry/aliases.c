@@ -88,7 +88,7 @@ static int
 alias_close(RegCtx *c, int64 model_id, const char *alias, Datum ts)
 {
 	Oid			types[4] = {INT8OID, TEXTOID, NAMEOID, TIMESTAMPTZOID};
-	Datum		vals[4] = {Int64GetDatum(model_id), CStringGetTextDatum(alias), reg_name_datum(c->role_name), ts};
+	Datum		vals[4] = {Int64GetDatum(model_id), CStringGetTextDatum(alias), reg_name_datum(c->session_name), ts};
 	bool		isnull;
 
 	if (reg_exec("UPDATE mlops.model_aliases a SET valid_to = $4, closed_by = $3 "
@@ -164,7 +164,7 @@ aliases_insert(TriggerData *td, RegCtx *c)
 	previous = alias_close(c, model_id, alias, ts);
 	reg_edit_set(&e, desc, "valid_from", ts, false);
 	reg_edit_set(&e, desc, "valid_to", (Datum) 0, true);
-	reg_edit_set(&e, desc, "set_by", reg_name_datum(c->role_name), false);
+	reg_edit_set(&e, desc, "set_by", reg_name_datum(c->session_name), false);
 	reg_edit_set(&e, desc, "closed_by", (Datum) 0, true);
 	alias_event(c, "alias.set", &vi, alias, vi.version, previous);
 	return reg_edit_apply(c, &e, tup, desc);

@@ -164,7 +164,7 @@ config_body(TriggerData *td, RegCtx *c)
 			builtin_update_check(kind, oldtup, newtup, desc);
 		if (newtup)
 		{
-			Datum		added_by = reg_name_datum(c->role_name);
+			Datum		added_by = reg_name_datum(c->session_name);
 			bool		added_null = false;
 
 			/* (fetched first: the NULL flag must be read after reg_col_get sets it) */
@@ -182,7 +182,7 @@ config_body(TriggerData *td, RegCtx *c)
 	else if (newtup)
 	{
 		policy_validate(newtup, desc);
-		reg_edit_set(&e, desc, "updated_by", reg_name_datum(c->role_name), false);
+		reg_edit_set(&e, desc, "updated_by", reg_name_datum(c->session_name), false);
 		reg_edit_set(&e, desc, "updated_at", reg_now_datum(), false);
 	}
 	if (newtup)

@@ -266,7 +266,7 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	 */
 	{
 		Oid			types[4] = {INT8OID, TEXTOID, NAMEOID, INT8OID};
-		Datum		vals[4] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), reg_name_datum(c->role_name),
+		Datum		vals[4] = {Int64GetDatum(vi.id), CStringGetTextDatum(to), reg_name_datum(c->session_name),
 		Int64GetDatum(request_id)};
 
 		reg_exec("WITH c AS (UPDATE mlops.transition_requests "

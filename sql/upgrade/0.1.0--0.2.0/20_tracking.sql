@@ -245,3 +245,13 @@ COMMENT ON TRIGGER tags_10_guard ON mlops.tags IS 'refuse rows for unknown or en
 COMMENT ON TRIGGER artifacts_10_guard ON mlops.artifacts IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER run_inputs_10_guard ON mlops.run_inputs IS 'refuse rows for unknown or ended runs and runs the session user may not write (locks the run FOR SHARE)';
 COMMENT ON TRIGGER runs_10_rules ON mlops.runs IS 'who writes a run, and the validation rules of this table';
+
+-- A param or tag value may have 8000 characters, but a btree entry holds at
+-- most 2704 bytes: an incompressible value of more than about 2.7 kB could not
+-- be stored. Equality lookups by value go through hash indexes instead.
+DROP INDEX mlops.params_key_value_idx;
+CREATE INDEX params_value_idx ON mlops.params USING hash (value);
+COMMENT ON INDEX mlops.params_value_idx IS 'runs by param value (equality); a hash index, since a btree entry holds at most 2704 bytes and a value may have 8000 characters';
+DROP INDEX mlops.tags_key_value_idx;
+CREATE INDEX tags_value_idx ON mlops.tags USING hash (value);
+COMMENT ON INDEX mlops.tags_value_idx IS 'runs by tag value (equality); a hash index, since a btree entry holds at most 2704 bytes and a value may have 8000 characters';
