@@ -91,6 +91,7 @@ typedef struct DsColumn
 	int16		len;			/* ENC_BYVAL: bytes */
 	DsNumber	number;
 	bool		bpchar;			/* character(n): profiled without its padding */
+	Oid			float_elem;		/* float4[] / float8[]: the element type (NaNs canonical) */
 	FmgrInfo	proc;			/* ENC_SEND / ENC_TEXT */
 	DsProfile	profile;
 } DsColumn;
@@ -190,6 +191,7 @@ column_encoding(DsColumn *c)
 		default: c->number = NUM_NONE;
 	}
 	c->bpchar = (base == BPCHAROID);
+	c->float_elem = (c->enc == ENC_VARLENA && (elem == FLOAT4OID || elem == FLOAT8OID)) ? elem : InvalidOid;
 }
 
 /* The tag of column position pos (1-based) of type typid. */
@@ -275,6 +277,52 @@ profile_value(DsScan *s, DsColumn *c, Datum d, const char *p, size_t n)
 	mlops_ds_profile_number(&c->profile, x);
 }
 
+/*
+ * A copy of a float4[] or float8[] (elem) in the current context with every
+ * NaN element in the canonical form: the same array after a dump and
+ * restore (where 'NaN' is read back) hashes alike.
+ */
+static ArrayType *
+canonical_float_array(Datum d, Oid elem)
+{
+	ArrayType  *a = DatumGetArrayTypePCopy(d);
+	int			nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	bits8	   *nulls = ARR_NULLBITMAP(a);
+	char	   *data = ARR_DATA_PTR(a);
+	int			i;
+
+	for (i = 0; i < nitems; i++)
+	{
+		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+			continue;			/* a NULL takes no space */
+		if (elem == FLOAT8OID)
+		{
+			float8		f;
+
+			memcpy(&f, data, sizeof(f));
+			if (isnan(f))
+			{
+				f = get_float8_nan();
+				memcpy(data, &f, sizeof(f));
+			}
+			data += sizeof(float8);
+		}
+		else
+		{
+			float4		f;
+
+			memcpy(&f, data, sizeof(f));
+			if (isnan(f))
+			{
+				f = get_float4_nan();
+				memcpy(data, &f, sizeof(f));
+			}
+			data += sizeof(float4);
+		}
+	}
+	return a;
+}
+
 /* Append one non-null value's bytes; returns the new length. */
 static size_t
 append_value(DsScan *s, DsColumn *c, Datum d, size_t len)
@@ -351,7 +399,14 @@ append_value(DsScan *s, DsColumn *c, Datum d, size_t len)
 			{
 				struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
-				if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+				if (c->float_elem)
+				{
+					/* a float array: its NaNs canonical, as a float column's */
+					old = row_alloc(s);
+					v = (struct varlena *) canonical_float_array(d, c->float_elem);
+					MemoryContextSwitchTo(old);
+				}
+				else if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
 				{
 					old = row_alloc(s);
 					v = pg_detoast_datum_packed(v);
