@@ -88,5 +88,21 @@ SELECT n_ref, n_cur, statistic > 0.1 AS drifted, breached, histogram->'ref' AS r
   FROM mlops.drift_results r JOIN mlops.monitors m ON m.id = r.monitor_id
  WHERE m.name = 'edge_texts' AND window_start = '2020-01-02 00:00:00+00';
 
+-- infinite values: a statistic that is NaN breaches (never a silent pass)
+CREATE TABLE mon_edge_inf (ts timestamptz, x float8);
+INSERT INTO mon_edge_inf
+SELECT '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 minute',
+       CASE WHEN g % 10 = 0 THEN 'Infinity'::float8 ELSE (g % 7)::float8 END
+  FROM generate_series(0, 179) g;
+SELECT mlops.create_monitor('edge_inf_mean', NULL, 'mon_edge_inf', 'x', 'ts', 'mean_change', 0.1, '365 days',
+                            '{"from": "2020-01-01 00:00:00+00", "to": "2020-01-01 01:00:00+00"}',
+                            start_at => '2020-01-01 01:00:00+00') > 0 AS created;
+SELECT mlops.create_monitor('edge_inf_w', NULL, 'mon_edge_inf', 'x', 'ts', 'wasserstein', 0.1, '365 days',
+                            '{"from": "2020-01-01 00:00:00+00", "to": "2020-01-01 01:00:00+00"}',
+                            start_at => '2020-01-01 01:00:00+00') > 0 AS created;
+SELECT m.name, r.n_ref, r.n_cur, round(r.statistic::numeric, 6) AS statistic, r.breached, r.note
+  FROM mlops.monitors m, LATERAL mlops.evaluate_monitor(m.name) r
+ WHERE m.name LIKE 'edge_inf%' AND r.n_cur > 0 ORDER BY 1;
+
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'edge%' ORDER BY name;
-DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts;
+DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts, mon_edge_inf;

@@ -78,7 +78,7 @@ CREATE TABLE mlops.drift_results (
 COMMENT ON TABLE mlops.drift_results IS 'one row per computed monitor window: statistic, p-value, sizes, the threshold applied and whether it was breached';
 COMMENT ON COLUMN mlops.drift_results.threshold IS 'the threshold this window was judged by (the monitor''s, or psi_threshold of its sizes)';
 COMMENT ON COLUMN mlops.drift_results.histogram IS 'reference and window counts on the same bins, for reports: {"edges": [...], "ref": [...], "cur": [...]} or {"categories": [...], "ref": [...], "cur": [...]}';
-COMMENT ON COLUMN mlops.drift_results.note IS 'why the statistic is NULL: no reference, no current rows';
+COMMENT ON COLUMN mlops.drift_results.note IS 'why the statistic is NULL (no reference, no current rows, zero reference) or NaN (infinite values: the window counts as breached)';
 CREATE INDEX drift_results_breached_idx ON mlops.drift_results (monitor_id, window_start) WHERE breached;
 
 SELECT pg_catalog.pg_extension_config_dump('mlops.monitors', '');

@@ -21,6 +21,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "compat.h"
 
 #include "access/htup_details.h"
@@ -631,9 +633,14 @@ finish_window(const MonitorDef *m, const MonitorRef *ref, const MonitorAcc *cur,
 			* (1.0 / (double) w->n_ref + 1.0 / (double) w->n_cur);
 		w->threshold_null = false;
 	}
-	w->breached = !w->stat_null && !w->threshold_null && w->stat > w->threshold;
-	w->note = !w->stat_null ? NULL : w->n_ref == 0 ? "no reference"
-		: w->n_cur == 0 ? "no current rows" : "zero reference";
+	/*
+	 * A NaN statistic (infinite values on both sides of a difference) is
+	 * above every threshold, as PostgreSQL orders float8: the window is
+	 * breached, never silently passed, and its note says why.
+	 */
+	w->breached = !w->stat_null && !w->threshold_null && (isnan(w->stat) || w->stat > w->threshold);
+	w->note = !w->stat_null ? (isnan(w->stat) ? "statistic is NaN (infinite values)" : NULL)
+		: w->n_ref == 0 ? "no reference" : w->n_cur == 0 ? "no current rows" : "zero reference";
 	w->histogram = NULL;
 	if (!w->stat_null)
 	{
