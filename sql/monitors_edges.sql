@@ -104,5 +104,20 @@ SELECT m.name, r.n_ref, r.n_cur, round(r.statistic::numeric, 6) AS statistic, r.
   FROM mlops.monitors m, LATERAL mlops.evaluate_monitor(m.name) r
  WHERE m.name LIKE 'edge_inf%' AND r.n_cur > 0 ORDER BY 1;
 
+-- a reference range that is empty when first evaluated is not stored:
+-- rows loaded into it later (a backfill) are the reference then
+CREATE TABLE mon_edge_late (ts timestamptz, x float8);
+SELECT mlops.create_monitor('edge_late', NULL, 'mon_edge_late', 'x', 'ts', 'mean_change', 0.1, '365 days',
+                            '{"from": "2020-01-01 00:00:00+00", "to": "2020-01-01 01:00:00+00"}',
+                            start_at => '2020-01-01 01:00:00+00') > 0 AS created;
+SELECT count(*) > 0 AS evaluated_empty FROM mlops.evaluate_monitor('edge_late');
+SELECT count(*) AS stored_references FROM mlops.monitor_references r JOIN mlops.monitors m ON m.id = r.monitor_id
+ WHERE m.name = 'edge_late';
+INSERT INTO mon_edge_late
+SELECT '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 minute', CASE WHEN g < 60 THEN 1 ELSE 2 END
+  FROM generate_series(0, 119) g;
+SELECT n_cur, round(statistic::numeric, 6) AS statistic, breached
+  FROM mlops.drift_windows('edge_late', '2019-12-01 00:00:00+00', '2020-12-31 00:00:00+00') WHERE n_cur > 0;
+
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'edge%' ORDER BY name;
-DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts, mon_edge_inf;
+DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts, mon_edge_inf, mon_edge_late;

@@ -611,7 +611,8 @@ fixed_reference(const MonitorDef *m, const ScanInfo *si, bool store)
 		return ref;
 	acc = scan_windows(m, si, m->ref_from, m->ref_to - m->ref_from, 1, NULL);
 	ref = mlops_mref_from_acc(acc[0] ? acc[0] : mlops_macc_new(m->method, m->bins, NULL));
-	if (store && m->ref_to <= GetCurrentTransactionStartTimestamp())
+	/* an empty range is not stored: rows loaded into it later still count */
+	if (store && m->ref_to <= GetCurrentTransactionStartTimestamp() && mlops_mref_count(ref) > 0)
 		store_reference(m, ref);
 	return ref;
 }
