@@ -46,7 +46,7 @@ CREATE TABLE mlops.models (
 );
 COMMENT ON TABLE mlops.models IS 'registered models; last_version is the row-locked version counter';
 COMMENT ON COLUMN mlops.models.tags IS 'model tags, {"key": "value"} (mlops.set_model_tag(), mlops.delete_model_tag())';
-COMMENT ON COLUMN mlops.models.last_updated_at IS 'last change of the model: description, tags, a new version (MLflow''s last_updated_timestamp)';
+COMMENT ON COLUMN mlops.models.last_updated_at IS 'last change of the model: description, tags, a new version, a stage move of a version (MLflow''s last_updated_timestamp)';
 
 CREATE TABLE mlops.model_versions (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

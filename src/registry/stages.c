@@ -281,6 +281,22 @@ versions_stage_change(TriggerData *td, RegCtx *c)
 	}
 	/* a version archived by a promotion leaves when the promoted one arrives */
 	t = (c->internal && archiving_for_version) ? archiving_time : move_time(vi.model_id);
+	if (!c->internal)
+	{
+		/*
+		 * The model changes with its version (MLflow's last update time).
+		 * Writing its row also makes a concurrent mover of another version
+		 * of this model that runs under REPEATABLE READ or SERIALIZABLE
+		 * fail with a serialization failure (40001, which clients retry)
+		 * when it locks the model, instead of a unique violation when no
+		 * holder of the stage was visible to its snapshot.
+		 */
+		Oid			mtypes[2] = {INT8OID, TIMESTAMPTZOID};
+		Datum		mvals[2] = {Int64GetDatum(vi.model_id), t};
+
+		reg_exec("UPDATE mlops.models SET last_updated_at = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+				 2, mtypes, mvals, NULL, false, 0);
+	}
 	if (excl)
 		archived = archive_holders(&vi, to, t);
 	reg_edit_set(&e, desc, "stage_exclusive", BoolGetDatum(excl), false);

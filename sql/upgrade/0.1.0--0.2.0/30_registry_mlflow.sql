@@ -16,7 +16,7 @@ ALTER TABLE mlops.models
     ALTER COLUMN last_updated_at SET DEFAULT pg_catalog.now(),
     ALTER COLUMN last_updated_at SET NOT NULL;
 COMMENT ON COLUMN mlops.models.tags IS 'model tags, {"key": "value"} (mlops.set_model_tag(), mlops.delete_model_tag())';
-COMMENT ON COLUMN mlops.models.last_updated_at IS 'last change of the model: description, tags, a new version (MLflow''s last_updated_timestamp)';
+COMMENT ON COLUMN mlops.models.last_updated_at IS 'last change of the model: description, tags, a new version, a stage move of a version (MLflow''s last_updated_timestamp)';
 
 ALTER TABLE mlops.model_versions
     ADD COLUMN tags jsonb NOT NULL DEFAULT '{}'
