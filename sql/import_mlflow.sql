@@ -237,9 +237,24 @@ INSERT INTO mlflow_src.model_versions (name, version, creation_time, last_update
                                        source, run_id, status)
 VALUES ('churn-model', 3, 1700240000000, 1700240000000, 'carol', 'None', 's3://ml-bucket/churn/3',
         mlflow_src.fixture_run_uuid(9), 'READY');
+-- churn-model's native version 2 was in production for a while (now), and
+-- MLflow has a version 4 in Production since 2023: its production interval
+-- starts after mlops' own latest move, so the intervals do not overlap
+SELECT mlops.transition('churn-model', 2, s) FROM unnest(ARRAY['staging', 'production', 'archived']) s;
+INSERT INTO mlflow_src.model_versions (name, version, creation_time, last_updated_time, user_id, current_stage,
+                                       source, run_id, status)
+VALUES ('churn-model', 4, 1700240000000, 1700245000000, 'carol', 'Production', 's3://ml-bucket/churn/4',
+        mlflow_src.fixture_run_uuid(9), 'READY');
 SET SESSION AUTHORIZATION regress_import_admin;
 SELECT jsonb_pretty(mlops.import_mlflow('mlflow_src'));
 RESET SESSION AUTHORIZATION;
+SELECT count(*) AS overlapping_production
+  FROM mlops.stage_history a JOIN mlops.stage_history b
+    ON a.model_id = b.model_id AND a.id < b.id AND a.stage = 'production' AND b.stage = 'production'
+   AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to)
+  JOIN mlops.models m ON m.id = a.model_id WHERE m.name = 'churn-model';
+SELECT mlops.production_version('churn-model') AS churn_production_now,
+       mlops.production_version('churn-model', '2024-01-01 00:00:00+00') AS churn_production_2024;
 SELECT m.key, m.step, m.value FROM mlops.metrics m WHERE m.run_id = pg_temp.run(7) AND m.step >= 4 ORDER BY m.step, m.value;
 SELECT r.name, r.created_by, (SELECT count(*) FROM mlops.metrics m WHERE m.run_id = r.id) AS points
   FROM mlops.runs r WHERE r.id = pg_temp.run(12);

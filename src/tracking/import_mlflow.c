@@ -634,7 +634,9 @@ import_versions(ImportCtx *ic, const char *actor)
 		"  description, created_by, created_at, stage_changed_at, source, run_link, tags, last_updated_at) "
 		" SELECT p.model_id, p.version, p.run_id, p.artifact_uri, p.final_stage, fs.exclusive, p.description, "
 		"  p.created_by, p.created_at, CASE WHEN p.final_stage OPERATOR(pg_catalog.=) 'none' THEN p.created_at "
-		"  ELSE GREATEST(p.updated_at, p.created_at) END, p.source, p.run_link, p.tags, "
+		/* never before the model's latest stage move in mlops, as any move */
+		"  ELSE GREATEST(p.updated_at, p.created_at, (SELECT pg_catalog.max(h.valid_from) FROM mlops.stage_history h "
+		"   WHERE h.model_id OPERATOR(pg_catalog.=) p.model_id)) END, p.source, p.run_link, p.tags, "
 		"  GREATEST(p.updated_at, p.created_at) "
 		" FROM placed p JOIN mlops.stages fs ON fs.name OPERATOR(pg_catalog.=) p.final_stage "
 		" ORDER BY p.model_id, p.version "
