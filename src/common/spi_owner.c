@@ -13,12 +13,19 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -229,9 +236,58 @@ mlops_relid(const char *relname)
 	return relid;
 }
 
+/*
+ * The extension's SQL objects in this database must be the version this
+ * library was built for: after a package upgrade and before ALTER EXTENSION
+ * mlops UPDATE, statements of the new version would fail on a missing column
+ * or behave by the old rules. Checked once per catalog generation (an update
+ * changes the catalog); not while an extension script runs.
+ */
+void
+mlops_require_current_version(void)
+{
+	static bool checked = false;
+	static uint64 checked_generation = 0;
+	uint64		generation;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	char	   *installed = NULL;
+
+	if (creating_extension)
+		return;
+	generation = mlops_catalog_generation();
+	if (checked && checked_generation == generation)
+		return;
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("mlops"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			installed = TextDatumGetCString(v);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (installed != NULL && strcmp(installed, MLOPS_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"mlops\" is at version %s in this database, but its library is version %s",
+						installed, MLOPS_VERSION),
+				 errhint("Run ALTER EXTENSION mlops UPDATE in this database.")));
+	checked = true;
+	checked_generation = generation;
+}
+
 void
 mlops_owner_begin(OwnerScope *s)
 {
+	mlops_require_current_version();
 	memset(s, 0, sizeof(*s));
 	s->caller_cxt = CurrentMemoryContext;
 	s->actor = GetUserId();
@@ -285,6 +341,7 @@ owner_plan(const char *sql, int nargs, Oid *types, int cursor_options)
 	entry = owner_plans_lookup(plan_cache, sql);
 	if (entry != NULL)
 		return entry->plan;
+	mlops_require_current_version();
 	plan = SPI_prepare_cursor(sql, nargs, types, cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "mlops statement could not be prepared (%s): %s",

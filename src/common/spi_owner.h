@@ -44,6 +44,12 @@ typedef struct OwnerScope
 /* Install the executor hooks that scope trust (from _PG_init). */
 extern void mlops_owner_init(void);
 
+/*
+ * Error (55000, with the hint to run ALTER EXTENSION mlops UPDATE) unless the
+ * extension installed in this database is the version of this library.
+ */
+extern void mlops_require_current_version(void);
+
 /* The owner of schema mlops (the role the extension was installed by). */
 extern Oid	mlops_extension_owner(void);
 

@@ -60,6 +60,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "common/spi_owner.h"
 #include "tracking/search.h"
 
 typedef enum TokKind
@@ -2108,6 +2109,7 @@ mlops_search_runs(PG_FUNCTION_ARGS)
 	query_init(&q, &run_entity,
 			   check_max_results(fcinfo, 3, "Page through the runs with several searches (for example on start_time)."));
 	InitMaterializedSRF(fcinfo, 0);
+	mlops_require_current_version();
 	SPI_connect();
 	if (!PG_ARGISNULL(0))
 		add_scope(&q, psprintf("r.experiment_id OPERATOR(pg_catalog.=) $%d",
@@ -2144,6 +2146,7 @@ mlops_search_runs_page(PG_FUNCTION_ARGS)
 	query_init(&q, &run_entity, max_results + 1);
 	add_view_scope(&q, fcinfo, 5, "run_view_type");
 	InitMaterializedSRF(fcinfo, 0);
+	mlops_require_current_version();
 	SPI_connect();
 	initStringInfo(&identity);
 	appendStringInfo(&identity, "runs\x1f%s\x1f%s\x1f%s\x1f",
@@ -2184,6 +2187,7 @@ mlops_search_experiments(PG_FUNCTION_ARGS)
 			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on creation_time)."));
 	add_view_scope(&q, fcinfo, 3, "view_type");
 	InitMaterializedSRF(fcinfo, 0);
+	mlops_require_current_version();
 	SPI_connect();
 	if (!blank_arg(fcinfo, 0))
 		q.filter = translate_filter(&experiment_entity, text_to_cstring(PG_GETARG_TEXT_PP(0)), &q.params);
@@ -2207,6 +2211,7 @@ mlops_search_model_versions(PG_FUNCTION_ARGS)
 	query_init(&q, &model_version_entity,
 			   check_max_results(fcinfo, 2, "Narrow the filter, or search several times (for example on name)."));
 	InitMaterializedSRF(fcinfo, 0);
+	mlops_require_current_version();
 	SPI_connect();
 	if (!blank_arg(fcinfo, 0))
 		q.filter = translate_filter(&model_version_entity, text_to_cstring(PG_GETARG_TEXT_PP(0)), &q.params);

@@ -52,6 +52,18 @@ SELECT r.id, v.dataset, v.version, v.context, 'upg_writer'
 ALTER TABLE mlops.run_inputs ENABLE TRIGGER ALL;
 });
 
+# until the update, the new library refuses to work on the 0.1.0 objects,
+# saying what to do (not failing on a column the old tables lack)
+($ret, $out, $err) = $node->psql('upgraded',
+	q{SELECT mlops.log_param((SELECT id FROM mlops.runs WHERE name = 'still-running'), 'before', 'update')});
+like($err, qr/extension "mlops" is at version 0\.1\.0 in this database, but its library is version .*\n.*ALTER EXTENSION mlops UPDATE/,
+	'before the update the library refuses with 55000 and the hint to update');
+($ret, $out, $err) = $node->psql('upgraded', q{SELECT count(*) FROM mlops.search_runs('churn', '')});
+like($err, qr/at version 0\.1\.0 in this database/, 'so does search_runs');
+
+# 0.1.0 let clients choose ids: an experiment with an id ahead of its sequence
+$node->safe_psql('upgraded', q{INSERT INTO mlops.experiments (id, name) VALUES (1000, 'explicit-id')});
+
 ($ret, $out, $err) = $node->psql('upgraded', 'ALTER EXTENSION mlops UPDATE');
 is($ret, 0, 'ALTER EXTENSION mlops UPDATE succeeds') or diag($err);
 is($node->safe_psql('upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'mlops'"),
@@ -162,5 +174,9 @@ is($node->safe_psql('upgraded',
 	'stage changes, the request and its approvals after the update write the outbox');
 is($node->safe_psql('upgraded',
 		"SELECT mlops.model_version_by_alias('churn', 'challenger')"), '3', 'aliases survive');
+
+# the update moved each identity sequence past the ids stored
+is($node->safe_psql('upgraded', "SELECT mlops.create_experiment('after-update') > 1000"), 't',
+	'a new experiment takes an id after the one a 0.1.0 client chose');
 
 done_testing();

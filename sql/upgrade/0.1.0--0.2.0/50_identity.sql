@@ -24,6 +24,31 @@ ALTER TABLE mlops.approvals ALTER COLUMN id SET GENERATED ALWAYS;
 ALTER TABLE mlops.policies ALTER COLUMN id SET GENERATED ALWAYS;
 ALTER TABLE mlops.model_aliases ALTER COLUMN id SET GENERATED ALWAYS;
 
+-- 0.1.0 let clients choose ids: each sequence moves past the highest id
+-- stored (never back), so the rows the sequence numbers from now on do not
+-- collide with them.
+DO $identity$
+DECLARE
+    t text;
+    seq text;
+    top bigint;
+    last bigint;
+    called boolean;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['experiments', 'params', 'tags', 'metrics', 'latest_metrics', 'artifacts',
+                             'run_inputs', 'stages', 'stage_transitions', 'models', 'model_versions',
+                             'stage_history', 'transition_requests', 'approvals', 'policies', 'model_aliases',
+                             'audit_log'] LOOP
+        seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('mlops.%I', t), 'id');
+        EXECUTE pg_catalog.format('SELECT pg_catalog.max(x.id) FROM mlops.%I x', t) INTO top;
+        EXECUTE pg_catalog.format('SELECT s.last_value, s.is_called FROM %s s', seq) INTO last, called;
+        IF top OPERATOR(pg_catalog.>) last OR (top OPERATOR(pg_catalog.=) last AND NOT called) THEN
+            PERFORM pg_catalog.setval(seq, top, true);
+        END IF;
+    END LOOP;
+END
+$identity$;
+
 -- OVERRIDING SYSTEM VALUE and COPY: see sql/mlops/29_row_ids.sql.
 CREATE FUNCTION mlops._row_id_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mlops_row_id_guard' LANGUAGE C;
