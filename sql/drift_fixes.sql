@@ -43,3 +43,28 @@ RESET force_parallel_mode;
 RESET max_parallel_workers_per_gather;
 DROP TABLE cat_many;
 DROP ROLE regress_drift_fix_reader;
+
+-- Reference quantiles interpolated from -Infinity: the edge is -Infinity (as
+-- NumPy's quantile), not +Infinity, which put every finite value in one bin
+-- and gave PSI 0 for a sample moved 1000 units away (the contract's value is
+-- 8.4223); and an interpolation whose difference overflows stays finite
+SELECT round(mlops.psi('{-Infinity,1,2,3,4,5,6,7,8,9}'::float8[],
+                       ARRAY(SELECT 1000 + g::float8 FROM generate_series(1, 10) g))::numeric, 4) AS psi_from_minus_inf;
+SELECT round(mlops.psi('{-1e308,1e308}'::float8[], '{-1e308,-1e308,-1e308,-1e308}'::float8[], 2)::numeric, 4) AS psi_overflow,
+       round(mlops.psi('{-1e307,1e307}'::float8[], '{-1e307,-1e307,-1e307,-1e307}'::float8[], 2)::numeric, 4) AS psi_scaled;
+-- the aggregates (SciPy: jensenshannon 0.2061, Hellinger 0.2071 on these bins)
+WITH d(x, r) AS (VALUES ('-Infinity'::float8, true), (1, true), (2, true), (3, true),
+                        (1, false), (2, false), (3, false), (4, false))
+SELECT round(mlops.psi(x, r, 5)::numeric, 4) AS psi, round(mlops.jensen_shannon(x, r, 5)::numeric, 4) AS js,
+       round(mlops.hellinger(x, r, 5)::numeric, 4) AS hellinger FROM d;
+-- quantile_edges gives histogram() finite edges only, and 0 for -0
+SELECT mlops.quantile_edges(mlops.qsketch_agg(x), 4) AS edges
+  FROM (VALUES ('-Infinity'::float8), ('-Infinity'), (1), (2), (3)) v(x);
+SELECT mlops.histogram(x, (SELECT mlops.quantile_edges(mlops.qsketch_agg(y), 4)
+                             FROM (VALUES ('-Infinity'::float8), ('-Infinity'), (1), (2), (3)) w(y))) IS NOT NULL AS histogram_built
+  FROM (VALUES (1::float8), (2.5)) v(x);
+-- histogram edges -0 and 0 are the same edges
+SELECT round(mlops.psi(mlops.histogram(x, '{0,1}'), (SELECT mlops.histogram(y, '{-0,1}') FROM (VALUES (-1::float8), (0.5), (2)) w(y)))::numeric, 4) AS psi_signed_zero
+  FROM (VALUES (-1::float8), (0.5), (2)) v(x);
+SELECT mlops.histogram(x, e) IS NOT NULL AS combined
+  FROM (VALUES (0.5::float8, '{0,1}'::float8[]), (0.7, '{-0,1}')) v(x, e);

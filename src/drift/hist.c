@@ -233,7 +233,7 @@ hist_state(FunctionCallInfo fcinfo, MemoryContext aggctx)
 	}
 	/* slow path: compare the values (another representation of the same edges is fine) */
 	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] != st->hist.nedges ||
-		memcmp(ARR_DATA_PTR(arr), st->hist.edges, sizeof(double) * st->hist.nedges) != 0)
+		!hist_edges_equal((const double *) ARR_DATA_PTR(arr), st->hist.edges, st->hist.nedges))
 	{
 		hist_array_edges(arr, &nedges);
 		hist_edges_mismatch();
@@ -545,7 +545,7 @@ hist_exp_edges(FunctionCallInfo fcinfo, HistExpanded *e)
 		MemoryContextSwitchTo(old);
 	}
 	else if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] != st->hist.nedges ||
-			 memcmp(ARR_DATA_PTR(arr), st->hist.edges, sizeof(double) * st->hist.nedges) != 0)
+			 !hist_edges_equal((const double *) ARR_DATA_PTR(arr), st->hist.edges, st->hist.nedges))
 	{
 		hist_array_edges(arr, &nedges);
 		hist_edges_mismatch();

@@ -769,7 +769,12 @@ mlops_qsketch_psi(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(mlops_qsketch_quantile_edges);
 
-/* quantile_edges(sketch, bins): strictly increasing edges for histogram(). */
+/*
+ * quantile_edges(sketch, bins): strictly increasing edges for histogram(),
+ * which takes finite edges only: an infinite quantile (a sample with
+ * -Infinity or +Infinity among its values) is left out, which merges its
+ * bin with the next; -0 is written as 0.
+ */
 Datum
 mlops_qsketch_quantile_edges(PG_FUNCTION_ARGS)
 {
@@ -778,6 +783,7 @@ mlops_qsketch_quantile_edges(PG_FUNCTION_ARGS)
 	double	   *edges;
 	Datum	   *d;
 	int			m,
+				n,
 				i;
 
 	if (s->n == 0)
@@ -785,7 +791,9 @@ mlops_qsketch_quantile_edges(PG_FUNCTION_ARGS)
 	edges = palloc(sizeof(double) * bins);
 	m = qs_edges(s, bins, edges);
 	d = palloc(sizeof(Datum) * (m > 0 ? m : 1));
+	n = 0;
 	for (i = 0; i < m; i++)
-		d[i] = Float8GetDatum(edges[i]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(d, m, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (isfinite(edges[i]))
+			d[n++] = Float8GetDatum(edges[i] == 0.0 ? 0.0 : edges[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

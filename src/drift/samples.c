@@ -1092,16 +1092,19 @@ drift_quantile_ranks(int64 r, int bins, int64 *ranks)
 	return nranks;
 }
 
-/* The value frac of the way from the order statistic a to the next one, b. */
+/*
+ * The value frac of the way from the order statistic a to the next one,
+ * b >= a: a + frac (b - a), as percentile_cont computes it, with the limits
+ * where that is undefined or overflows.
+ */
 static double
 drift_interpolate(double a, double b, double frac)
 {
-	double		e;
+	double		d;
 
 	if (frac == 0.0 || a == b)
 		return a;
-	e = a + frac * (b - a);
-	if (isnan(e))
+	if (isinf(a) && isinf(b))
 	{
 		/*
 		 * From -Infinity to +Infinity: the limit of the interpolation from -M
@@ -1110,7 +1113,14 @@ drift_interpolate(double a, double b, double frac)
 		 */
 		return frac < 0.5 ? -INFINITY : frac > 0.5 ? INFINITY : 0.0;
 	}
-	return e;
+	if (isinf(a))
+		return a;				/* from -Infinity to a number: -Infinity */
+	if (isinf(b))
+		return b;				/* from a number to +Infinity: +Infinity */
+	d = b - a;
+	if (isinf(d))
+		return a * (1.0 - frac) + b * frac;	/* the difference overflows */
+	return a + frac * d;
 }
 
 /* Reference quantile at k/bins by linear interpolation, from the selected order statistics. */

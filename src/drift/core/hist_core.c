@@ -400,12 +400,23 @@ hist_bin(const Hist *h, double x)
 	return lo;
 }
 
-/* Whether two histograms have identical edges. */
+/* Whether n edges are equal as numbers (-0 equals 0; edges are finite). */
+bool
+hist_edges_equal(const double *a, const double *b, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Whether two histograms have the same edges. */
 bool
 hist_same_edges(const Hist *a, const Hist *b)
 {
-	return a->nedges == b->nedges &&
-		memcmp(a->edges, b->edges, sizeof(double) * a->nedges) == 0;
+	return a->nedges == b->nedges && hist_edges_equal(a->edges, b->edges, a->nedges);
 }
 
 /* dst += src; false (and *err, dst unchanged) on different edges or overflow. */

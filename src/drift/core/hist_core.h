@@ -88,6 +88,7 @@ extern Hist *hist_new(const double *edges, int nedges);
 extern void hist_free(Hist *h);
 extern const char *hist_check_edges(const double *edges, int nedges);
 extern int	hist_bin(const Hist *h, double x);
+extern bool hist_edges_equal(const double *a, const double *b, int n);
 extern bool hist_same_edges(const Hist *a, const Hist *b);
 extern bool hist_add(Hist *dst, const Hist *src, const char **err);
 extern int64_t hist_total(const Hist *h);
