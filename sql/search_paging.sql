@@ -187,3 +187,15 @@ SELECT pg_temp.try(format('SELECT * FROM mlops.search_runs(ARRAY[''conc''], ''''
                           translate(encode(convert_to(convert_from(decode((SELECT t FROM tok), 'base64'), 'utf8') || 'x', 'utf8'), 'base64'), E'\n', '')));
 -- an empty page token is the first page
 SELECT pg_temp.page(ARRAY['p1'], '', 'name', 2, '') AS empty_token;
+
+-- tokens carry every sort key value a run may have: infinite start and end
+-- times, subnormal metric values
+SELECT mlops.create_experiment('edge-keys') > 0 AS created;
+SELECT mlops.start_run('edge-keys', 'early', start_time => '-infinity') IS NOT NULL AS early;
+SELECT mlops.start_run('edge-keys', 'middle', start_time => '2026-01-01 00:00:00+00') AS middle \gset
+SELECT mlops.start_run('edge-keys', 'late', start_time => 'infinity') IS NOT NULL AS late;
+SELECT mlops.log_metric(:'middle', 'loss', 1e-320);
+SELECT mlops.end_run(:'middle', 'FINISHED', 'infinity');
+SELECT pg_temp.pages(ARRAY['edge-keys'], '', 'start_time ASC', 1) AS by_start;
+SELECT pg_temp.pages(ARRAY['edge-keys'], '', 'end_time DESC', 1) AS by_end;
+SELECT pg_temp.pages(ARRAY['edge-keys'], '', 'metrics.loss ASC', 1) AS by_tiny_loss;

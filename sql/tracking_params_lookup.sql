@@ -63,3 +63,12 @@ SELECT key, length(value) FROM mlops.tags WHERE run_id = :'r' AND key = 'mlflow.
 SET enable_seqscan = off;
 SELECT count(*) AS found_by_value FROM mlops.params WHERE value = :'long6400';
 RESET enable_seqscan;
+-- an artifact path is indexed too: 1024 characters and at most 2048 bytes
+SELECT mlops.log_artifact(:'r', 'models/' || repeat('表', 680), 's3://b/a') > 0 AS path_2047_bytes;
+SELECT mlops.log_artifact(:'r', 'models/' || repeat('表', 900), 's3://b/b');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+INSERT INTO mlops.artifacts (run_id, path, uri) VALUES (:'r', repeat('表', 1000), 's3://b/c');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS artifacts FROM mlops.artifacts WHERE run_id = :'r';

@@ -124,7 +124,8 @@ CREATE TABLE mlops.artifacts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     run_id      uuid NOT NULL REFERENCES mlops.runs (id) ON DELETE CASCADE,
     path        text NOT NULL CONSTRAINT artifacts_path_length
-                CHECK (pg_catalog.char_length(path) OPERATOR(pg_catalog.<=) 1024 AND path OPERATOR(pg_catalog.<>) ''),
+                CHECK (pg_catalog.char_length(path) OPERATOR(pg_catalog.<=) 1024 AND path OPERATOR(pg_catalog.<>) ''
+                       AND pg_catalog.octet_length(path) OPERATOR(pg_catalog.<=) 2048),
     uri         text NOT NULL CONSTRAINT artifacts_uri_length
                 CHECK (pg_catalog.char_length(uri) OPERATOR(pg_catalog.<=) 2048 AND uri OPERATOR(pg_catalog.<>) ''),
     sha256      text CONSTRAINT artifacts_sha256_hex CHECK (sha256 OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$'),

@@ -229,6 +229,12 @@ BEGIN
         RAISE EXCEPTION 'run must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM mlops._check_text('artifact path', path, 1024);
+    -- the path is indexed (unique per run), and an index entry holds at most 2704 bytes
+    IF pg_catalog.octet_length(path) OPERATOR(pg_catalog.>) 2048 THEN
+        RAISE EXCEPTION 'artifact path is too long (% bytes, at most 2048)', pg_catalog.octet_length(path)
+            USING ERRCODE = 'string_data_right_truncation',
+                  DETAIL = pg_catalog.format('It starts with %L.', pg_catalog.left(path, 40));
+    END IF;
     PERFORM mlops._check_text(pg_catalog.format('uri of artifact "%s"', path), uri, 2048);
     IF digest IS NOT NULL AND digest OPERATOR(pg_catalog.!~) '^[0-9a-f]{64}$' THEN
         RAISE EXCEPTION 'sha256 of artifact "%" must be 64 hexadecimal digits', path

@@ -1953,8 +1953,14 @@ key_value(Oid type, const char *s, Datum *d)
 									s[0] == '-' ? -get_float8_infinity() : get_float8_infinity());
 				return true;
 			}
-			*d = Float8GetDatum(strtod(s, &end));
-			return *s && *end == '\0' && errno == 0;
+			{
+				double		v = strtod(s, &end);
+
+				*d = Float8GetDatum(v);
+				/* ERANGE for a subnormal value is fine, as float8in takes it */
+				return *s && *end == '\0' &&
+					(errno == 0 || (errno == ERANGE && v != 0.0 && !isinf(v)));
+			}
 		case TIMESTAMPTZOID:
 		case INT8OID:
 		case INT4OID:
@@ -1965,7 +1971,9 @@ key_value(Oid type, const char *s, Datum *d)
 					(type == INT4OID && (v < PG_INT32_MIN || v > PG_INT32_MAX)))
 					return false;
 				*d = type == INT4OID ? Int32GetDatum((int32) v) : Int64GetDatum((int64) v);
-				return type != TIMESTAMPTZOID || IS_VALID_TIMESTAMP(v);
+				/* -infinity and infinity are the ends of int64 */
+				return type != TIMESTAMPTZOID || IS_VALID_TIMESTAMP(v) ||
+					v == DT_NOBEGIN || v == DT_NOEND;
 			}
 		case BOOLOID:
 			*d = BoolGetDatum(strcmp(s, "t") == 0);

@@ -255,3 +255,57 @@ COMMENT ON INDEX mlops.params_value_idx IS 'runs by param value (equality); a ha
 DROP INDEX mlops.tags_key_value_idx;
 CREATE INDEX tags_value_idx ON mlops.tags USING hash (value);
 COMMENT ON INDEX mlops.tags_value_idx IS 'runs by tag value (equality); a hash index, since a btree entry holds at most 2704 bytes and a value may have 8000 characters';
+
+-- An artifact path of up to 1024 characters could exceed what its unique
+-- index holds (2704 bytes) with multi-byte characters: at most 2048 bytes too.
+ALTER TABLE mlops.artifacts DROP CONSTRAINT artifacts_path_length;
+ALTER TABLE mlops.artifacts ADD CONSTRAINT artifacts_path_length
+    CHECK (pg_catalog.char_length(path) OPERATOR(pg_catalog.<=) 1024 AND path OPERATOR(pg_catalog.<>) ''
+           AND pg_catalog.octet_length(path) OPERATOR(pg_catalog.<=) 2048);
+CREATE OR REPLACE FUNCTION mlops.log_artifact(run uuid, path text, uri text, sha256 text DEFAULT NULL,
+                                   size_bytes bigint DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    aid bigint;
+    a mlops.artifacts;
+    digest text := pg_catalog.lower(sha256);
+BEGIN
+    IF run IS NULL THEN
+        RAISE EXCEPTION 'run must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM mlops._check_text('artifact path', path, 1024);
+    -- the path is indexed (unique per run), and an index entry holds at most 2704 bytes
+    IF pg_catalog.octet_length(path) OPERATOR(pg_catalog.>) 2048 THEN
+        RAISE EXCEPTION 'artifact path is too long (% bytes, at most 2048)', pg_catalog.octet_length(path)
+            USING ERRCODE = 'string_data_right_truncation',
+                  DETAIL = pg_catalog.format('It starts with %L.', pg_catalog.left(path, 40));
+    END IF;
+    PERFORM mlops._check_text(pg_catalog.format('uri of artifact "%s"', path), uri, 2048);
+    IF digest IS NOT NULL AND digest OPERATOR(pg_catalog.!~) '^[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'sha256 of artifact "%" must be 64 hexadecimal digits', path
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF size_bytes OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'size_bytes of artifact "%" must not be negative', path
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO mlops.artifacts AS t (run_id, path, uri, sha256, size_bytes)
+    VALUES (log_artifact.run, log_artifact.path, log_artifact.uri, digest, log_artifact.size_bytes)
+    ON CONFLICT (run_id, path) DO NOTHING
+    RETURNING t.id INTO aid;
+    IF aid IS NULL THEN
+        SELECT * INTO a FROM mlops.artifacts t
+         WHERE t.run_id OPERATOR(pg_catalog.=) log_artifact.run AND t.path OPERATOR(pg_catalog.=) log_artifact.path;
+        IF (a.uri, a.sha256, a.size_bytes) IS DISTINCT FROM (uri, digest, size_bytes) THEN
+            RAISE EXCEPTION 'artifact "%" of run % is already logged at "%"', path, run, a.uri
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Artifact references are immutable; log it under another path.';
+        END IF;
+        aid := a.id;
+    END IF;
+    RETURN aid;
+END
+$fn$;
