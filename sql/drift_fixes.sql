@@ -68,3 +68,8 @@ SELECT round(mlops.psi(mlops.histogram(x, '{0,1}'), (SELECT mlops.histogram(y, '
   FROM (VALUES (-1::float8), (0.5), (2)) v(x);
 SELECT mlops.histogram(x, e) IS NOT NULL AS combined
   FROM (VALUES (0.5::float8, '{0,1}'::float8[]), (0.7, '{-0,1}')) v(x, e);
+-- psi_threshold takes the upper tail itself: a tiny alpha keeps its digits
+-- (SciPy: chi2.isf(alpha, 9) * (1/1000 + 1/1000))
+SELECT a.alpha, abs(mlops.psi_threshold(1000, 1000, 10, a.alpha) / a.scipy - 1) < 1e-12 AS as_scipy
+  FROM (VALUES (1e-10, 0.13163558671405035), (1e-13, 0.1620978170997428), (1e-17, 0.2019460435010381),
+               (0.05, 0.033837955209240905)) a(alpha, scipy);

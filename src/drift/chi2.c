@@ -118,12 +118,15 @@ chi2_pdf(double x, double df)
 	return exp((a - 1.0) * log(x / 2.0) - x / 2.0 - lgamma(a)) / 2.0;
 }
 
-/* Rough standard normal quantile (Abramowitz & Stegun 26.2.23), a starting point only. */
+/*
+ * Rough standard normal quantile (Abramowitz & Stegun 26.2.23) of the lower
+ * tail p, its upper tail q = 1 - p given as well: a starting point only.
+ */
 static double
-normal_quantile_rough(double p)
+normal_quantile_rough(double p, double q)
 {
-	double		q = (p < 0.5) ? p : 1.0 - p;
-	double		t = sqrt(-2.0 * log(q));
+	double		tail = (p < 0.5) ? p : q;
+	double		t = sqrt(-2.0 * log(tail));
 	double		z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
 	/ (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 
@@ -131,14 +134,16 @@ normal_quantile_rough(double p)
 }
 
 /*
- * The x with P(X <= x) = p for X chi-square(df): safeguarded Newton on the
- * upper tail from the Wilson-Hilferty start, bisecting whenever a step would
- * leave the bracket.
+ * The x with P(X <= x) = p and P(X > x) = q for X chi-square(df), where
+ * p + q = 1 and the small one of them is given exactly (1 - alpha loses
+ * alpha's digits when alpha is tiny): safeguarded Newton on the small tail
+ * from the Wilson-Hilferty start, bisecting whenever a step would leave the
+ * bracket.
  */
-double
-drift_chi2_ppf(double p, double df)
+static double
+chi2_quantile(double p, double q, double df)
 {
-	double		z = normal_quantile_rough(p);
+	double		z = normal_quantile_rough(p, q);
 	double		c = 2.0 / (9.0 * df);
 	double		x = df * pow(Max(1.0 - c + z * sqrt(c), 0.01), 3);
 	double		lo = 0.0,
@@ -147,13 +152,13 @@ drift_chi2_ppf(double p, double df)
 
 	if (p <= 0.0)
 		return 0.0;
-	if (p >= 1.0)
+	if (q <= 0.0)
 		return INFINITY;
 	for (i = 0; i < 500; i++)
 	{
-		/* p - P(x) = Q(x) - (1 - p), from whichever tail is small */
+		/* p - P(x) = Q(x) - q, from whichever tail is small */
 		double		f = (p < 0.5) ? p - gamma_p(df / 2.0, x / 2.0)
-		: gamma_q(df / 2.0, x / 2.0) - (1.0 - p);
+		: gamma_q(df / 2.0, x / 2.0) - q;
 		double		dens = chi2_pdf(x, df);
 		double		nx;
 
@@ -174,4 +179,18 @@ drift_chi2_ppf(double p, double df)
 		x = nx;
 	}
 	return x;
+}
+
+/* The x with P(X <= x) = p for X chi-square(df). */
+double
+drift_chi2_ppf(double p, double df)
+{
+	return chi2_quantile(p, 1.0 - p, df);
+}
+
+/* The x with P(X > x) = q for X chi-square(df), exact for a tiny q. */
+double
+drift_chi2_isf(double q, double df)
+{
+	return chi2_quantile(1.0 - q, q, df);
 }

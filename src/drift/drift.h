@@ -182,5 +182,6 @@ extern double drift_ks2_asymp(int64 m, int64 n, double d, int alternative);
 /* Chi-square distribution (drift_chi2.c). */
 extern double drift_chi2_sf(double x, double df);
 extern double drift_chi2_ppf(double p, double df);
+extern double drift_chi2_isf(double q, double df);
 
 #endif							/* MLOPS_DRIFT_H */

@@ -97,7 +97,7 @@ mlops_psi_threshold(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("alpha must be between 0 and 1 (exclusive), not %g", alpha)));
-	PG_RETURN_FLOAT8(drift_chi2_ppf(1.0 - alpha, (double) (bins - 1))
+	PG_RETURN_FLOAT8(drift_chi2_isf(alpha, (double) (bins - 1))
 					 * (1.0 / (double) n_ref + 1.0 / (double) n_cur));
 }
 

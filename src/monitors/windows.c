@@ -630,7 +630,7 @@ finish_window(const MonitorDef *m, const MonitorRef *ref, const MonitorAcc *cur,
 	if (m->threshold_null && m->method == MM_PSI && w->n_ref > 0 && w->n_cur > 0)
 	{
 		/* as mlops.psi_threshold(n_ref, n_cur, bins) at alpha 0.05 */
-		w->threshold = drift_chi2_ppf(1.0 - 0.05, (double) (m->bins - 1))
+		w->threshold = drift_chi2_isf(0.05, (double) (m->bins - 1))
 			* (1.0 / (double) w->n_ref + 1.0 / (double) w->n_cur);
 		w->threshold_null = false;
 	}
