@@ -119,5 +119,15 @@ SELECT '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 minute', CASE WHE
 SELECT n_cur, round(statistic::numeric, 6) AS statistic, breached
   FROM mlops.drift_windows('edge_late', '2019-12-01 00:00:00+00', '2020-12-31 00:00:00+00') WHERE n_cur > 0;
 
+-- reference times without a zone are UTC, as a timestamp column is read,
+-- whatever the creating session's TimeZone
+SET TimeZone = 'America/New_York';
+SELECT mlops.create_monitor('edge_zone', NULL, 'mon_edge_late', 'x', 'ts', 'mean_change', 0.1, '365 days',
+                            '{"from": "2020-01-01 00:00:00", "to": "2020-01-01 01:00:00"}',
+                            start_at => '2020-01-01 01:00:00+00') > 0 AS created;
+SET TimeZone = 'UTC';
+SELECT reference FROM mlops.monitors WHERE name = 'edge_zone';
+RESET TimeZone;
+
 SELECT mlops.drop_monitor(name) FROM mlops.monitors WHERE name LIKE 'edge%' ORDER BY name;
 DROP TABLE mon_edge_ancient, mon_edge_far, mon_edge_days, mon_edge_texts, mon_edge_inf, mon_edge_late;

@@ -38,6 +38,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
 #include "utils/json.h"
@@ -126,9 +127,28 @@ require_arg(FunctionCallInfo fcinfo, int i, const char *what)
 				 errmsg("%s must not be null", what)));
 }
 
-/* A timestamp from a JSON string, or false when it is not a finite timestamp. */
+static bool parse_timestamptz_session(const char *str, TimestampTz *out);
+
+/*
+ * A timestamp from a JSON string, or false when it is not a finite timestamp.
+ * A time without a zone is UTC, as a timestamp time column is read, whatever
+ * the session's TimeZone (parsed with TimeZone set to UTC for the moment).
+ */
 static bool
 parse_timestamptz(const char *str, TimestampTz *out)
+{
+	int			nest = NewGUCNestLevel();
+	bool		ok;
+
+	(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	ok = parse_timestamptz_session(str, out);
+	AtEOXact_GUC(true, nest);
+	return ok;
+}
+
+/* The same in the session's TimeZone. */
+static bool
+parse_timestamptz_session(const char *str, TimestampTz *out)
 {
 	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
 	char	   *field[MAXDATEFIELDS];
