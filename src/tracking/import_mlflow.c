@@ -159,13 +159,18 @@ source_relation_safe(Oid relid, const char *schema, const char *name)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, i);
 
+		char	   *column;
+		char	   *type;
+
 		if (a->attisdropped || a->atttypid < FirstNormalObjectId)
 			continue;
+		column = pstrdup(NameStr(a->attname));
+		type = format_type_be(a->atttypid);
 		relation_close(rel, AccessShareLock);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of relation \"%s.%s\" is of type %s, not a built-in type",
-						NameStr(a->attname), schema, name, format_type_be(a->atttypid)),
+						column, schema, name, type),
 				 errdetail("The import reads its source as the extension owner, and a cast or operator of a user-defined type would run with the owner's rights."),
 				 errhint("MLflow's tables use built-in types only; copy the rows into a table of built-in types and import from that schema.")));
 	}
