@@ -288,37 +288,27 @@ canonical_float_array(Datum d, Oid elem)
 	ArrayType  *a = DatumGetArrayTypePCopy(d);
 	int			nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 	bits8	   *nulls = ARR_NULLBITMAP(a);
-	char	   *data = ARR_DATA_PTR(a);
-	int			i;
+	int			n = 0,
+				i;
 
+	/* the non-NULL elements lie side by side, aligned, after the header */
 	for (i = 0; i < nitems; i++)
+		n += (nulls == NULL || (nulls[i / 8] & (1 << (i % 8))) != 0);
+	if (elem == FLOAT8OID)
 	{
-		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
-			continue;			/* a NULL takes no space */
-		if (elem == FLOAT8OID)
-		{
-			float8		f;
+		float8	   *v = (float8 *) ARR_DATA_PTR(a);
 
-			memcpy(&f, data, sizeof(f));
-			if (isnan(f))
-			{
-				f = get_float8_nan();
-				memcpy(data, &f, sizeof(f));
-			}
-			data += sizeof(float8);
-		}
-		else
-		{
-			float4		f;
+		for (i = 0; i < n; i++)
+			if (isnan(v[i]))
+				v[i] = get_float8_nan();
+	}
+	else
+	{
+		float4	   *v = (float4 *) ARR_DATA_PTR(a);
 
-			memcpy(&f, data, sizeof(f));
-			if (isnan(f))
-			{
-				f = get_float4_nan();
-				memcpy(data, &f, sizeof(f));
-			}
-			data += sizeof(float4);
-		}
+		for (i = 0; i < n; i++)
+			if (isnan(v[i]))
+				v[i] = get_float4_nan();
 	}
 	return a;
 }
